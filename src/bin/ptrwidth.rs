@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    ptrwidth::cli::main_standalone()
+}

@@ -1,0 +1,167 @@
+//! The pipeline: discover → read and lower each file (in parallel) → build the model → run the
+//! rules on each file (in parallel) → sorted diagnostics.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use crate::diagnostic::Diagnostic;
+use crate::discover::{self, Input};
+use crate::frontend;
+use crate::knowledge::Knowledge;
+use crate::model::Model;
+use crate::model::ir::FileIr;
+use crate::rules::{self, Checker, Rule};
+use crate::source::SourceFile;
+use crate::target::Target;
+
+/// Files larger than this are skipped: no real source file is this big, and reading one
+/// whole would cost more memory than the rest of the run.
+pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Parsing recurses with the nesting of the input; workers get room for deep but legal code.
+const WORKER_STACK_BYTES: usize = 256 * 1024 * 1024;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileError {
+    pub path: String,
+    pub message: String,
+}
+
+impl FileError {
+    pub fn new(path: &Path, message: String) -> Self {
+        FileError {
+            path: display_path(path),
+            message,
+        }
+    }
+}
+
+pub struct Options {
+    pub paths: Vec<PathBuf>,
+    pub targets: Vec<Target>,
+    pub rules: Vec<&'static Rule>,
+    /// Worker threads; `None` uses every core.
+    pub jobs: Option<usize>,
+}
+
+pub struct Outcome {
+    pub files: Vec<SourceFile>,
+    /// Sorted by path, line, column and rule.
+    pub diagnostics: Vec<Diagnostic>,
+    pub errors: Vec<FileError>,
+}
+
+pub fn run(options: &Options, knowledge: &Knowledge) -> Result<Outcome, String> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(options.jobs.unwrap_or(0))
+        .stack_size(WORKER_STACK_BYTES)
+        .build()
+        .map_err(|e| format!("cannot start worker threads: {e}"))?;
+    Ok(pool.install(|| run_in_pool(options, knowledge)))
+}
+
+fn run_in_pool(options: &Options, knowledge: &Knowledge) -> Outcome {
+    let (inputs, mut errors) = discover::discover(&options.paths);
+    let read: Vec<Result<Option<(SourceFile, FileIr)>, FileError>> =
+        inputs.par_iter().map(read_and_lower).collect();
+    let mut files = Vec::new();
+    let mut irs = Vec::new();
+    for result in read {
+        match result {
+            Ok(Some((file, ir))) => {
+                files.push(file);
+                irs.push(ir);
+            }
+            Ok(None) => {}
+            Err(error) => errors.push(error),
+        }
+    }
+    let ir_refs: Vec<&FileIr> = irs.iter().collect();
+    let model = Model::new(knowledge, &options.targets, &ir_refs);
+    let files_ref = &files;
+    let mut diagnostics: Vec<Diagnostic> = ir_refs
+        .par_iter()
+        .enumerate()
+        .flat_map_iter(|(id, ir)| {
+            let semantic = model.semantic(ir);
+            let mut found = Vec::new();
+            for rule in &options.rules {
+                let mut checker = Checker::new(&semantic, &files_ref[id], id, rule);
+                (rule.check)(&mut checker);
+                found.extend(checker.into_diagnostics());
+            }
+            found
+        })
+        .collect();
+    diagnostics.sort_by(|a, b| {
+        let position = |d: &Diagnostic| (&files[d.file].display, d.span.start, d.rule, d.span.end);
+        position(a).cmp(&position(b))
+    });
+    diagnostics.dedup();
+    errors.sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));
+    Outcome {
+        files,
+        diagnostics,
+        errors,
+    }
+}
+
+/// Reads a file once and lowers it; `Ok(None)` for kinds no front end reads yet.
+fn read_and_lower(input: &Input) -> Result<Option<(SourceFile, FileIr)>, FileError> {
+    let fail = |message: String| FileError::new(&input.path, message);
+    let size = std::fs::metadata(&input.path)
+        .map_err(|e| fail(e.to_string()))?
+        .len();
+    if size > MAX_FILE_BYTES {
+        return Err(fail(format!(
+            "file is {size} bytes, over the {MAX_FILE_BYTES}-byte limit; skipped"
+        )));
+    }
+    let bytes = std::fs::read(&input.path).map_err(|e| fail(e.to_string()))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        fail(format!(
+            "not valid UTF-8 (first bad byte at offset {})",
+            e.utf8_error().valid_up_to()
+        ))
+    })?;
+    let Some(lowered) = frontend::lower(input.kind, &text) else {
+        return Ok(None);
+    };
+    let ir = lowered.map_err(fail)?;
+    let text: Arc<str> = text.into();
+    Ok(Some((
+        SourceFile::new(input.path.clone(), display_path(&input.path), text),
+        ir,
+    )))
+}
+
+/// Paths are shown relative to the current directory when under it.
+pub fn display_path(path: &Path) -> String {
+    let relative = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| path.strip_prefix(&cwd).ok().map(Path::to_path_buf));
+    relative
+        .unwrap_or_else(|| path.to_path_buf())
+        .to_string_lossy()
+        .replace('\\', "/")
+}
+
+/// Every rule, or those named, less those ignored; an unknown name is an error.
+pub fn select_rules(select: &[String], ignore: &[String]) -> Result<Vec<&'static Rule>, String> {
+    for name in select.iter().chain(ignore) {
+        if rules::find(name).is_none() {
+            let known: Vec<&str> = rules::ALL.iter().map(|r| r.name).collect();
+            return Err(format!(
+                "unknown rule `{name}`; rules are: {}",
+                known.join(", ")
+            ));
+        }
+    }
+    Ok(rules::ALL
+        .iter()
+        .filter(|r| select.is_empty() || select.iter().any(|s| s == r.name))
+        .filter(|r| !ignore.iter().any(|i| i == r.name))
+        .collect())
+}

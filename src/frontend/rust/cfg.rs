@@ -1,0 +1,67 @@
+//! `#[cfg(...)]` attributes and `cfg!(...)` arguments as [`Cond`]s.
+
+use proc_macro2::TokenStream;
+use syn::parse::{ParseStream, Parser};
+use syn::{Attribute, Ident, LitStr, Meta, Token};
+
+use crate::model::cfg::Cond;
+
+/// The condition all `#[cfg]` attributes in the list impose (`cfg_attr` is not a condition).
+pub fn attrs_cond(attrs: &[Attribute]) -> Cond {
+    attrs
+        .iter()
+        .filter_map(|attr| match &attr.meta {
+            Meta::List(list) if list.path.is_ident("cfg") => Some(parse_cond(list.tokens.clone())),
+            _ => None,
+        })
+        .fold(Cond::True, Cond::and)
+}
+
+/// Parses a cfg predicate; a malformed one is unknown, which keeps the code live.
+pub fn parse_cond(tokens: TokenStream) -> Cond {
+    predicate
+        .parse2(tokens)
+        .unwrap_or_else(|_| Cond::pred("?", None))
+}
+
+fn predicate(input: ParseStream) -> syn::Result<Cond> {
+    let name: Ident = input.parse()?;
+    let key = name.to_string();
+    if input.peek(syn::token::Paren) {
+        let content;
+        syn::parenthesized!(content in input);
+        let items = content.parse_terminated(predicate, Token![,])?;
+        let mut items: Vec<Cond> = items.into_iter().collect();
+        return Ok(match key.as_str() {
+            "all" => Cond::All(items),
+            "any" => Cond::Any(items),
+            "not" if items.len() == 1 => items.remove(0).negate(),
+            _ => Cond::pred(&key, None),
+        });
+    }
+    if input.peek(Token![=]) {
+        input.parse::<Token![=]>()?;
+        let value: LitStr = input.parse()?;
+        return Ok(Cond::pred(&key, Some(&value.value())));
+    }
+    Ok(Cond::pred(&key, None))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quote::quote;
+
+    #[test]
+    fn parses_nested_predicates() {
+        let cond = parse_cond(quote!(all(windows, not(target_pointer_width = "64"))));
+        assert_eq!(
+            cond,
+            Cond::All(vec![
+                Cond::pred("windows", None),
+                Cond::Not(Box::new(Cond::pred("target_pointer_width", Some("64")))),
+            ])
+        );
+        assert_eq!(parse_cond(quote!(= nonsense)), Cond::pred("?", None));
+    }
+}

@@ -1,0 +1,878 @@
+//! Lowers a syn syntax tree to IR: declarations, bodies reduced to value flow, conversions
+//! and calls, each under the cfg condition that guards it.
+
+use std::collections::HashMap;
+
+use syn::spanned::Spanned;
+use syn::{
+    BinOp, Block, Expr, FnArg, ForeignItem, ImplItem, Item, Lit, Member, Pat, ReturnType,
+    Signature, Stmt, TraitItem, Type, UnOp, UseTree,
+};
+
+use super::cfg::{attrs_cond, parse_cond};
+use super::macros;
+use crate::model::cfg::Cond;
+use crate::model::ir::{
+    Arg, Body, BodyId, CallSite, ConstDecl, Conversion, ConversionTarget, FileIr, FnDecl, FnKind,
+    Import, Local, LocalId, Param, Slot, StructDecl, TypeAlias, TypeRef, Value,
+};
+use crate::source::Span;
+
+/// Expressions nested deeper than this are summarised as unknown: it bounds the recursion
+/// of lowering (and of the model's later walks) whatever the input.
+const MAX_EXPR_DEPTH: usize = 128;
+
+pub fn lower_file(file: &syn::File) -> FileIr {
+    let mut lowerer = Lowerer::new();
+    lowerer.with_cond(attrs_cond(&file.attrs), |l| l.items(&file.items));
+    lowerer.ir
+}
+
+/// What the surrounding code expects an expression's type to be, for `as _`.
+#[derive(Clone)]
+pub(super) enum Expect {
+    Nothing,
+    Type(TypeRef),
+    Slot(Slot),
+}
+
+pub(super) struct Lowerer {
+    pub(super) ir: FileIr,
+    cond: Cond,
+    body: BodyId,
+    scopes: Vec<HashMap<String, LocalId>>,
+    /// Inside a closure, `return` leaves the closure, not the function.
+    closure_depth: usize,
+    expr_depth: usize,
+}
+
+pub(super) fn span_of(node: &impl Spanned) -> Span {
+    let range = node.span().byte_range();
+    Span::new(range.start, range.end)
+}
+
+pub(super) fn last_segment(path: &syn::Path) -> String {
+    path.segments
+        .last()
+        .map(|s| s.ident.to_string())
+        .unwrap_or_default()
+}
+
+impl Lowerer {
+    fn new() -> Self {
+        let mut ir = FileIr::default();
+        // Body 0 holds the initialisers of constants and statics.
+        ir.bodies.push(Body::default());
+        Lowerer {
+            ir,
+            cond: Cond::True,
+            body: 0,
+            scopes: vec![HashMap::new()],
+            closure_depth: 0,
+            expr_depth: 0,
+        }
+    }
+
+    pub(super) fn current_cond(&self) -> Cond {
+        self.cond.clone()
+    }
+
+    pub(super) fn with_cond<R>(&mut self, cond: Cond, f: impl FnOnce(&mut Self) -> R) -> R {
+        let saved = self.cond.clone();
+        self.cond = saved.clone().and(cond);
+        let result = f(self);
+        self.cond = saved;
+        result
+    }
+
+    /// Runs `f` in a fresh body (a function), restoring the enclosing one afterwards.
+    fn in_body<R>(&mut self, ret: Option<TypeRef>, f: impl FnOnce(&mut Self) -> R) -> (BodyId, R) {
+        let id = self.ir.bodies.len();
+        self.ir.bodies.push(Body {
+            ret,
+            ..Body::default()
+        });
+        let saved_body = std::mem::replace(&mut self.body, id);
+        let saved_scopes = std::mem::replace(&mut self.scopes, vec![HashMap::new()]);
+        let saved_closures = std::mem::replace(&mut self.closure_depth, 0);
+        let result = f(self);
+        self.body = saved_body;
+        self.scopes = saved_scopes;
+        self.closure_depth = saved_closures;
+        (id, result)
+    }
+
+    fn in_scope<R>(&mut self, f: impl FnOnce(&mut Self) -> R) -> R {
+        self.scopes.push(HashMap::new());
+        let result = f(self);
+        self.scopes.pop();
+        result
+    }
+
+    fn body_mut(&mut self) -> &mut Body {
+        &mut self.ir.bodies[self.body]
+    }
+
+    fn bind(&mut self, name: String, ty: Option<TypeRef>, value: Value) -> LocalId {
+        let body = self.body_mut();
+        let id = body.locals.len();
+        body.locals.push(Local {
+            name: name.clone(),
+            ty,
+            values: vec![value],
+        });
+        self.scopes
+            .last_mut()
+            .expect("a scope is always open")
+            .insert(name, id);
+        id
+    }
+
+    fn lookup(&self, name: &str) -> Option<LocalId> {
+        self.scopes.iter().rev().find_map(|s| s.get(name).copied())
+    }
+
+    // ---- items ----
+
+    pub(super) fn items(&mut self, items: &[Item]) {
+        for item in items {
+            self.item(item);
+        }
+    }
+
+    fn item(&mut self, item: &Item) {
+        match item {
+            Item::Fn(f) => self.with_cond(attrs_cond(&f.attrs), |l| {
+                l.defined_fn(&f.sig, &f.block, None);
+            }),
+            Item::ForeignMod(m) => self.with_cond(attrs_cond(&m.attrs), |l| {
+                for foreign in &m.items {
+                    l.foreign_item(foreign);
+                }
+            }),
+            Item::Type(t) => self.with_cond(attrs_cond(&t.attrs), |l| {
+                l.ir.aliases.push(TypeAlias {
+                    name: t.ident.to_string(),
+                    ty: typeref(&t.ty),
+                    span: span_of(item),
+                    ty_span: span_of(&t.ty),
+                    cond: l.cond.clone(),
+                });
+            }),
+            Item::Struct(s) => self.with_cond(attrs_cond(&s.attrs), |l| {
+                let fields = s
+                    .fields
+                    .iter()
+                    .enumerate()
+                    .map(|(i, f)| {
+                        let name = f.ident.as_ref().map_or(i.to_string(), |n| n.to_string());
+                        (name, typeref(&f.ty))
+                    })
+                    .collect();
+                l.struct_decl(s.ident.to_string(), fields);
+            }),
+            Item::Union(u) => self.with_cond(attrs_cond(&u.attrs), |l| {
+                let fields = u
+                    .fields
+                    .named
+                    .iter()
+                    .filter_map(|f| Some((f.ident.as_ref()?.to_string(), typeref(&f.ty))))
+                    .collect();
+                l.struct_decl(u.ident.to_string(), fields);
+            }),
+            Item::Enum(e) => self.with_cond(attrs_cond(&e.attrs), |l| {
+                l.struct_decl(e.ident.to_string(), Vec::new());
+                for variant in &e.variants {
+                    if let Some((_, discriminant)) = &variant.discriminant {
+                        l.expr(discriminant, &Expect::Nothing);
+                    }
+                }
+            }),
+            Item::Const(c) => self.with_cond(attrs_cond(&c.attrs), |l| {
+                l.global_value(c.ident.to_string(), &c.ty, &c.expr);
+            }),
+            Item::Static(s) => self.with_cond(attrs_cond(&s.attrs), |l| {
+                l.global_value(s.ident.to_string(), &s.ty, &s.expr);
+            }),
+            Item::Impl(imp) => self.with_cond(attrs_cond(&imp.attrs), |l| {
+                let self_name = match &*imp.self_ty {
+                    Type::Path(p) => Some(last_segment(&p.path)),
+                    _ => None,
+                };
+                for impl_item in &imp.items {
+                    match impl_item {
+                        ImplItem::Fn(f) => l.with_cond(attrs_cond(&f.attrs), |l| {
+                            l.defined_fn(&f.sig, &f.block, self_name.as_deref());
+                        }),
+                        ImplItem::Const(c) => l.with_cond(attrs_cond(&c.attrs), |l| {
+                            l.global_value(c.ident.to_string(), &c.ty, &c.expr);
+                        }),
+                        ImplItem::Macro(m) => l.with_cond(attrs_cond(&m.attrs), |l| {
+                            macros::item_macro(l, &m.mac);
+                        }),
+                        _ => {}
+                    }
+                }
+            }),
+            Item::Trait(t) => self.with_cond(attrs_cond(&t.attrs), |l| {
+                for trait_item in &t.items {
+                    if let TraitItem::Fn(f) = trait_item
+                        && let Some(block) = &f.default
+                    {
+                        l.with_cond(attrs_cond(&f.attrs), |l| {
+                            l.defined_fn(&f.sig, block, Some(&t.ident.to_string()));
+                        });
+                    }
+                }
+            }),
+            Item::Mod(m) => self.with_cond(attrs_cond(&m.attrs), |l| {
+                if let Some((_, items)) = &m.content {
+                    l.items(items);
+                }
+            }),
+            Item::Macro(m) => self.with_cond(attrs_cond(&m.attrs), |l| {
+                // `macro_rules! name { ... }` holds patterns, not code.
+                if m.ident.is_none() {
+                    macros::item_macro(l, &m.mac);
+                }
+            }),
+            Item::Use(u) => self.with_cond(attrs_cond(&u.attrs), |l| {
+                flatten_use(&u.tree, &mut Vec::new(), &mut l.ir.imports);
+            }),
+            _ => {}
+        }
+    }
+
+    fn struct_decl(&mut self, name: String, fields: Vec<(String, TypeRef)>) {
+        self.ir.structs.push(StructDecl {
+            name,
+            fields,
+            cond: self.cond.clone(),
+        });
+    }
+
+    fn global_value(&mut self, name: String, ty: &Type, init: &Expr) {
+        let ty = typeref(ty);
+        self.ir.consts.push(ConstDecl {
+            name,
+            ty: ty.clone(),
+            cond: self.cond.clone(),
+        });
+        let saved = std::mem::replace(&mut self.body, 0);
+        self.expr(init, &Expect::Type(ty));
+        self.body = saved;
+    }
+
+    pub(super) fn foreign_item(&mut self, item: &ForeignItem) {
+        match item {
+            ForeignItem::Fn(f) => self.with_cond(attrs_cond(&f.attrs), |l| {
+                l.fn_decl(&f.sig, FnKind::Foreign, None);
+            }),
+            ForeignItem::Static(s) => self.with_cond(attrs_cond(&s.attrs), |l| {
+                l.ir.consts.push(ConstDecl {
+                    name: s.ident.to_string(),
+                    ty: typeref(&s.ty),
+                    cond: l.cond.clone(),
+                });
+            }),
+            ForeignItem::Macro(m) => self.with_cond(attrs_cond(&m.attrs), |l| {
+                macros::item_macro(l, &m.mac);
+            }),
+            _ => {}
+        }
+    }
+
+    /// Records a function's signature; methods are named `Type::method`, as calls spell them.
+    pub(super) fn fn_decl(&mut self, sig: &Signature, kind: FnKind, self_ty: Option<&str>) {
+        let params = sig
+            .inputs
+            .iter()
+            .filter_map(|input| match input {
+                FnArg::Typed(pat) => Some(Param {
+                    name: pat_name(&pat.pat).unwrap_or_default(),
+                    ty: typeref(&pat.ty),
+                    ty_span: span_of(&pat.ty),
+                }),
+                FnArg::Receiver(_) => None,
+            })
+            .collect();
+        let (ret, ret_span) = match &sig.output {
+            ReturnType::Type(_, ty) => (Some(typeref(ty)), span_of(ty)),
+            ReturnType::Default => (None, span_of(&sig.paren_token.span.close())),
+        };
+        let name = match self_ty {
+            Some(owner) => format!("{owner}::{}", sig.ident),
+            None => sig.ident.to_string(),
+        };
+        self.ir.functions.push(FnDecl {
+            name,
+            kind,
+            params,
+            ret,
+            ret_span,
+            name_span: span_of(&sig.ident),
+            cond: self.cond.clone(),
+        });
+    }
+
+    fn defined_fn(&mut self, sig: &Signature, block: &Block, self_ty: Option<&str>) {
+        let ret = match &sig.output {
+            ReturnType::Type(_, ty) => Some(typeref(ty)),
+            ReturnType::Default => None,
+        };
+        let (body, ()) = self.in_body(ret.clone(), |l| {
+            for input in &sig.inputs {
+                if let FnArg::Typed(pat) = input {
+                    l.bind_pattern(&pat.pat, Some(typeref(&pat.ty)), Value::Unknown);
+                }
+            }
+            let expect = ret.clone().map_or(Expect::Nothing, Expect::Type);
+            let tail = l.block(block, &expect);
+            l.body_mut().returns.push(tail);
+        });
+        self.fn_decl(sig, FnKind::Defined(body), self_ty);
+    }
+
+    // ---- statements ----
+
+    fn block(&mut self, block: &Block, expect: &Expect) -> Value {
+        self.in_scope(|l| l.stmts(&block.stmts, expect))
+    }
+
+    pub(super) fn stmts(&mut self, stmts: &[Stmt], expect: &Expect) -> Value {
+        let mut tail = Value::Unknown;
+        for (i, stmt) in stmts.iter().enumerate() {
+            let is_last = i + 1 == stmts.len();
+            tail = Value::Unknown;
+            match stmt {
+                Stmt::Local(local) => self.with_cond(attrs_cond(&local.attrs), |l| {
+                    let declared = match &local.pat {
+                        Pat::Type(pt) => Some(typeref(&pt.ty)),
+                        _ => None,
+                    };
+                    let value = match &local.init {
+                        Some(init) => {
+                            let expect = declared.clone().map_or(Expect::Nothing, Expect::Type);
+                            let value = l.expr(&init.expr, &expect);
+                            if let Some((_, diverge)) = &init.diverge {
+                                l.expr(diverge, &Expect::Nothing);
+                            }
+                            value
+                        }
+                        None => Value::Unknown,
+                    };
+                    l.bind_pattern(&local.pat, declared, value);
+                }),
+                Stmt::Item(item) => self.item(item),
+                Stmt::Expr(expr, semi) => {
+                    let expect = if is_last && semi.is_none() {
+                        expect
+                    } else {
+                        &Expect::Nothing
+                    };
+                    let value =
+                        self.with_cond(attrs_cond(expr_attrs(expr)), |l| l.expr(expr, expect));
+                    if semi.is_none() {
+                        tail = value;
+                    }
+                }
+                Stmt::Macro(m) => {
+                    tail = self.with_cond(attrs_cond(&m.attrs), |l| {
+                        macros::expr_macro(l, &m.mac, &Expect::Nothing)
+                    });
+                }
+            }
+        }
+        tail
+    }
+
+    /// Binds the names a pattern introduces; tuple patterns take the matching element.
+    fn bind_pattern(&mut self, pat: &Pat, ty: Option<TypeRef>, value: Value) {
+        match pat {
+            Pat::Ident(p) => {
+                if let Some((_, sub)) = &p.subpat {
+                    self.bind_pattern(sub, None, Value::Unknown);
+                }
+                self.bind(p.ident.to_string(), ty, value);
+            }
+            Pat::Type(pt) => self.bind_pattern(&pt.pat, ty, value),
+            Pat::Guard(g) => {
+                self.bind_pattern(&g.pat, ty, value);
+                self.expr(&g.guard, &Expect::Nothing);
+            }
+            Pat::Paren(p) => self.bind_pattern(&p.pat, ty, value),
+            Pat::Tuple(t) => {
+                for (i, elem) in t.elems.iter().enumerate() {
+                    let elem_value = Value::Field(Box::new(value.clone()), i.to_string());
+                    self.bind_pattern(elem, None, elem_value);
+                }
+            }
+            Pat::Reference(r) => self.bind_pattern(&r.pat, None, Value::Unknown),
+            Pat::TupleStruct(t) => {
+                for elem in &t.elems {
+                    self.bind_pattern(elem, None, Value::Unknown);
+                }
+            }
+            Pat::Struct(s) => {
+                for field in &s.fields {
+                    self.bind_pattern(&field.pat, None, Value::Unknown);
+                }
+            }
+            Pat::Slice(s) => {
+                for elem in &s.elems {
+                    self.bind_pattern(elem, None, Value::Unknown);
+                }
+            }
+            Pat::Or(o) => {
+                if let Some(first) = o.cases.first() {
+                    self.bind_pattern(first, None, Value::Unknown);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    // ---- expressions ----
+
+    pub(super) fn expr(&mut self, expr: &Expr, expect: &Expect) -> Value {
+        if self.expr_depth >= MAX_EXPR_DEPTH {
+            return Value::Unknown;
+        }
+        self.expr_depth += 1;
+        let value = self.expr_inner(expr, expect);
+        self.expr_depth -= 1;
+        value
+    }
+
+    fn expr_inner(&mut self, expr: &Expr, expect: &Expect) -> Value {
+        match expr {
+            Expr::Cast(cast) => {
+                let value = self.expr(&cast.expr, &Expect::Nothing);
+                let written = typeref(&cast.ty);
+                let (to, to_span) = if written == TypeRef::Infer {
+                    let to = match expect {
+                        Expect::Type(ty) => ConversionTarget::Written(ty.clone()),
+                        Expect::Slot(slot) => ConversionTarget::Inferred(slot.clone()),
+                        Expect::Nothing => ConversionTarget::Unknown,
+                    };
+                    (to, None)
+                } else {
+                    (ConversionTarget::Written(written), Some(span_of(&cast.ty)))
+                };
+                self.ir.conversions.push(Conversion {
+                    body: self.body,
+                    value: value.clone(),
+                    to: to.clone(),
+                    span: span_of(expr),
+                    value_span: span_of(&cast.expr),
+                    to_span,
+                    cond: self.cond.clone(),
+                });
+                Value::Cast(Box::new(value), to)
+            }
+            Expr::Paren(p) => self.expr(&p.expr, expect),
+            Expr::Group(g) => self.expr(&g.expr, expect),
+            Expr::Lit(lit) => match &lit.lit {
+                Lit::Int(int) => int
+                    .base10_parse::<i128>()
+                    .map_or(Value::Unknown, Value::Int),
+                Lit::Str(_) | Lit::ByteStr(_) | Lit::CStr(_) => Value::Text,
+                _ => Value::Unknown,
+            },
+            Expr::Unary(u) => {
+                let inner = self.expr(&u.expr, &Expect::Nothing);
+                match (&u.op, inner) {
+                    (UnOp::Neg(_), Value::Int(n)) => Value::Int(-n),
+                    (UnOp::Neg(_), inner) => inner,
+                    _ => Value::Unknown,
+                }
+            }
+            Expr::Binary(b) => {
+                let left = self.expr(&b.left, &Expect::Nothing);
+                let right = self.expr(&b.right, &Expect::Nothing);
+                match b.op {
+                    BinOp::Add(_)
+                    | BinOp::Sub(_)
+                    | BinOp::Mul(_)
+                    | BinOp::BitOr(_)
+                    | BinOp::BitXor(_) => Value::Arith(Box::new(left), Box::new(right)),
+                    BinOp::BitAnd(_)
+                    | BinOp::Shr(_)
+                    | BinOp::Shl(_)
+                    | BinOp::Rem(_)
+                    | BinOp::Div(_) => Value::Masked(Box::new(left)),
+                    _ => Value::Unknown,
+                }
+            }
+            Expr::Path(p) => {
+                let path = &p.path;
+                if path.segments.len() == 1
+                    && p.qself.is_none()
+                    && let Some(id) = self.lookup(&path.segments[0].ident.to_string())
+                {
+                    return Value::Local(id);
+                }
+                Value::Global(last_segment(path))
+            }
+            Expr::Call(call) => self.call(expr, call),
+            Expr::MethodCall(m) => {
+                let receiver = self.expr(&m.receiver, &Expect::Nothing);
+                for arg in &m.args {
+                    self.expr(arg, &Expect::Nothing);
+                }
+                Value::Method(Box::new(receiver), m.method.to_string())
+            }
+            Expr::Field(f) => {
+                let base = self.expr(&f.base, &Expect::Nothing);
+                Value::Field(Box::new(base), member_name(&f.member))
+            }
+            Expr::Tuple(t) => Value::Tuple(
+                t.elems
+                    .iter()
+                    .map(|e| self.expr(e, &Expect::Nothing))
+                    .collect(),
+            ),
+            Expr::Reference(r) => {
+                let inner = self.expr(&r.expr, &Expect::Nothing);
+                Value::AddressOf(Box::new(inner))
+            }
+            Expr::RawAddr(r) => {
+                let inner = self.expr(&r.expr, &Expect::Nothing);
+                Value::AddressOf(Box::new(inner))
+            }
+            Expr::Struct(s) => {
+                let ty = last_segment(&s.path);
+                for field in &s.fields {
+                    let slot = Slot::Field {
+                        ty: ty.clone(),
+                        field: member_name(&field.member),
+                    };
+                    self.expr(&field.expr, &Expect::Slot(slot));
+                }
+                if let Some(rest) = &s.rest {
+                    self.expr(rest, &Expect::Nothing);
+                }
+                Value::Unknown
+            }
+            Expr::Block(b) => self.block(&b.block, expect),
+            Expr::Unsafe(u) => self.block(&u.block, expect),
+            Expr::Const(c) => self.block(&c.block, expect),
+            Expr::If(i) => {
+                let branch_cond = cfg_macro_cond(&i.cond);
+                self.expr(&i.cond, &Expect::Nothing);
+                let then_cond = branch_cond.clone().unwrap_or_default();
+                self.with_cond(then_cond, |l| l.block(&i.then_branch, expect));
+                if let Some((_, else_branch)) = &i.else_branch {
+                    let else_cond = branch_cond.map_or(Cond::True, Cond::negate);
+                    self.with_cond(else_cond, |l| l.expr(else_branch, expect));
+                }
+                Value::Unknown
+            }
+            Expr::Match(m) => {
+                self.expr(&m.expr, &Expect::Nothing);
+                for arm in &m.arms {
+                    self.in_scope(|l| {
+                        l.bind_pattern(&arm.pat, None, Value::Unknown);
+                        l.expr(&arm.body, expect);
+                    });
+                }
+                Value::Unknown
+            }
+            Expr::Let(l) => {
+                let value = self.expr(&l.expr, &Expect::Nothing);
+                self.bind_pattern(&l.pat, None, value);
+                Value::Unknown
+            }
+            Expr::While(w) => {
+                self.expr(&w.cond, &Expect::Nothing);
+                self.block(&w.body, &Expect::Nothing);
+                Value::Unknown
+            }
+            Expr::Loop(lp) => {
+                self.block(&lp.body, &Expect::Nothing);
+                Value::Unknown
+            }
+            Expr::ForLoop(f) => {
+                self.expr(&f.expr, &Expect::Nothing);
+                self.in_scope(|l| {
+                    l.bind_pattern(&f.pat, None, Value::Unknown);
+                    l.block(&f.body, &Expect::Nothing);
+                });
+                Value::Unknown
+            }
+            Expr::Closure(c) => {
+                self.closure_depth += 1;
+                self.in_scope(|l| {
+                    for input in &c.inputs {
+                        let ty = match input {
+                            Pat::Type(pt) => Some(typeref(&pt.ty)),
+                            _ => None,
+                        };
+                        l.bind_pattern(input, ty, Value::Unknown);
+                    }
+                    l.expr(&c.body, &Expect::Nothing);
+                });
+                self.closure_depth -= 1;
+                Value::Unknown
+            }
+            Expr::Return(r) => {
+                if let Some(value) = &r.expr {
+                    let ret = self.body_mut().ret.clone();
+                    let expect = ret.map_or(Expect::Nothing, Expect::Type);
+                    let value = self.expr(value, &expect);
+                    if self.closure_depth == 0 {
+                        self.body_mut().returns.push(value);
+                    }
+                }
+                Value::Unknown
+            }
+            Expr::Assign(a) => {
+                self.assign(&a.left, &a.right);
+                Value::Unknown
+            }
+            Expr::Macro(m) => macros::expr_macro(self, &m.mac, expect),
+            Expr::Try(t) => self.expr(&t.expr, expect),
+            Expr::Await(a) => self.expr(&a.base, expect),
+            Expr::Index(i) => {
+                self.expr(&i.expr, &Expect::Nothing);
+                self.expr(&i.index, &Expect::Nothing);
+                Value::Unknown
+            }
+            Expr::Array(a) => {
+                for elem in &a.elems {
+                    self.expr(elem, &Expect::Nothing);
+                }
+                Value::Unknown
+            }
+            Expr::Repeat(r) => {
+                self.expr(&r.expr, &Expect::Nothing);
+                Value::Unknown
+            }
+            Expr::Range(r) => {
+                for end in [&r.start, &r.end].into_iter().flatten() {
+                    self.expr(end, &Expect::Nothing);
+                }
+                Value::Unknown
+            }
+            Expr::Break(b) => {
+                if let Some(value) = &b.expr {
+                    self.expr(value, &Expect::Nothing);
+                }
+                Value::Unknown
+            }
+            Expr::Async(a) => {
+                self.block(&a.block, &Expect::Nothing);
+                Value::Unknown
+            }
+            Expr::TryBlock(t) => {
+                self.block(&t.block, &Expect::Nothing);
+                Value::Unknown
+            }
+            _ => Value::Unknown,
+        }
+    }
+
+    fn call(&mut self, expr: &Expr, call: &syn::ExprCall) -> Value {
+        let Expr::Path(func) = &*call.func else {
+            self.expr(&call.func, &Expect::Nothing);
+            for arg in &call.args {
+                self.expr(arg, &Expect::Nothing);
+            }
+            return Value::Unknown;
+        };
+        let segments = &func.path.segments;
+        let callee = last_segment(&func.path);
+        let qualifier = segments
+            .len()
+            .checked_sub(2)
+            .map(|i| segments[i].ident.to_string());
+        let args: Vec<Arg> = call
+            .args
+            .iter()
+            .enumerate()
+            .map(|(index, arg)| {
+                let slot = Slot::Arg {
+                    callee: callee.clone(),
+                    index,
+                };
+                Arg {
+                    value: self.expr(arg, &Expect::Slot(slot)),
+                    span: span_of(arg),
+                    name_span: path_tail_span(arg),
+                }
+            })
+            .collect();
+        let values = args.iter().map(|a| a.value.clone()).collect();
+        self.ir.calls.push(CallSite {
+            body: self.body,
+            callee: callee.clone(),
+            callee_span: segments.last().map_or(span_of(expr), |s| span_of(&s.ident)),
+            qualified: segments.len() > 1,
+            args,
+            span: span_of(expr),
+            cond: self.cond.clone(),
+        });
+        Value::Call {
+            qualifier,
+            callee,
+            args: values,
+        }
+    }
+
+    fn assign(&mut self, left: &Expr, right: &Expr) {
+        let target = match left {
+            Expr::Path(p) if p.path.segments.len() == 1 => self
+                .lookup(&p.path.segments[0].ident.to_string())
+                .map(|id| (id, None)),
+            Expr::Field(f) => match &*f.base {
+                Expr::Path(p) if p.path.segments.len() == 1 => self
+                    .lookup(&p.path.segments[0].ident.to_string())
+                    .map(|id| (id, Some(member_name(&f.member)))),
+                _ => None,
+            },
+            _ => None,
+        };
+        let Some((local, field)) = target else {
+            self.expr(left, &Expect::Nothing);
+            self.expr(right, &Expect::Nothing);
+            return;
+        };
+        let declared = self.ir.bodies[self.body].locals[local].ty.clone();
+        let expect = match (&field, declared) {
+            (None, Some(ty)) => Expect::Type(ty),
+            (Some(field), Some(ty)) => match ty.pointee_name() {
+                Some(ty) => Expect::Slot(Slot::Field {
+                    ty: ty.to_string(),
+                    field: field.clone(),
+                }),
+                None => Expect::Nothing,
+            },
+            _ => Expect::Nothing,
+        };
+        let value = self.expr(right, &expect);
+        let body = self.body_mut();
+        match field {
+            None => body.locals[local].values.push(value),
+            Some(field) => body.field_stores.push((local, field, value)),
+        }
+    }
+}
+
+/// `cfg!(pred)` or `!cfg!(pred)` as an `if` condition.
+fn cfg_macro_cond(cond: &Expr) -> Option<Cond> {
+    match cond {
+        Expr::Macro(m) if m.mac.path.is_ident("cfg") => Some(parse_cond(m.mac.tokens.clone())),
+        Expr::Unary(u) if matches!(u.op, UnOp::Not(_)) => cfg_macro_cond(&u.expr).map(Cond::negate),
+        Expr::Paren(p) => cfg_macro_cond(&p.expr),
+        _ => None,
+    }
+}
+
+fn expr_attrs(expr: &Expr) -> &[syn::Attribute] {
+    match expr {
+        Expr::Block(b) => &b.attrs,
+        Expr::Unsafe(u) => &u.attrs,
+        Expr::Call(c) => &c.attrs,
+        Expr::MethodCall(m) => &m.attrs,
+        Expr::Macro(m) => &m.attrs,
+        Expr::If(i) => &i.attrs,
+        Expr::Assign(a) => &a.attrs,
+        _ => &[],
+    }
+}
+
+fn member_name(member: &Member) -> String {
+    match member {
+        Member::Named(ident) => ident.to_string(),
+        Member::Unnamed(index) => index.index.to_string(),
+    }
+}
+
+/// The span of the last segment when an argument is a plain path (a constant a fix may rename).
+fn path_tail_span(arg: &Expr) -> Option<Span> {
+    match arg {
+        Expr::Path(p) => p.path.segments.last().map(|s| span_of(&s.ident)),
+        Expr::Cast(c) => path_tail_span(&c.expr),
+        Expr::Paren(p) => path_tail_span(&p.expr),
+        _ => None,
+    }
+}
+
+fn pat_name(pat: &Pat) -> Option<String> {
+    match pat {
+        Pat::Ident(p) => Some(p.ident.to_string()),
+        Pat::Type(pt) => pat_name(&pt.pat),
+        _ => None,
+    }
+}
+
+/// A type as written; `Option<fn>`, `Option<&T>` and `NonNull<T>` are the nullable pointers
+/// FFI code uses, so they count as pointers.
+pub(super) fn typeref(ty: &Type) -> TypeRef {
+    match ty {
+        Type::Path(p) => {
+            let Some(segment) = p.path.segments.last() else {
+                return TypeRef::Other;
+            };
+            let name = segment.ident.to_string();
+            let first_arg = match &segment.arguments {
+                syn::PathArguments::AngleBracketed(args) => {
+                    args.args.iter().find_map(|a| match a {
+                        syn::GenericArgument::Type(t) => Some(t),
+                        _ => None,
+                    })
+                }
+                _ => None,
+            };
+            match (name.as_str(), first_arg) {
+                ("Option", Some(inner)) => match typeref(inner) {
+                    pointer @ (TypeRef::FnPtr | TypeRef::Pointer(_) | TypeRef::Reference(_)) => {
+                        pointer
+                    }
+                    _ => TypeRef::Other,
+                },
+                ("NonNull", Some(inner)) => TypeRef::Pointer(Box::new(typeref(inner))),
+                _ => TypeRef::Named(name),
+            }
+        }
+        Type::Ptr(p) => TypeRef::Pointer(Box::new(typeref(&p.elem))),
+        Type::Reference(r) => TypeRef::Reference(Box::new(typeref(&r.elem))),
+        Type::FnPtr(_) => TypeRef::FnPtr,
+        Type::Tuple(t) if t.elems.is_empty() => TypeRef::Unit,
+        Type::Never(_) => TypeRef::Unit,
+        Type::Infer(_) => TypeRef::Infer,
+        Type::Paren(p) => typeref(&p.elem),
+        Type::Group(g) => typeref(&g.elem),
+        _ => TypeRef::Other,
+    }
+}
+
+fn flatten_use(tree: &UseTree, prefix: &mut Vec<String>, out: &mut Vec<Import>) {
+    match tree {
+        UseTree::Path(p) => {
+            prefix.push(p.ident.to_string());
+            flatten_use(&p.tree, prefix, out);
+            prefix.pop();
+        }
+        UseTree::Name(n) => out.push(Import {
+            module: prefix.clone(),
+            name: Some(n.ident.to_string()),
+            rename: None,
+        }),
+        UseTree::Rename(r) => out.push(Import {
+            module: prefix.clone(),
+            name: Some(r.ident.to_string()),
+            rename: Some(r.rename.to_string()),
+        }),
+        UseTree::Glob(_) => out.push(Import {
+            module: prefix.clone(),
+            name: None,
+            rename: None,
+        }),
+        UseTree::Group(g) => {
+            for item in &g.items {
+                flatten_use(item, prefix, out);
+            }
+        }
+    }
+}

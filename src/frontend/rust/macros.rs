@@ -1,0 +1,129 @@
+//! Macro invocations. Bindings declare most of their items inside macros (`link!`, winapi's
+//! `STRUCT!`/`DECLARE_HANDLE!`/`FN!`/`ENUM!`), and user code casts inside `println!` and
+//! friends, so macro bodies are parsed as whatever they can be: items, expressions, statements.
+//! Tokens keep their original spans, so findings inside macros point at the real text.
+
+use syn::parse::{ParseStream, Parser};
+use syn::punctuated::Punctuated;
+use syn::{Expr, Ident, LitStr, Macro, Signature, Token};
+
+use super::lower::{Expect, Lowerer, last_segment, span_of};
+use crate::model::ir::{FnKind, TypeAlias, TypeRef, Value};
+
+/// A macro in item position.
+pub(super) fn item_macro(lowerer: &mut Lowerer, mac: &Macro) {
+    let name = last_segment(&mac.path);
+    match name.as_str() {
+        // windows_link::link!("kernel32.dll" "system" fn CreateFileW(...) -> HANDLE)
+        "link" => {
+            if let Ok(sig) = link_signature.parse2(mac.tokens.clone()) {
+                lowerer.fn_decl(&sig, FnKind::Foreign, None);
+            }
+        }
+        // winapi: DECLARE_HANDLE!{HWND, HWND__}
+        "DECLARE_HANDLE" => {
+            if let Ok((name, target)) = two_idents.parse2(mac.tokens.clone()) {
+                alias(
+                    lowerer,
+                    mac,
+                    &name,
+                    TypeRef::Pointer(Box::new(TypeRef::Named(target.to_string()))),
+                );
+            }
+        }
+        // winapi: FN!{stdcall WNDPROC(...) -> LRESULT}
+        "FN" => {
+            if let Ok((_, name)) = two_idents.parse2(mac.tokens.clone()) {
+                alias(lowerer, mac, &name, TypeRef::FnPtr);
+            }
+        }
+        // winapi: ENUM!{enum NAME { ... }} declares NAME as a u32 alias
+        "ENUM" => {
+            if let Ok((_, name)) = two_idents.parse2(mac.tokens.clone()) {
+                alias(lowerer, mac, &name, TypeRef::named("u32"));
+            }
+        }
+        _ => {
+            if let Ok(file) = syn::parse2::<syn::File>(mac.tokens.clone()) {
+                lowerer.items(&file.items);
+            }
+        }
+    }
+}
+
+/// A macro in expression or statement position.
+pub(super) fn expr_macro(lowerer: &mut Lowerer, mac: &Macro, expect: &Expect) -> Value {
+    let name = last_segment(&mac.path);
+    match name.as_str() {
+        "cfg" => Value::Unknown,
+        // windows/windows-sys string literal macros produce pointers to static text.
+        "w" | "s" | "h" | "wide" | "cstr" | "c_str" | "wstr" | "wch" | "wchz" => Value::Text,
+        "addr_of" | "addr_of_mut" => match syn::parse2::<Expr>(mac.tokens.clone()) {
+            Ok(expr) => Value::AddressOf(Box::new(lowerer.expr(&expr, &Expect::Nothing))),
+            Err(_) => Value::Unknown,
+        },
+        _ => {
+            let exprs = Punctuated::<Expr, Token![,]>::parse_terminated.parse2(mac.tokens.clone());
+            match exprs {
+                Ok(exprs) => {
+                    let mut last = Value::Unknown;
+                    for expr in &exprs {
+                        last = lowerer.expr(expr, &Expect::Nothing);
+                    }
+                    // Only a single-expression macro passes its value through (`dbg!(x)`).
+                    if exprs.len() == 1 {
+                        last
+                    } else {
+                        Value::Unknown
+                    }
+                }
+                Err(_) => {
+                    if let Ok(stmts) = syn::Block::parse_within.parse2(mac.tokens.clone()) {
+                        lowerer.stmts(&stmts, expect);
+                    } else if let Ok(file) = syn::parse2::<syn::File>(mac.tokens.clone()) {
+                        lowerer.items(&file.items);
+                    }
+                    Value::Unknown
+                }
+            }
+        }
+    }
+}
+
+fn alias(lowerer: &mut Lowerer, mac: &Macro, name: &Ident, ty: TypeRef) {
+    let cond = lowerer.current_cond();
+    lowerer.ir.aliases.push(TypeAlias {
+        name: name.to_string(),
+        ty,
+        span: span_of(mac),
+        ty_span: span_of(name),
+        cond,
+    });
+}
+
+/// The body of a `link!`: the DLL name and ABI (and, in some versions, more literals), then an
+/// optionally attributed function signature.
+fn link_signature(input: ParseStream) -> syn::Result<Signature> {
+    while input.peek(LitStr) {
+        input.parse::<LitStr>()?;
+    }
+    input.call(syn::Attribute::parse_outer)?;
+    input.parse::<syn::Visibility>()?;
+    let sig: Signature = input.parse()?;
+    if input.peek(Token![;]) {
+        input.parse::<Token![;]>()?;
+    }
+    Ok(sig)
+}
+
+/// The first two identifiers of a macro body, skipping an optional keyword in front
+/// (`enum NAME`, `stdcall NAME`, `HWND, HWND__`).
+fn two_idents(input: ParseStream) -> syn::Result<(Ident, Ident)> {
+    let first: Ident = input.call(syn::ext::IdentExt::parse_any)?;
+    if input.peek(Token![,]) {
+        input.parse::<Token![,]>()?;
+    }
+    let second: Ident = input.call(syn::ext::IdentExt::parse_any)?;
+    input.parse::<proc_macro2::TokenStream>()?;
+    Ok((first, second))
+}

@@ -1,0 +1,282 @@
+//! The Win32 knowledge tables from `rules/data/`, embedded at build time and loaded once per run.
+
+use std::collections::{HashMap, HashSet};
+
+use serde::Deserialize;
+
+use crate::model::ty::{HandleKind, HandleRepr, HandleTy, IntTy, PtrKind, Ty};
+
+const TYPES_TOML: &str = include_str!("../rules/data/win32-types.toml");
+const WINDOW_LONG_TOML: &str = include_str!("../rules/data/window-long.toml");
+const API_TSV: &str = include_str!("../rules/data/win32-api.tsv");
+
+pub struct Knowledge {
+    pub handles: HashMap<String, HandleTy>,
+    /// Handle-looking names that are plain integers: `HRESULT`, `ATOM`, `HFILE`.
+    pub narrow_handles: HashMap<String, IntTy>,
+    pub integers: HashMap<String, IntTy>,
+    pub data_pointers: HashSet<String>,
+    pub function_pointers: HashSet<String>,
+    pub window_long: WindowLong,
+    apis: HashMap<String, Vec<ApiFn>>,
+}
+
+#[derive(Deserialize)]
+struct TypesFile {
+    handles: HashMap<String, HandleEntry>,
+    narrow_handles: HashMap<String, String>,
+    integers: HashMap<String, String>,
+    pointers: PointerEntries,
+}
+
+#[derive(Deserialize)]
+struct HandleEntry {
+    repr: String,
+    kind: String,
+}
+
+#[derive(Deserialize)]
+struct PointerEntries {
+    data: Vec<String>,
+    function: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SlotFamily {
+    Window,
+    Class,
+    Dialog,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Access {
+    Get,
+    Set,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct WindowLongFn {
+    pub family: SlotFamily,
+    pub access: Access,
+    /// The pointer-sized function to call instead; empty for the pointer-sized functions.
+    pub twin: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SlotHolds {
+    Pointer,
+    Data,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct WindowLongIndex {
+    pub family: SlotFamily,
+    pub value: i64,
+    pub holds: SlotHolds,
+    #[serde(default)]
+    pub twin: String,
+    pub twin_value64: Option<i64>,
+    #[serde(default)]
+    pub note: String,
+}
+
+#[derive(Deserialize)]
+pub struct WindowLong {
+    pub functions: HashMap<String, WindowLongFn>,
+    pub indexes: HashMap<String, WindowLongIndex>,
+    /// Modules whose glob import brings every function and index name into scope.
+    #[serde(default)]
+    pub modules: Vec<String>,
+}
+
+impl WindowLong {
+    /// The index a negative literal stands for: positive offsets are the caller's extra bytes.
+    pub fn index_by_value(
+        &self,
+        family: SlotFamily,
+        value: i64,
+    ) -> Option<(&str, &WindowLongIndex)> {
+        if value >= 0 {
+            return None;
+        }
+        self.indexes
+            .iter()
+            .filter(|(_, index)| index.family == family && index.value == value)
+            .map(|(name, index)| (name.as_str(), index))
+            .min_by_key(|(name, _)| *name)
+    }
+}
+
+/// A parameter or return type from the API table: its class and the alias it was declared with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApiType {
+    pub class: String,
+    pub name: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ApiFn {
+    pub dll: String,
+    /// `Some(64)` or `Some(32)` when the declaration exists only for that pointer width.
+    pub pointer_width: Option<u32>,
+    pub ret: ApiType,
+    pub params: Vec<(String, ApiType)>,
+}
+
+impl Knowledge {
+    pub fn load() -> Result<Knowledge, String> {
+        let types: TypesFile = toml::from_str(TYPES_TOML)
+            .map_err(|e| format!("rules/data/win32-types.toml: {}", e.message()))?;
+        let window_long: WindowLong = toml::from_str(WINDOW_LONG_TOML)
+            .map_err(|e| format!("rules/data/window-long.toml: {}", e.message()))?;
+        let handles = types
+            .handles
+            .into_iter()
+            .map(|(name, entry)| {
+                let repr = match entry.repr.as_str() {
+                    "pointer" => HandleRepr::Pointer,
+                    "usize" => HandleRepr::Usize,
+                    "isize" => HandleRepr::Isize,
+                    other => return Err(format!("handle {name}: unknown repr `{other}`")),
+                };
+                let kind = match entry.kind.as_str() {
+                    "address" => HandleKind::Address,
+                    "shared" => HandleKind::Shared,
+                    other => return Err(format!("handle {name}: unknown kind `{other}`")),
+                };
+                Ok((name.clone(), HandleTy { name, kind, repr }))
+            })
+            .collect::<Result<_, String>>()?;
+        Ok(Knowledge {
+            handles,
+            narrow_handles: int_table(types.narrow_handles)?,
+            integers: int_table(types.integers)?,
+            data_pointers: types.pointers.data.into_iter().collect(),
+            function_pointers: types.pointers.function.into_iter().collect(),
+            window_long,
+            apis: parse_api_table(API_TSV)?,
+        })
+    }
+
+    /// The Windows meaning of a type name, when the tables know it.
+    pub fn type_named(&self, name: &str) -> Option<Ty> {
+        if let Some(handle) = self.handles.get(name) {
+            return Some(Ty::Handle(handle.clone()));
+        }
+        if let Some(int) = self
+            .integers
+            .get(name)
+            .or_else(|| self.narrow_handles.get(name))
+        {
+            return Some(Ty::Int(*int));
+        }
+        if self.data_pointers.contains(name) {
+            return Some(Ty::Pointer(PtrKind::Data));
+        }
+        if self.function_pointers.contains(name) {
+            return Some(Ty::Pointer(PtrKind::Function));
+        }
+        None
+    }
+
+    /// The declaration of a Win32 function that applies on a target of this pointer width.
+    pub fn api(&self, name: &str, pointer_width: u32) -> Option<&ApiFn> {
+        self.api_declarations(name, pointer_width).next()
+    }
+
+    /// Every declaration of a Win32 function that applies on a target of this pointer width:
+    /// a few names are declared differently by different SDK headers (kernel and user mode).
+    pub fn api_declarations(&self, name: &str, pointer_width: u32) -> impl Iterator<Item = &ApiFn> {
+        self.apis
+            .get(name)
+            .into_iter()
+            .flatten()
+            .filter(move |row| row.pointer_width.is_none_or(|w| w == pointer_width))
+    }
+
+    pub fn api_count(&self) -> usize {
+        self.apis.len()
+    }
+
+    /// The type of an API table entry, resolved the way a declared type would be.
+    pub fn api_type(&self, ty: &ApiType) -> Ty {
+        if let Some(known) = ty.name.as_deref().and_then(|n| self.type_named(n)) {
+            return known;
+        }
+        match ty.class.as_str() {
+            "ptr" => Ty::Pointer(PtrKind::Data),
+            "fnptr" => Ty::Pointer(PtrKind::Function),
+            "bool" => Ty::Bool,
+            "f32" => Ty::Float(32),
+            "f64" => Ty::Float(64),
+            "void" => Ty::Unit,
+            class => IntTy::from_primitive(class).map_or(Ty::Unknown, Ty::Int),
+        }
+    }
+}
+
+fn int_table(entries: HashMap<String, String>) -> Result<HashMap<String, IntTy>, String> {
+    entries
+        .into_iter()
+        .map(|(name, prim)| match IntTy::from_primitive(&prim) {
+            Some(int) => Ok((name, int)),
+            None => Err(format!("integer type {name}: unknown primitive `{prim}`")),
+        })
+        .collect()
+}
+
+fn parse_api_type(text: &str) -> ApiType {
+    match text.split_once(':') {
+        Some((class, name)) => ApiType {
+            class: class.to_string(),
+            name: Some(name.to_string()),
+        },
+        None => ApiType {
+            class: text.to_string(),
+            name: None,
+        },
+    }
+}
+
+fn parse_api_table(text: &str) -> Result<HashMap<String, Vec<ApiFn>>, String> {
+    let mut apis: HashMap<String, Vec<ApiFn>> = HashMap::new();
+    for (index, line) in text.lines().enumerate() {
+        if line.starts_with('#') || line.trim().is_empty() {
+            continue;
+        }
+        let bad = || format!("rules/data/win32-api.tsv:{}: malformed row", index + 1);
+        let mut columns = line.split('\t');
+        let (Some(name), Some(dll), Some(width), Some(ret)) = (
+            columns.next(),
+            columns.next(),
+            columns.next(),
+            columns.next(),
+        ) else {
+            return Err(bad());
+        };
+        let pointer_width = match width {
+            "any" => None,
+            "64" => Some(64),
+            "32" => Some(32),
+            _ => return Err(bad()),
+        };
+        let params = columns
+            .map(|param| {
+                param
+                    .split_once('=')
+                    .map(|(n, t)| (n.to_string(), parse_api_type(t)))
+                    .ok_or_else(bad)
+            })
+            .collect::<Result<_, _>>()?;
+        apis.entry(name.to_string()).or_default().push(ApiFn {
+            dll: dll.to_string(),
+            pointer_width,
+            ret: parse_api_type(ret),
+            params,
+        });
+    }
+    Ok(apis)
+}

@@ -1,0 +1,18 @@
+//! ptrwidth finds pointer-width (32/64-bit) portability bugs in Windows FFI code.
+//!
+//! The pipeline, one module per step: [`discover`] → [`frontend`] (per language) →
+//! [`model`] (the shared semantic model, with [`knowledge`]) → [`rules`] → [`diagnostic`] →
+//! [`report`]. [`engine`] runs it; [`cli`] is the command line.
+
+pub mod catalog;
+pub mod cli;
+pub mod diagnostic;
+pub mod discover;
+pub mod engine;
+pub mod frontend;
+pub mod knowledge;
+pub mod model;
+pub mod report;
+pub mod rules;
+pub mod source;
+pub mod target;

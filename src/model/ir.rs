@@ -1,0 +1,242 @@
+//! The language-neutral summary of one source file that front ends produce and rules read.
+//!
+//! A front end (Rust today, C/C++ and IDL next) lowers its syntax tree into declarations,
+//! function bodies reduced to the value flow that matters for pointer width, and the facts
+//! rules look at: conversions between types and calls. Spans are byte ranges into the
+//! file's original bytes. Names are the last path segment (`HWND`, not `windows_sys::...::HWND`):
+//! the tables the model resolves them against are keyed that way.
+
+use super::cfg::Cond;
+use crate::source::Span;
+
+pub type BodyId = usize;
+pub type LocalId = usize;
+
+#[derive(Default, Debug)]
+pub struct FileIr {
+    pub imports: Vec<Import>,
+    pub aliases: Vec<TypeAlias>,
+    pub structs: Vec<StructDecl>,
+    pub functions: Vec<FnDecl>,
+    pub consts: Vec<ConstDecl>,
+    pub bodies: Vec<Body>,
+    pub conversions: Vec<Conversion>,
+    pub calls: Vec<CallSite>,
+}
+
+/// A `use` of a name (or a glob) from a module path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Import {
+    /// The module path, e.g. `["windows_sys", "Win32", "UI", "WindowsAndMessaging"]`.
+    pub module: Vec<String>,
+    /// `None` for a glob import.
+    pub name: Option<String>,
+    /// The local name when renamed with `as`.
+    pub rename: Option<String>,
+}
+
+/// A type as written, before resolution against declarations and knowledge tables.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TypeRef {
+    Named(String),
+    Pointer(Box<TypeRef>),
+    Reference(Box<TypeRef>),
+    FnPtr,
+    Unit,
+    /// `_`: the type comes from context.
+    Infer,
+    /// Arrays, tuples, trait objects and anything else that is never an integer or a handle.
+    Other,
+}
+
+impl TypeRef {
+    pub fn named(name: &str) -> TypeRef {
+        TypeRef::Named(name.to_string())
+    }
+
+    /// The named type, behind any references and pointers: field access sees through them.
+    pub fn pointee_name(&self) -> Option<&str> {
+        match self {
+            TypeRef::Named(name) => Some(name),
+            TypeRef::Pointer(inner) | TypeRef::Reference(inner) => inner.pointee_name(),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct TypeAlias {
+    pub name: String,
+    pub ty: TypeRef,
+    /// The whole declaration.
+    pub span: Span,
+    /// The aliased type.
+    pub ty_span: Span,
+    pub cond: Cond,
+}
+
+#[derive(Clone, Debug)]
+pub struct StructDecl {
+    pub name: String,
+    /// Named fields by name; tuple fields by index (`"0"`).
+    pub fields: Vec<(String, TypeRef)>,
+    pub cond: Cond,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FnKind {
+    /// Declared in an `extern` block or a binding macro: implemented elsewhere, the ABI matters.
+    Foreign,
+    /// Defined here, with its body.
+    Defined(BodyId),
+}
+
+#[derive(Clone, Debug)]
+pub struct Param {
+    pub name: String,
+    pub ty: TypeRef,
+    pub ty_span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct FnDecl {
+    pub name: String,
+    pub kind: FnKind,
+    pub params: Vec<Param>,
+    /// `None` when the function returns nothing.
+    pub ret: Option<TypeRef>,
+    /// The return type as written; the signature's end when there is none.
+    pub ret_span: Span,
+    pub name_span: Span,
+    pub cond: Cond,
+}
+
+#[derive(Clone, Debug)]
+pub struct ConstDecl {
+    pub name: String,
+    pub ty: TypeRef,
+    pub cond: Cond,
+}
+
+/// What an expression evaluates to, reduced to what decides its width and provenance.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    /// An integer literal, sign applied.
+    Int(i128),
+    Local(LocalId),
+    /// A constant, static, unit struct or function item, by name.
+    Global(String),
+    Cast(Box<Value>, ConversionTarget),
+    /// A call of a path (function, tuple-struct constructor); `callee` is the last segment,
+    /// `qualifier` the segment before it (`Box` in `Box::into_raw`).
+    Call {
+        qualifier: Option<String>,
+        callee: String,
+        args: Vec<Value>,
+    },
+    Method(Box<Value>, String),
+    Field(Box<Value>, String),
+    Tuple(Vec<Value>),
+    AddressOf(Box<Value>),
+    /// Arithmetic that keeps a pointer's meaning (`p + 8`, `p | tag`).
+    Arith(Box<Value>, Box<Value>),
+    /// Masking or shifting (`x & 0xffff`, `x >> 16`): keeps the width, drops the provenance.
+    Masked(Box<Value>),
+    /// A string literal or a macro that produces a pointer to text (`w!("x")`).
+    Text,
+    Unknown,
+}
+
+impl Value {
+    /// The value under any casts: `DWL_USER as i32` is `DWL_USER`.
+    pub fn without_casts(&self) -> &Value {
+        self.cast_chain().last().unwrap_or(self)
+    }
+
+    /// The value, then each value under its casts, outermost first.
+    pub fn cast_chain(&self) -> impl Iterator<Item = &Value> {
+        std::iter::successors(Some(self), |v| match v {
+            Value::Cast(inner, _) => Some(inner),
+            _ => None,
+        })
+    }
+
+    /// A literal integer, possibly under casts: `-1isize as HANDLE`, `32512 as *const u16`.
+    pub fn is_literal(&self) -> bool {
+        match self {
+            Value::Int(_) => true,
+            Value::Cast(inner, _) => inner.is_literal(),
+            _ => false,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Local {
+    pub name: String,
+    pub ty: Option<TypeRef>,
+    /// Every value assigned to the binding: its initialiser, then later assignments.
+    pub values: Vec<Value>,
+}
+
+/// A function body, or a constant's initialiser, reduced to its value flow.
+#[derive(Clone, Debug, Default)]
+pub struct Body {
+    pub locals: Vec<Local>,
+    /// Values stored into fields of locals: `ctx.raw = p as usize`.
+    pub field_stores: Vec<(LocalId, String, Value)>,
+    /// Values the body returns (tail expression and `return`s).
+    pub returns: Vec<Value>,
+    pub ret: Option<TypeRef>,
+}
+
+/// Where a conversion's inferred target type comes from (`x as _`, or an implicit C conversion).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Slot {
+    /// Argument `index` of a call to `callee` (a function or a tuple-struct constructor).
+    Arg { callee: String, index: usize },
+    /// Field `field` of a struct literal of type `ty`.
+    Field { ty: String, field: String },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum ConversionTarget {
+    Written(TypeRef),
+    Inferred(Slot),
+    Unknown,
+}
+
+/// A value converted to another type: an `as` cast, a C cast, or (in C) an implicit conversion.
+#[derive(Clone, Debug)]
+pub struct Conversion {
+    pub body: BodyId,
+    pub value: Value,
+    pub to: ConversionTarget,
+    /// The whole conversion expression.
+    pub span: Span,
+    pub value_span: Span,
+    /// The target type as written, where it is written.
+    pub to_span: Option<Span>,
+    pub cond: Cond,
+}
+
+#[derive(Clone, Debug)]
+pub struct Arg {
+    pub value: Value,
+    pub span: Span,
+    /// The last segment when the argument is a path (a constant a fix may rename).
+    pub name_span: Option<Span>,
+}
+
+#[derive(Clone, Debug)]
+pub struct CallSite {
+    pub body: BodyId,
+    pub callee: String,
+    /// The callee's last path segment, where a rename goes.
+    pub callee_span: Span,
+    /// The callee was written with a module path (`WindowsAndMessaging::SetWindowLongW`).
+    pub qualified: bool,
+    pub args: Vec<Arg>,
+    pub span: Span,
+    pub cond: Cond,
+}

@@ -1,0 +1,591 @@
+//! The shared semantic model: what every rule asks about a program.
+//!
+//! [`Model`] merges the declarations of every file in the run with the Win32 knowledge tables.
+//! [`Semantic`] is its view from one file (that file's own declarations win over the rest of
+//! the tree), and answers the questions rules ask: the type of a value on a target, whether a
+//! value came from a pointer or handle, whether code under a condition builds for a target.
+
+pub mod cfg;
+pub mod ir;
+pub mod ty;
+
+use std::collections::HashMap;
+
+use crate::knowledge::{ApiType, Knowledge};
+use crate::target::Target;
+use cfg::Cond;
+use ir::{Body, ConversionTarget, FileIr, FnDecl, FnKind, Slot, StructDecl, TypeRef, Value};
+use ty::{HandleKind, HandleRepr, HandleTy, IntTy, PtrKind, Ty};
+
+/// Alias chains and value flow deeper than this are treated as unknown (and cycles end).
+const MAX_RESOLVE_DEPTH: usize = 32;
+
+/// Declarations of the whole run, by name.
+struct Declarations<'a> {
+    aliases: HashMap<&'a str, Vec<(&'a Cond, &'a TypeRef)>>,
+    structs: HashMap<&'a str, Vec<&'a StructDecl>>,
+    functions: HashMap<&'a str, Vec<&'a FnDecl>>,
+    consts: HashMap<&'a str, Vec<(&'a Cond, &'a TypeRef)>>,
+}
+
+impl<'a> Declarations<'a> {
+    fn new() -> Self {
+        Declarations {
+            aliases: HashMap::new(),
+            structs: HashMap::new(),
+            functions: HashMap::new(),
+            consts: HashMap::new(),
+        }
+    }
+
+    fn add(&mut self, file: &'a FileIr) {
+        for alias in &file.aliases {
+            self.aliases
+                .entry(&alias.name)
+                .or_default()
+                .push((&alias.cond, &alias.ty));
+        }
+        for decl in &file.structs {
+            self.structs.entry(&decl.name).or_default().push(decl);
+        }
+        for decl in &file.functions {
+            self.functions.entry(&decl.name).or_default().push(decl);
+        }
+        for decl in &file.consts {
+            self.consts
+                .entry(&decl.name)
+                .or_default()
+                .push((&decl.cond, &decl.ty));
+        }
+    }
+}
+
+pub struct Model<'a> {
+    pub knowledge: &'a Knowledge,
+    pub targets: &'a [Target],
+    global: Declarations<'a>,
+}
+
+impl<'a> Model<'a> {
+    pub fn new(knowledge: &'a Knowledge, targets: &'a [Target], files: &'a [&'a FileIr]) -> Self {
+        let mut global = Declarations::new();
+        for file in files {
+            global.add(file);
+        }
+        Model {
+            knowledge,
+            targets,
+            global,
+        }
+    }
+
+    /// The model as seen from one file.
+    pub fn semantic(&'a self, file: &'a FileIr) -> Semantic<'a> {
+        let mut local = Declarations::new();
+        local.add(file);
+        Semantic {
+            model: self,
+            file,
+            local,
+        }
+    }
+}
+
+/// Where a value came from, when it came from a pointer or a handle.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Origin {
+    /// For messages: "raw pointer", "`HWND` handle", ...
+    pub description: String,
+    pub kind: HandleKind,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ValueInfo {
+    pub ty: Ty,
+    pub origin: Option<Origin>,
+}
+
+impl ValueInfo {
+    fn unknown() -> Self {
+        ValueInfo {
+            ty: Ty::Unknown,
+            origin: None,
+        }
+    }
+
+    fn of_type(ty: Ty) -> Self {
+        let origin = origin_of_type(&ty);
+        ValueInfo { ty, origin }
+    }
+}
+
+fn origin_of_type(ty: &Ty) -> Option<Origin> {
+    let (description, kind) = match ty {
+        Ty::Pointer(PtrKind::Data) => ("raw pointer".to_string(), HandleKind::Address),
+        Ty::Pointer(PtrKind::Reference) => ("reference".to_string(), HandleKind::Address),
+        Ty::Pointer(PtrKind::Function) => ("function pointer".to_string(), HandleKind::Address),
+        Ty::Handle(handle) => (format!("`{}` handle", handle.name), handle.kind),
+        _ => return None,
+    };
+    Some(Origin { description, kind })
+}
+
+/// Methods that hand out a raw pointer to what their receiver owns or points at.
+const POINTER_METHODS: &[&str] = &[
+    "as_ptr",
+    "as_mut_ptr",
+    "cast",
+    "cast_mut",
+    "cast_const",
+    "add",
+    "sub",
+    "offset",
+    "wrapping_add",
+    "wrapping_sub",
+    "wrapping_offset",
+    "byte_add",
+    "byte_sub",
+    "byte_offset",
+    "into_raw",
+    "as_non_null_ptr",
+];
+
+/// Methods whose result has the type and provenance of their receiver.
+const TRANSPARENT_METHODS: &[&str] = &[
+    "unwrap",
+    "expect",
+    "unwrap_unchecked",
+    "unwrap_or",
+    "unwrap_or_default",
+    "unwrap_or_else",
+    "clone",
+    "to_owned",
+    "into",
+];
+
+/// Associated functions that turn an owned value into a raw pointer.
+const INTO_RAW_OWNERS: &[&str] = &["Box", "Arc", "Rc", "CString", "Weak"];
+
+pub struct Semantic<'a> {
+    pub model: &'a Model<'a>,
+    pub file: &'a FileIr,
+    local: Declarations<'a>,
+}
+
+impl<'a> Semantic<'a> {
+    pub fn knowledge(&self) -> &'a Knowledge {
+        self.model.knowledge
+    }
+
+    /// The configured targets on which code under `cond` is compiled.
+    pub fn live_targets(&self, cond: &'a Cond) -> impl Iterator<Item = &'a Target> + 'a {
+        self.model.targets.iter().filter(move |t| cond.is_live(t))
+    }
+
+    fn alias(&self, name: &str, target: &Target) -> Option<&'a TypeRef> {
+        let live = |decls: &Vec<(&'a Cond, &'a TypeRef)>| {
+            decls
+                .iter()
+                .find(|(cond, _)| cond.is_live(target))
+                .map(|(_, ty)| *ty)
+        };
+        self.local
+            .aliases
+            .get(name)
+            .and_then(live)
+            .or_else(|| self.model.global.aliases.get(name).and_then(live))
+    }
+
+    pub fn struct_decl(&self, name: &str, target: &Target) -> Option<&'a StructDecl> {
+        let live =
+            |decls: &Vec<&'a StructDecl>| decls.iter().find(|d| d.cond.is_live(target)).copied();
+        self.local
+            .structs
+            .get(name)
+            .and_then(live)
+            .or_else(|| self.model.global.structs.get(name).and_then(live))
+    }
+
+    /// A function declared in the tree (this file first), live on the target.
+    pub fn function(&self, name: &str, target: &Target) -> Option<&'a FnDecl> {
+        let live = |decls: &Vec<&'a FnDecl>| decls.iter().find(|d| d.cond.is_live(target)).copied();
+        self.local
+            .functions
+            .get(name)
+            .and_then(live)
+            .or_else(|| self.model.global.functions.get(name).and_then(live))
+    }
+
+    /// The function a call binds to: this file's declaration, else the real Win32 function
+    /// (a wrong `extern` elsewhere in the tree is reported where it is, not believed), else a
+    /// declaration elsewhere in the tree.
+    fn declared_function(&self, name: &str, target: &Target) -> Option<&'a FnDecl> {
+        let live = |decls: &Vec<&'a FnDecl>| decls.iter().find(|d| d.cond.is_live(target)).copied();
+        if let Some(decl) = self.local.functions.get(name).and_then(live) {
+            return Some(decl);
+        }
+        if self.knowledge().api(name, target.pointer_width).is_some() {
+            return None;
+        }
+        self.model.global.functions.get(name).and_then(live)
+    }
+
+    fn is_local_function(&self, decl: &FnDecl) -> bool {
+        self.local
+            .functions
+            .get(decl.name.as_str())
+            .is_some_and(|decls| decls.iter().any(|d| std::ptr::eq(*d, decl)))
+    }
+
+    fn const_type(&self, name: &str, target: &Target) -> Option<&'a TypeRef> {
+        let live = |decls: &Vec<(&'a Cond, &'a TypeRef)>| {
+            decls
+                .iter()
+                .find(|(cond, _)| cond.is_live(target))
+                .map(|(_, ty)| *ty)
+        };
+        self.local
+            .consts
+            .get(name)
+            .and_then(live)
+            .or_else(|| self.model.global.consts.get(name).and_then(live))
+    }
+
+    /// What a written type means on a target.
+    pub fn resolve(&self, ty: &TypeRef, target: &Target) -> Ty {
+        self.resolve_at(ty, target, 0)
+    }
+
+    fn resolve_at(&self, ty: &TypeRef, target: &Target, depth: usize) -> Ty {
+        if depth > MAX_RESOLVE_DEPTH {
+            return Ty::Unknown;
+        }
+        match ty {
+            TypeRef::Named(name) => self.resolve_name(name, target, depth),
+            TypeRef::Pointer(_) => Ty::Pointer(PtrKind::Data),
+            TypeRef::Reference(_) => Ty::Pointer(PtrKind::Reference),
+            TypeRef::FnPtr => Ty::Pointer(PtrKind::Function),
+            TypeRef::Unit => Ty::Unit,
+            TypeRef::Infer | TypeRef::Other => Ty::Unknown,
+        }
+    }
+
+    /// Handle names keep their identity whatever the bindings alias them to; other names
+    /// resolve as the code compiles: primitives, then the tree's aliases and types, then the
+    /// Windows tables.
+    fn resolve_name(&self, name: &str, target: &Target, depth: usize) -> Ty {
+        let knowledge = self.knowledge();
+        if let Some(handle) = knowledge.handles.get(name) {
+            return Ty::Handle(handle.clone());
+        }
+        if let Some(int) = IntTy::from_primitive(name).filter(|_| !name.contains("half")) {
+            return Ty::Int(int);
+        }
+        match name {
+            "bool" => return Ty::Bool,
+            "f32" => return Ty::Float(32),
+            "f64" => return Ty::Float(64),
+            "char" => return Ty::Int(IntTy::from_primitive("u32").expect("u32 is a primitive")),
+            _ => {}
+        }
+        if let Some(aliased) = self.alias(name, target) {
+            return self.resolve_at(aliased, target, depth + 1);
+        }
+        if self.struct_decl(name, target).is_some() {
+            return Ty::Struct(name.to_string());
+        }
+        knowledge.type_named(name).unwrap_or(Ty::Unknown)
+    }
+
+    pub fn api_type(&self, ty: &ApiType) -> Ty {
+        self.knowledge().api_type(ty)
+    }
+
+    /// The type a conversion produces on a target.
+    pub fn conversion_target(&self, to: &ConversionTarget, target: &Target) -> Ty {
+        match to {
+            ConversionTarget::Written(ty) => self.resolve(ty, target),
+            ConversionTarget::Inferred(slot) => self.slot_type(slot, target),
+            ConversionTarget::Unknown => Ty::Unknown,
+        }
+    }
+
+    /// The declared type of the place a value flows into.
+    pub fn slot_type(&self, slot: &Slot, target: &Target) -> Ty {
+        match slot {
+            Slot::Arg { callee, index } => {
+                if let Some(decl) = self.declared_function(callee, target) {
+                    return decl
+                        .params
+                        .get(*index)
+                        .map_or(Ty::Unknown, |p| self.resolve(&p.ty, target));
+                }
+                if let Some(handle) = self.knowledge().handles.get(callee.as_str()) {
+                    return Ty::Handle(handle.clone());
+                }
+                if let Some(decl) = self.struct_decl(callee, target) {
+                    return self.field_type(decl, &index.to_string(), target);
+                }
+                self.knowledge()
+                    .api(callee, target.pointer_width)
+                    .and_then(|api| api.params.get(*index))
+                    .map_or(Ty::Unknown, |(_, ty)| self.api_type(ty))
+            }
+            Slot::Field { ty, field } => self
+                .struct_decl(ty, target)
+                .map_or(Ty::Unknown, |decl| self.field_type(decl, field, target)),
+        }
+    }
+
+    fn field_type(&self, decl: &StructDecl, field: &str, target: &Target) -> Ty {
+        decl.fields
+            .iter()
+            .find(|(name, _)| name == field)
+            .map_or(Ty::Unknown, |(_, ty)| self.resolve(ty, target))
+    }
+
+    /// The type of a value on a target, and whether it was derived from a pointer or handle.
+    pub fn value_info(&self, body: &Body, value: &Value, target: &Target) -> ValueInfo {
+        self.info_at(body, value, target, 0)
+    }
+
+    fn info_at(&self, body: &Body, value: &Value, target: &Target, depth: usize) -> ValueInfo {
+        if depth > MAX_RESOLVE_DEPTH {
+            return ValueInfo::unknown();
+        }
+        let next = depth + 1;
+        match value {
+            Value::Int(_) | Value::Tuple(_) | Value::Unknown => ValueInfo::unknown(),
+            Value::Text => ValueInfo::of_type(Ty::Pointer(PtrKind::Data)),
+            Value::AddressOf(_) => ValueInfo::of_type(Ty::Pointer(PtrKind::Reference)),
+            Value::Local(id) => {
+                let Some(local) = body.locals.get(*id) else {
+                    return ValueInfo::unknown();
+                };
+                let declared = local.ty.as_ref().map(|ty| self.resolve(ty, target));
+                let flowing: Vec<ValueInfo> = local
+                    .values
+                    .iter()
+                    .map(|v| self.info_at(body, v, target, next))
+                    .collect();
+                let ty = declared
+                    .clone()
+                    .or_else(|| flowing.first().map(|i| i.ty.clone()))
+                    .unwrap_or(Ty::Unknown);
+                let origin = declared
+                    .as_ref()
+                    .and_then(origin_of_type)
+                    .or_else(|| flowing.into_iter().find_map(|i| i.origin));
+                ValueInfo { ty, origin }
+            }
+            Value::Global(name) => {
+                if let Some(ty) = self.const_type(name, target) {
+                    return ValueInfo::of_type(self.resolve(ty, target));
+                }
+                if self.function(name, target).is_some() {
+                    return ValueInfo::of_type(Ty::Pointer(PtrKind::Function));
+                }
+                ValueInfo::unknown()
+            }
+            Value::Cast(inner, to) => {
+                let to = self.conversion_target(to, target);
+                let inner = self.info_at(body, inner, target, next);
+                let keeps_provenance = match &to {
+                    Ty::Int(int) => int.width(target.pointer_width) >= target.pointer_width,
+                    Ty::Unknown => true,
+                    _ => false,
+                };
+                match to {
+                    Ty::Pointer(_) | Ty::Handle(_) => ValueInfo::of_type(to),
+                    to => ValueInfo {
+                        ty: to,
+                        origin: inner.origin.filter(|_| keeps_provenance),
+                    },
+                }
+            }
+            Value::Call {
+                qualifier,
+                callee,
+                args: _,
+            } => self.call_info(qualifier.as_deref(), callee, target, next),
+            Value::Method(receiver, method) => {
+                let method = method.as_str();
+                if POINTER_METHODS.contains(&method) {
+                    return ValueInfo::of_type(Ty::Pointer(PtrKind::Data));
+                }
+                if TRANSPARENT_METHODS.contains(&method) {
+                    return self.info_at(body, receiver, target, next);
+                }
+                match method {
+                    "as_raw_handle" | "into_raw_handle" => {
+                        ValueInfo::of_type(Ty::Handle(HandleTy {
+                            name: "RawHandle".to_string(),
+                            kind: HandleKind::Shared,
+                            repr: HandleRepr::Pointer,
+                        }))
+                    }
+                    "as_raw_socket" | "into_raw_socket" => ValueInfo {
+                        ty: Ty::Int(IntTy::from_primitive("u64").expect("u64 is a primitive")),
+                        origin: Some(Origin {
+                            description: "`SOCKET` (as `RawSocket`)".to_string(),
+                            kind: HandleKind::Address,
+                        }),
+                    },
+                    _ => ValueInfo::unknown(),
+                }
+            }
+            Value::Field(base, field) => self.field_info(body, base, field, target, next),
+            Value::Arith(left, right) => {
+                let left = self.info_at(body, left, target, next);
+                let right = self.info_at(body, right, target, next);
+                let ty = if left.ty == Ty::Unknown {
+                    right.ty
+                } else {
+                    left.ty
+                };
+                ValueInfo {
+                    ty,
+                    origin: left.origin.or(right.origin),
+                }
+            }
+            Value::Masked(inner) => ValueInfo {
+                ty: self.info_at(body, inner, target, next).ty,
+                origin: None,
+            },
+        }
+    }
+
+    fn call_info(
+        &self,
+        qualifier: Option<&str>,
+        callee: &str,
+        target: &Target,
+        depth: usize,
+    ) -> ValueInfo {
+        if callee == "into_raw" && qualifier.is_some_and(|q| INTO_RAW_OWNERS.contains(&q)) {
+            return ValueInfo {
+                ty: Ty::Pointer(PtrKind::Data),
+                origin: Some(Origin {
+                    description: format!("`{}::into_raw` pointer", qualifier.unwrap_or_default()),
+                    kind: HandleKind::Address,
+                }),
+            };
+        }
+        if let Some(handle) = self.knowledge().handles.get(callee) {
+            return ValueInfo::of_type(Ty::Handle(handle.clone()));
+        }
+        let qualified = qualifier.map(|q| format!("{q}::{callee}"));
+        let decl = qualified
+            .as_deref()
+            .and_then(|name| self.declared_function(name, target))
+            .or_else(|| self.declared_function(callee, target));
+        if let Some(decl) = decl {
+            let ret = decl
+                .ret
+                .as_ref()
+                .map_or(Ty::Unit, |ty| self.resolve(ty, target));
+            let mut info = ValueInfo::of_type(ret);
+            // A helper that returns a pointer laundered through an integer passes on its origin.
+            if info.origin.is_none()
+                && let FnKind::Defined(body_id) = decl.kind
+                && self.is_local_function(decl)
+                && let Some(body) = self.file.bodies.get(body_id)
+            {
+                info.origin = body
+                    .returns
+                    .iter()
+                    .find_map(|v| self.info_at(body, v, target, depth + 1).origin);
+            }
+            return info;
+        }
+        if self.struct_decl(callee, target).is_some() {
+            return ValueInfo::of_type(Ty::Struct(callee.to_string()));
+        }
+        match self.knowledge().api(callee, target.pointer_width) {
+            Some(api) => ValueInfo::of_type(self.api_type(&api.ret)),
+            None => ValueInfo::unknown(),
+        }
+    }
+
+    fn field_info(
+        &self,
+        body: &Body,
+        base: &Value,
+        field: &str,
+        target: &Target,
+        depth: usize,
+    ) -> ValueInfo {
+        if let Value::Tuple(elements) = base {
+            return field
+                .parse::<usize>()
+                .ok()
+                .and_then(|i| elements.get(i))
+                .map_or(ValueInfo::unknown(), |v| {
+                    self.info_at(body, v, target, depth)
+                });
+        }
+        // `let pair = (h, 1); pair.0`: the element stored in the tuple.
+        if let Value::Local(id) = base
+            && let Some(local) = body.locals.get(*id)
+            && let Some(Value::Tuple(elements)) = local.values.first()
+        {
+            let element = Value::Tuple(elements.clone());
+            return self.field_info(body, &element, field, target, depth + 1);
+        }
+        // `req.field` where `req: &Request`: fields are reached through references.
+        if let Value::Local(id) = base
+            && let Some(name) = body
+                .locals
+                .get(*id)
+                .and_then(|l| l.ty.as_ref())
+                .and_then(TypeRef::pointee_name)
+            && let Some(decl) = self.struct_decl(name, target)
+            && decl.fields.iter().any(|(f, _)| f == field)
+        {
+            return ValueInfo::of_type(self.field_type(decl, field, target));
+        }
+        let stored = match base {
+            Value::Local(id) => body
+                .field_stores
+                .iter()
+                .filter(|(local, name, _)| local == id && name == field)
+                .find_map(|(_, _, v)| self.info_at(body, v, target, depth).origin),
+            _ => None,
+        };
+        let base_info = self.info_at(body, base, target, depth);
+        let mut info = match &base_info.ty {
+            Ty::Handle(handle) if field == "0" => {
+                // The `windows` crate's newtypes: `HWND(pub *mut c_void)`, or `isize` in older releases.
+                let inner = self
+                    .struct_decl(&handle.name, target)
+                    .map(|decl| self.field_type(decl, "0", target))
+                    .unwrap_or(match handle.repr {
+                        HandleRepr::Pointer => Ty::Pointer(PtrKind::Data),
+                        HandleRepr::Usize => {
+                            Ty::Int(IntTy::from_primitive("usize").expect("primitive"))
+                        }
+                        HandleRepr::Isize => {
+                            Ty::Int(IntTy::from_primitive("isize").expect("primitive"))
+                        }
+                    });
+                ValueInfo {
+                    ty: inner,
+                    origin: base_info.origin.clone(),
+                }
+            }
+            Ty::Struct(name) => self
+                .struct_decl(name, target)
+                .map_or(ValueInfo::unknown(), |decl| {
+                    ValueInfo::of_type(self.field_type(decl, field, target))
+                }),
+            _ => ValueInfo::unknown(),
+        };
+        if info.origin.is_none() {
+            info.origin = stored;
+        }
+        info
+    }
+}
+
+#[cfg(test)]
+mod tests;

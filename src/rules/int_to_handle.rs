@@ -1,0 +1,70 @@
+//! `int-to-handle`: a 32-bit integer turned into a pointer or handle.
+
+use super::{Checker, Rule, target_list};
+use crate::diagnostic::Finding;
+use crate::model::ty::{IntTy, Ty};
+use crate::target::Target;
+
+pub const RULE: Rule = Rule {
+    name: "int-to-handle",
+    check,
+};
+
+/// Integers this narrow are resource IDs and atoms (`MAKEINTRESOURCE`, `MAKEINTATOM`), which
+/// Windows defines as small values carried in a pointer.
+const SMALL_ID_BITS: u32 = 16;
+
+fn check(cx: &mut Checker) {
+    let semantic = cx.semantic;
+    for conversion in &semantic.file.conversions {
+        // Pseudo-handles and resource IDs are literals: `-1isize as HANDLE`, `32512 as PCWSTR`.
+        if conversion.value.is_literal() {
+            continue;
+        }
+        let body = &semantic.file.bodies[conversion.body];
+        let mut first: Option<(IntTy, u32, Ty)> = None;
+        let mut affected: Vec<&Target> = Vec::new();
+        for target in cx.live_64bit_targets(&conversion.cond) {
+            let to = semantic.conversion_target(&conversion.to, target);
+            if !to.is_pointer_like() {
+                continue;
+            }
+            let Some(int) = semantic.value_info(body, &conversion.value, target).ty.as_int() else {
+                continue;
+            };
+            let width = int.width(target.pointer_width);
+            if width >= target.pointer_width || width <= SMALL_ID_BITS {
+                continue;
+            }
+            first.get_or_insert((int, width, to));
+            affected.push(target);
+        }
+        let Some((int, width, to)) = first else {
+            continue;
+        };
+        let source = format!("{}{width}", if int.signed { "i" } else { "u" });
+        let destination = match (conversion.to_span, &to) {
+            (Some(span), _) => format!("`{}`", cx.text(span)),
+            (None, Ty::Handle(handle)) => format!("`{}`", handle.name),
+            (None, _) => "a pointer".to_string(),
+        };
+        let extension = if int.signed { "sign-extended" } else { "zero-filled" };
+        cx.report(
+            Finding::new(
+                conversion.span,
+                format!("32-bit integer (`{source}`) converted to {destination}"),
+            )
+
+            .label(format!(
+                "the upper 32 bits are {extension} on {}",
+                target_list(&affected)
+            ))
+            .help(
+                "keep the value pointer-sized from where it is produced (`usize`/`isize`, `LONG_PTR`, \
+                 the `...LongPtr` window functions); a handle value that really arrived as 32 bits from a \
+                 32-bit process must be widened on purpose, by sign extension as `LongToHandle` does: \
+                 `value as i32 as isize`",
+            ),
+        );
+    }
+}

@@ -1,0 +1,213 @@
+//! `window-long-ptr`: the 32-bit `{Get,Set}{Window,Class}Long` functions used for pointer-sized data.
+
+use super::{Checker, Rule, target_list};
+use crate::diagnostic::{Applicability, Edit, Finding, Fix};
+use crate::knowledge::{Access, SlotFamily, SlotHolds, WindowLongFn, WindowLongIndex};
+use crate::model::ir::{CallSite, Value};
+use crate::source::Span;
+
+pub const RULE: Rule = Rule {
+    name: "window-long-ptr",
+    check,
+};
+
+enum Reason<'k> {
+    /// The index names a pointer-sized slot.
+    Index(&'k str, &'k WindowLongIndex),
+    /// A setter is given a pointer-derived value.
+    PointerValue(String),
+    /// A getter's 32-bit result is turned into a pointer.
+    ResultToPointer,
+}
+
+fn check(cx: &mut Checker) {
+    let semantic = cx.semantic;
+    let window_long = &semantic.knowledge().window_long;
+    let mut reported: Vec<Span> = Vec::new();
+    for call in &semantic.file.calls {
+        let Some(function) = window_long.functions.get(&call.callee) else {
+            continue;
+        };
+        if function.twin.is_empty() {
+            continue;
+        }
+        let targets = cx.live_64bit_targets(&call.cond);
+        let Some(&target) = targets.first() else {
+            continue;
+        };
+        let index = call.args.get(1).and_then(|arg| match arg.value.without_casts() {
+            Value::Global(name) => window_long
+                .indexes
+                .get_key_value(name.as_str())
+                .map(|(name, index)| (name.as_str(), index)),
+            Value::Int(value) => i64::try_from(*value)
+                .ok()
+                .and_then(|v| window_long.index_by_value(function.family, v)),
+            _ => None,
+        });
+        let reason = match index {
+            Some((name, index)) if index.holds == SlotHolds::Pointer && accepts(function.family, index.family) => {
+                Some(Reason::Index(name, index))
+            }
+            // `ctx as *mut _ as i32` is pointer-derived even though the last cast dropped the bits.
+            _ if function.access == Access::Set => call.args.get(2).and_then(|arg| {
+                let body = &semantic.file.bodies[call.body];
+                let origin = arg
+                    .value
+                    .cast_chain()
+                    .find_map(|v| semantic.value_info(body, v, target).origin)?;
+                Some(Reason::PointerValue(origin.description))
+            }),
+            _ => None,
+        };
+        if let Some(reason) = reason {
+            reported.push(call.span);
+            report(cx, call, function, reason, &target_list(&targets));
+        }
+    }
+    // `GetWindowLongW(..) as *mut T` with an index that did not give it away.
+    for conversion in &semantic.file.conversions {
+        let Value::Call { callee, .. } = &conversion.value else {
+            continue;
+        };
+        let Some(function) = window_long.functions.get(callee) else {
+            continue;
+        };
+        if function.twin.is_empty() || reported.contains(&conversion.value_span) {
+            continue;
+        }
+        let targets = cx.live_64bit_targets(&conversion.cond);
+        let converts_to_pointer = targets
+            .iter()
+            .any(|t| semantic.conversion_target(&conversion.to, t).is_pointer_like());
+        let Some(call) = semantic.file.calls.iter().find(|c| c.span == conversion.value_span) else {
+            continue;
+        };
+        if converts_to_pointer {
+            reported.push(call.span);
+            report(cx, call, function, Reason::ResultToPointer, &target_list(&targets));
+        }
+    }
+}
+
+/// The window functions also serve dialog boxes, whose slots are the DWL_ indexes.
+fn accepts(function: SlotFamily, index: SlotFamily) -> bool {
+    function == index || (function == SlotFamily::Window && index == SlotFamily::Dialog)
+}
+
+fn report(cx: &mut Checker, call: &CallSite, function: &WindowLongFn, reason: Reason, targets: &str) {
+    let window_long = &cx.semantic.knowledge().window_long;
+    let callee = call.callee.as_str();
+    let twin = function.twin.as_str();
+    let message = match &reason {
+        Reason::Index(name, _) => match function.access {
+            Access::Set => format!("`{callee}` stores the pointer-sized `{name}` slot as a 32-bit LONG"),
+            Access::Get => format!("`{callee}` reads the pointer-sized `{name}` slot as a 32-bit LONG"),
+        },
+        Reason::PointerValue(description) => {
+            format!("`{callee}` stores a {description} as a 32-bit LONG")
+        }
+        Reason::ResultToPointer => format!("the 32-bit result of `{callee}` is converted to a pointer"),
+    };
+
+    let mut edits = vec![Edit {
+        file: cx.file,
+        span: call.callee_span,
+        replacement: twin.to_string(),
+    }];
+    let mut new_names = vec![twin.to_string()];
+    let mut safe = true;
+    let mut help = format!("use `{twin}`");
+    if let Reason::Index(name, index) = &reason
+        && !index.twin.is_empty()
+    {
+        help.push_str(&format!(" with `{}`", index.twin));
+        match call.args.get(1).and_then(|arg| arg.name_span) {
+            Some(span) => {
+                edits.push(Edit {
+                    file: cx.file,
+                    span,
+                    replacement: index.twin.clone(),
+                });
+                new_names.push(index.twin.clone());
+            }
+            None => safe = false,
+        }
+        if index.twin_value64.is_some() {
+            // DWLP_DLGPROC and DWLP_USER move on Win64, and the bindings may not export them.
+            safe = false;
+        }
+        if !index.note.is_empty() {
+            help.push_str(&format!(" ({})", index.note));
+        }
+        if name.starts_with("GWL_") || name.starts_with("GCL_") || name.starts_with("DWL_") {
+            help.push_str(&format!(
+                "; the C headers remove `{name}` on 64-bit targets, but Rust bindings still export it, so this compiles and truncates"
+            ));
+        }
+    }
+    help.push_str(", and pass and receive `isize` (LONG_PTR) values");
+
+    // The Ptr functions take and return `isize`: a 32-bit cast on the value must widen too,
+    // and a getter's result must flow straight into a conversion for the rename to type-check.
+    match function.access {
+        Access::Set => match call.args.get(2) {
+            Some(arg) => match cx
+                .semantic
+                .file
+                .conversions
+                .iter()
+                .find(|c| c.span == arg.span)
+                .and_then(|c| c.to_span)
+            {
+                Some(span) => edits.push(Edit {
+                    file: cx.file,
+                    span,
+                    replacement: "isize".to_string(),
+                }),
+                None => safe &= arg.value.is_literal(),
+            },
+            None => safe = false,
+        },
+        Access::Get => {
+            safe &= cx
+                .semantic
+                .file
+                .conversions
+                .iter()
+                .any(|c| c.value_span == call.span);
+        }
+    }
+
+    let missing: Vec<&String> = new_names
+        .iter()
+        .filter(|name| !call.qualified && !cx.in_scope(name, &window_long.modules))
+        .collect();
+    if !missing.is_empty() {
+        safe = false;
+        let names = missing
+            .iter()
+            .map(|n| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(" and ");
+        match cx.import_module_of(callee) {
+            Some(module) => help.push_str(&format!("; import {names} from `{module}`")),
+            None => help.push_str(&format!("; bring {names} into scope")),
+        }
+    }
+
+    cx.report(
+        Finding::new(call.span, message)
+            .label(format!("truncated to 32 bits on {targets}"))
+            .help(help)
+            .fix(Fix {
+                message: format!("call `{twin}`"),
+                applicability: if safe {
+                    Applicability::MachineApplicable
+                } else {
+                    Applicability::MaybeIncorrect
+                },
+                edits,
+            }),
+    );
+}
