@@ -532,8 +532,10 @@ impl<'a> Semantic<'a> {
             let element = Value::Tuple(elements.clone());
             return self.field_info(body, &element, field, target, depth + 1);
         }
+        let base_info = self.info_at(body, base, target, depth);
         // `req.field` where `req: &Request`: fields are reached through references.
         if let Value::Local(id) = base
+            && !matches!(base_info.ty, Ty::Handle(_))
             && let Some(name) = body
                 .locals
                 .get(*id)
@@ -552,7 +554,6 @@ impl<'a> Semantic<'a> {
                 .find_map(|(_, _, v)| self.info_at(body, v, target, depth).origin),
             _ => None,
         };
-        let base_info = self.info_at(body, base, target, depth);
         let mut info = match &base_info.ty {
             Ty::Handle(handle) if field == "0" => {
                 // The `windows` crate's newtypes: `HWND(pub *mut c_void)`, or `isize` in older releases.
