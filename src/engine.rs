@@ -120,20 +120,14 @@ fn read_and_lower(input: &Input) -> Result<Option<(SourceFile, FileIr)>, FileErr
         )));
     }
     let bytes = std::fs::read(&input.path).map_err(|e| fail(e.to_string()))?;
-    let text = String::from_utf8(bytes).map_err(|e| {
-        fail(format!(
-            "not valid UTF-8 (first bad byte at offset {})",
-            e.utf8_error().valid_up_to()
-        ))
-    })?;
-    let Some(lowered) = frontend::lower(input.kind, &text) else {
+    let Some(lowered) = frontend::lower(input.kind, bytes) else {
         return Ok(None);
     };
-    let ir = lowered.map_err(fail)?;
-    let text: Arc<str> = text.into();
+    let lowered = lowered.map_err(fail)?;
+    let text: Arc<str> = lowered.text.into();
     Ok(Some((
         SourceFile::new(input.path.clone(), display_path(&input.path), text),
-        ir,
+        lowered.ir,
     )))
 }
 

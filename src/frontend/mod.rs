@@ -8,10 +8,29 @@ pub mod rust;
 use crate::discover::FileKind;
 use crate::model::ir::FileIr;
 
-/// Lowers a file of the given kind; `None` when no front end handles that kind yet.
-pub fn lower(kind: FileKind, text: &str) -> Option<Result<FileIr, String>> {
+/// A lowered file: its IR, and its text as shown in snippets (spans index into it).
+pub struct Lowered {
+    pub text: String,
+    pub ir: FileIr,
+}
+
+/// Lowers a file of the given kind from its bytes as read; `None` when no front end handles
+/// that kind yet. Each front end decodes its own encodings.
+pub fn lower(kind: FileKind, bytes: Vec<u8>) -> Option<Result<Lowered, String>> {
     match kind {
-        FileKind::Rust => Some(rust::lower(text)),
+        FileKind::Rust => Some(utf8(bytes).and_then(|text| {
+            let ir = rust::lower(&text)?;
+            Ok(Lowered { text, ir })
+        })),
         FileKind::C | FileKind::Idl | FileKind::Registry | FileKind::Binary => None,
     }
+}
+
+fn utf8(bytes: Vec<u8>) -> Result<String, String> {
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "not valid UTF-8 (first bad byte at offset {})",
+            e.utf8_error().valid_up_to()
+        )
+    })
 }
