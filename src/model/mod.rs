@@ -83,10 +83,16 @@ impl<'a> Model<'a> {
     pub fn semantic(&'a self, file: &'a FileIr) -> Semantic<'a> {
         let mut local = Declarations::new();
         local.add(file);
+        let renames = file
+            .imports
+            .iter()
+            .filter_map(|import| Some((import.rename.as_deref()?, import.name.as_deref()?)))
+            .collect();
         Semantic {
             model: self,
             file,
             local,
+            renames,
         }
     }
 }
@@ -170,11 +176,18 @@ pub struct Semantic<'a> {
     pub model: &'a Model<'a>,
     pub file: &'a FileIr,
     local: Declarations<'a>,
+    /// `use a::HWND as WindowHandle`: local name → imported name.
+    renames: HashMap<&'a str, &'a str>,
 }
 
 impl<'a> Semantic<'a> {
     pub fn knowledge(&self) -> &'a Knowledge {
         self.model.knowledge
+    }
+
+    /// The name a local name stands for, through `use ... as` renames.
+    pub fn canonical<'n>(&'n self, name: &'n str) -> &'n str {
+        self.renames.get(name).copied().unwrap_or(name)
     }
 
     /// The configured targets on which code under `cond` is compiled.
@@ -274,6 +287,7 @@ impl<'a> Semantic<'a> {
     /// resolve as the code compiles: primitives, then the tree's aliases and types, then the
     /// Windows tables.
     fn resolve_name(&self, name: &str, target: &Target, depth: usize) -> Ty {
+        let name = self.canonical(name);
         let knowledge = self.knowledge();
         if let Some(handle) = knowledge.handles.get(name) {
             return Ty::Handle(handle.clone());
@@ -314,13 +328,14 @@ impl<'a> Semantic<'a> {
     pub fn slot_type(&self, slot: &Slot, target: &Target) -> Ty {
         match slot {
             Slot::Arg { callee, index } => {
+                let callee = self.canonical(callee);
                 if let Some(decl) = self.declared_function(callee, target) {
                     return decl
                         .params
                         .get(*index)
                         .map_or(Ty::Unknown, |p| self.resolve(&p.ty, target));
                 }
-                if let Some(handle) = self.knowledge().handles.get(callee.as_str()) {
+                if let Some(handle) = self.knowledge().handles.get(callee) {
                     return Ty::Handle(handle.clone());
                 }
                 if let Some(decl) = self.struct_decl(callee, target) {

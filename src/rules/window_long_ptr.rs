@@ -25,7 +25,7 @@ fn check(cx: &mut Checker) {
     let window_long = &semantic.knowledge().window_long;
     let mut reported: Vec<Span> = Vec::new();
     for call in &semantic.file.calls {
-        let Some(function) = window_long.functions.get(&call.callee) else {
+        let Some(function) = window_long.functions.get(semantic.canonical(&call.callee)) else {
             continue;
         };
         if function.twin.is_empty() {
@@ -38,7 +38,7 @@ fn check(cx: &mut Checker) {
         let index = call.args.get(1).and_then(|arg| match arg.value.without_casts() {
             Value::Global(name) => window_long
                 .indexes
-                .get_key_value(name.as_str())
+                .get_key_value(semantic.canonical(name))
                 .map(|(name, index)| (name.as_str(), index)),
             Value::Int(value) => i64::try_from(*value)
                 .ok()
@@ -70,7 +70,7 @@ fn check(cx: &mut Checker) {
         let Value::Call { callee, .. } = &conversion.value else {
             continue;
         };
-        let Some(function) = window_long.functions.get(callee) else {
+        let Some(function) = window_long.functions.get(semantic.canonical(callee)) else {
             continue;
         };
         if function.twin.is_empty() || reported.contains(&conversion.value_span) {
