@@ -1,6 +1,12 @@
-//! Runs the real analysis over every fixture and requires exactly the findings marked inline:
-//! `//~ ERROR rule` / `//~ WARN rule` on the line of the finding, `//~^` for the line above,
-//! and `//@ target: TRIPLE` directives for the targets a file is linted for.
+//! Runs the real analysis over every fixture and requires exactly the findings marked inline.
+//!
+//! A marker is `~ ERROR rule` or `~ WARN rule` right after a comment opener (`//~`, `/*~`,
+//! `;~` in .reg files, `<!--~` in XML, `#~`), on the line of the finding; `~^` means the line
+//! above. `@ target: TRIPLE` directives (after a comment opener) choose the targets.
+//!
+//! Each file directly under `fixtures/<rule>/` is linted on its own. Each directory under
+//! `fixtures/<rule>/` is one case linted as a whole tree (a crate with its headers, a DLL
+//! and the code that loads it): its markers may be in any of its files.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -11,60 +17,126 @@ use ptrwidth::knowledge::Knowledge;
 use ptrwidth::rules;
 use ptrwidth::target::{DEFAULT_TRIPLE, Target};
 
-type Expectation = (usize, Level, String);
+/// (file relative to the repository, line, level, rule)
+type Expectation = (String, usize, Level, String);
 
 struct Fixture {
     targets: Vec<Target>,
     expected: BTreeSet<Expectation>,
 }
 
-fn parse_fixture(text: &str) -> Fixture {
+const COMMENT_OPENERS: [&str; 5] = ["//", "/*", ";", "<!--", "#"];
+
+/// Expectations of one file, keyed by line; `file` names the file in a multi-file case.
+fn parse_markers(
+    text: &str,
+    file: &str,
+    triples: &mut Vec<String>,
+    expected: &mut BTreeSet<Expectation>,
+) {
+    for (index, line) in text.lines().enumerate() {
+        for opener in COMMENT_OPENERS {
+            if let Some(triple) = line
+                .trim()
+                .strip_prefix(opener)
+                .and_then(|l| l.trim_start().strip_prefix("@ target:"))
+            {
+                triples.push(
+                    triple
+                        .trim()
+                        .trim_end_matches("*/")
+                        .trim_end_matches("-->")
+                        .trim()
+                        .to_string(),
+                );
+            }
+            for marker in line.split(&format!("{opener}~")).skip(1) {
+                let (line_number, marker) = match marker.strip_prefix('^') {
+                    Some(rest) => (index, rest),
+                    None => (index + 1, marker),
+                };
+                let mut words = marker.split_whitespace();
+                let level = match words.next() {
+                    Some("ERROR") => Level::Error,
+                    Some("WARN") => Level::Warning,
+                    other => panic!(
+                        "{file}:{}: marker level must be ERROR or WARN, got {other:?}",
+                        index + 1
+                    ),
+                };
+                let rule = words.next().expect("a marker names a rule").to_string();
+                assert!(
+                    rules::find(&rule).is_some(),
+                    "{file}:{}: unknown rule `{rule}`",
+                    index + 1
+                );
+                expected.insert((file.to_string(), line_number, level, rule));
+            }
+        }
+    }
+}
+
+fn parse_case(files: &[PathBuf], root: &Path) -> Fixture {
     let mut triples = Vec::new();
     let mut expected = BTreeSet::new();
-    for (index, line) in text.lines().enumerate() {
-        if let Some(triple) = line.trim().strip_prefix("//@ target:") {
-            triples.push(triple.trim().to_string());
-        }
-        for marker in line.split("//~").skip(1) {
-            let (line_number, marker) = match marker.strip_prefix('^') {
-                Some(rest) => (index, rest),
-                None => (index + 1, marker),
-            };
-            let mut words = marker.split_whitespace();
-            let level = match words.next() {
-                Some("ERROR") => Level::Error,
-                Some("WARN") => Level::Warning,
-                other => panic!(
-                    "line {}: marker level must be ERROR or WARN, got {other:?}",
-                    index + 1
-                ),
-            };
-            let rule = words.next().expect("a marker names a rule").to_string();
-            assert!(
-                rules::find(&rule).is_some(),
-                "line {}: unknown rule `{rule}`",
-                index + 1
-            );
-            expected.insert((line_number, level, rule));
-        }
+    for path in files {
+        // Binary fixtures (DLLs, import libraries) carry no markers.
+        let Ok(text) = std::fs::read_to_string(path) else {
+            continue;
+        };
+        parse_markers(&text, &relative(path, root), &mut triples, &mut expected);
     }
     if triples.is_empty() {
         triples.push(DEFAULT_TRIPLE.to_string());
     }
+    triples.dedup();
     Fixture {
         targets: triples.iter().map(|t| Target::parse(t).unwrap()).collect(),
         expected,
     }
 }
 
-fn fixture_files() -> Vec<PathBuf> {
+fn relative(path: &Path, root: &Path) -> String {
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .to_string_lossy()
+        .replace('\\', "/")
+}
+
+/// A fixture case: one file, or one directory linted as a tree.
+struct Case {
+    path: PathBuf,
+    files: Vec<PathBuf>,
+}
+
+fn cases() -> Vec<Case> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
-    let mut files: Vec<PathBuf> = walk(&root)
-        .into_iter()
-        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+    let mut cases = Vec::new();
+    for rule_dir in sorted_entries(&root).into_iter().filter(|p| p.is_dir()) {
+        for entry in sorted_entries(&rule_dir) {
+            if entry.is_dir() {
+                cases.push(Case {
+                    files: walk(&entry),
+                    path: entry,
+                });
+            } else if ptrwidth::discover::FileKind::of(&entry).is_some() {
+                cases.push(Case {
+                    files: vec![entry.clone()],
+                    path: entry,
+                });
+            }
+        }
+    }
+    cases
+}
+
+fn sorted_entries(dir: &Path) -> Vec<PathBuf> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
         .collect();
-    files.sort();
-    files
+    entries.sort();
+    entries
 }
 
 fn walk(dir: &Path) -> Vec<PathBuf> {
@@ -80,9 +152,14 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-fn lint(path: &Path, targets: Vec<Target>, knowledge: &Knowledge) -> BTreeSet<Expectation> {
+fn lint(
+    case: &Case,
+    targets: Vec<Target>,
+    knowledge: &Knowledge,
+    root: &Path,
+) -> BTreeSet<Expectation> {
     let options = Options {
-        paths: vec![path.to_path_buf()],
+        paths: vec![case.path.clone()],
         targets,
         rules: rules::ALL.iter().collect(),
         jobs: Some(1),
@@ -91,15 +168,21 @@ fn lint(path: &Path, targets: Vec<Target>, knowledge: &Knowledge) -> BTreeSet<Ex
     assert!(
         outcome.errors.is_empty(),
         "{}: {:?}",
-        path.display(),
+        case.path.display(),
         outcome.errors
     );
     outcome
         .diagnostics
         .iter()
         .map(|d| {
-            let line = outcome.files[d.file].position(d.span.start).line;
-            (line, d.level, d.rule.to_string())
+            let file = &outcome.files[d.file];
+            let line = file.position(d.span.start).line;
+            (
+                relative(&file.path, root),
+                line,
+                d.level,
+                d.rule.to_string(),
+            )
         })
         .collect()
 }
@@ -107,12 +190,13 @@ fn lint(path: &Path, targets: Vec<Target>, knowledge: &Knowledge) -> BTreeSet<Ex
 #[test]
 fn every_fixture_reports_exactly_its_markers() {
     let knowledge = Knowledge::load().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut failures = Vec::new();
-    let files = fixture_files();
-    assert!(!files.is_empty());
-    for path in &files {
-        let fixture = parse_fixture(&std::fs::read_to_string(path).unwrap());
-        let name = path.file_name().unwrap().to_string_lossy();
+    let cases = cases();
+    assert!(!cases.is_empty());
+    for case in &cases {
+        let fixture = parse_case(&case.files, root);
+        let name = case.path.file_name().unwrap().to_string_lossy();
         if name.starts_with("good_") {
             assert!(
                 fixture.expected.is_empty(),
@@ -124,21 +208,17 @@ fn every_fixture_reports_exactly_its_markers() {
                 "{name}: bad_ fixtures need markers"
             );
         }
-        let actual = lint(path, fixture.targets, &knowledge);
-        let display = path
-            .strip_prefix(env!("CARGO_MANIFEST_DIR"))
-            .unwrap()
-            .display();
+        let actual = lint(case, fixture.targets, &knowledge, root);
         for missing in fixture.expected.difference(&actual) {
             failures.push(format!(
-                "{display}:{}: missing {:?} {}",
-                missing.0, missing.1, missing.2
+                "{}:{}: missing {:?} {}",
+                missing.0, missing.1, missing.2, missing.3
             ));
         }
         for extra in actual.difference(&fixture.expected) {
             failures.push(format!(
-                "{display}:{}: unexpected {:?} {}",
-                extra.0, extra.1, extra.2
+                "{}:{}: unexpected {:?} {}",
+                extra.0, extra.1, extra.2, extra.3
             ));
         }
     }
@@ -152,10 +232,10 @@ fn every_fixture_reports_exactly_its_markers() {
 
 #[test]
 fn every_rule_has_fixtures_that_fire_and_stay_silent() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     for rule in rules::ALL {
-        let files = walk(&root.join(rule.name));
-        let names: Vec<String> = files
+        let entries = sorted_entries(&root.join("fixtures").join(rule.name));
+        let names: Vec<String> = entries
             .iter()
             .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
             .collect();
@@ -169,12 +249,14 @@ fn every_rule_has_fixtures_that_fire_and_stay_silent() {
             "{}: no good_ fixture",
             rule.name
         );
-        let marked = files.iter().any(|p| {
-            parse_fixture(&std::fs::read_to_string(p).unwrap())
-                .expected
-                .iter()
-                .any(|(_, _, r)| r == rule.name)
-        });
+        let files: Vec<PathBuf> = entries
+            .iter()
+            .flat_map(|e| if e.is_dir() { walk(e) } else { vec![e.clone()] })
+            .collect();
+        let marked = parse_case(&files, root)
+            .expected
+            .iter()
+            .any(|(_, _, _, r)| r == rule.name);
         assert!(
             marked,
             "{}: no fixture marks a finding of this rule",

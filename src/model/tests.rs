@@ -141,7 +141,8 @@ fn cfg_conditions_reach_statements_and_branches() {
 
 #[test]
 fn use_renames_stand_for_the_imported_name() {
-    let source = "use windows_sys::Win32::Foundation::HWND as Window; fn f(w: Window) -> u32 { w as u32 }";
+    let source =
+        "use windows_sys::Win32::Foundation::HWND as Window; fn f(w: Window) -> u32 { w as u32 }";
     with_first_conversion(source, |semantic, conversion| {
         assert!(matches!(info(semantic, conversion).ty, Ty::Handle(h) if h.name == "HWND"));
     });
