@@ -658,7 +658,6 @@ fn a_path_given_twice_is_linted_once() {
 }
 
 #[test]
-#[ignore = "bug: the same file named by an absolute and a relative path is linted twice"]
 fn a_path_given_absolute_and_relative_is_linted_once() {
     let dir = TempDir::new("twice-absolute");
     let file = dir.write("err.rs", ERROR_SRC);
@@ -1113,7 +1112,6 @@ fn rooted_workspace(name: &str) -> TempDir {
 }
 
 #[test]
-#[ignore = "bug: files of a member nested in the root package are linted twice"]
 fn cargo_ptrwidth_rooted_workspace_lints_each_file_once() {
     let dir = rooted_workspace("cargo-rooted");
     let ws = dir.path().join("ws");
@@ -1125,7 +1123,6 @@ fn cargo_ptrwidth_rooted_workspace_lints_each_file_once() {
 }
 
 #[test]
-#[ignore = "bug: -p ROOT also lints the member packages nested in the root package's directory"]
 fn cargo_ptrwidth_package_root_excludes_nested_members() {
     let dir = rooted_workspace("cargo-rooted-p");
     let ws = dir.path().join("ws");

@@ -385,7 +385,6 @@ fn check_deep_undelimited(name: &str, text: String) {
 }
 
 #[test]
-#[ignore = "bug: 20,000 nested reference types (`&&&…u8`) overflow the worker stack and abort the run"]
 fn deeply_nested_reference_type() {
     check_deep_undelimited(
         "deep-ref-type",
@@ -394,7 +393,6 @@ fn deeply_nested_reference_type() {
 }
 
 #[test]
-#[ignore = "bug: 20,000 nested pointer types (`*const *const …u8`) overflow the worker stack and abort the run"]
 fn deeply_nested_pointer_type() {
     check_deep_undelimited(
         "deep-ptr-type",
@@ -403,7 +401,6 @@ fn deeply_nested_pointer_type() {
 }
 
 #[test]
-#[ignore = "bug: 20,000 nested generic types (`Vec<Vec<…>>`) overflow the worker stack and abort the run"]
 fn deeply_nested_generic_type() {
     check_deep_undelimited(
         "deep-generic-type",
@@ -416,7 +413,6 @@ fn deeply_nested_generic_type() {
 }
 
 #[test]
-#[ignore = "bug: 20,000 nested closures (`|| || … 1`) overflow the worker stack and abort the run"]
 fn deeply_nested_closures() {
     check_deep_undelimited(
         "deep-closures",
@@ -425,7 +421,6 @@ fn deeply_nested_closures() {
 }
 
 #[test]
-#[ignore = "bug: 200,000 nested unary operators (`!!!…true`) overflow the worker stack and abort the run"]
 fn deeply_nested_unary_operators() {
     check_deep_undelimited(
         "deep-unary",
