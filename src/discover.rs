@@ -10,8 +10,19 @@ pub enum FileKind {
     Rust,
     C,
     Idl,
-    Registry,
+    Registry(RegistryFormat),
     Binary,
+}
+
+/// The languages registrations are written in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum RegistryFormat {
+    /// `.reg`: what regedit exports and imports.
+    RegEdit,
+    /// `.rgs`: ATL registrar scripts.
+    Registrar,
+    /// `.wxs`, `.wxi`: WiX installer sources.
+    Wix,
 }
 
 impl FileKind {
@@ -21,7 +32,9 @@ impl FileKind {
             "rs" => FileKind::Rust,
             "h" | "hh" | "hpp" | "hxx" | "c" | "cc" | "cpp" | "cxx" | "inl" => FileKind::C,
             "idl" | "odl" => FileKind::Idl,
-            "reg" | "rgs" | "wxs" | "wxi" => FileKind::Registry,
+            "reg" => FileKind::Registry(RegistryFormat::RegEdit),
+            "rgs" => FileKind::Registry(RegistryFormat::Registrar),
+            "wxs" | "wxi" => FileKind::Registry(RegistryFormat::Wix),
             "dll" | "exe" | "ocx" | "sys" | "lib" | "cpl" => FileKind::Binary,
             _ => return None,
         })

@@ -3,12 +3,15 @@
 //! Front ends see only the text they are given: they never read files, and never look at
 //! other files. Cross-file knowledge is the model's job.
 
+pub mod registry;
 pub mod rust;
 
 use crate::discover::FileKind;
 use crate::model::ir::FileIr;
 
-/// A lowered file: its IR, and its text as shown in snippets (spans index into it).
+/// A lowered file: its IR, and its text as shown in snippets (spans index into it). The text
+/// is the file's bytes when they are UTF-8; a UTF-16 file's text is its decoded content,
+/// which a fix edits and encodes back the same way.
 pub struct Lowered {
     pub text: String,
     pub ir: FileIr,
@@ -22,7 +25,10 @@ pub fn lower(kind: FileKind, bytes: Vec<u8>) -> Option<Result<Lowered, String>> 
             let ir = rust::lower(&text)?;
             Ok(Lowered { text, ir })
         })),
-        FileKind::C | FileKind::Idl | FileKind::Registry | FileKind::Binary => None,
+        FileKind::Registry(format) => Some(
+            registry::lower(format, bytes).map(|(text, ir)| Lowered { text, ir }),
+        ),
+        FileKind::C | FileKind::Idl | FileKind::Binary => None,
     }
 }
 

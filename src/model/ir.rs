@@ -22,6 +22,10 @@ pub struct FileIr {
     pub bodies: Vec<Body>,
     pub conversions: Vec<Conversion>,
     pub calls: Vec<CallSite>,
+    /// Registry keys and values the file writes, opens or deletes.
+    pub registry: Vec<RegistryEntry>,
+    pub activations: Vec<ComActivation>,
+    pub guids: Vec<GuidConst>,
 }
 
 /// A `use` of a name (or a glob) from a module path.
@@ -254,6 +258,203 @@ pub struct CallSite {
     /// The callee was written with a module path (`WindowsAndMessaging::SetWindowLongW`).
     pub qualified: bool,
     pub args: Vec<Arg>,
+    pub span: Span,
+    pub cond: Cond,
+}
+
+/// Flags combined with `|`, as written: named constants and literal bits.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Flags {
+    pub names: Vec<String>,
+    pub bits: u64,
+    /// Something other than a name or a literal takes part: the set is not fully known.
+    pub opaque: bool,
+    pub span: Span,
+}
+
+impl Flags {
+    pub fn has(&self, name: &str, bit: u64) -> bool {
+        self.names.iter().any(|n| n == name) || self.bits & bit != 0
+    }
+}
+
+/// A registry hive, as named by `HKEY_CLASSES_ROOT`, `HKCR`, ...
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RegistryRoot {
+    ClassesRoot,
+    LocalMachine,
+    CurrentUser,
+    Users,
+    CurrentConfig,
+    /// WiX's `HKMU`: the machine for a per-machine install, the user for a per-user one.
+    MachineOrUser,
+    /// A key handle whose origin is not known here.
+    Unknown,
+}
+
+impl RegistryRoot {
+    /// The hive a name stands for, in the long and the short spellings.
+    pub fn parse(name: &str) -> Option<RegistryRoot> {
+        Some(match name.to_ascii_uppercase().as_str() {
+            "HKEY_CLASSES_ROOT" | "HKCR" => RegistryRoot::ClassesRoot,
+            "HKEY_LOCAL_MACHINE" | "HKLM" => RegistryRoot::LocalMachine,
+            "HKEY_CURRENT_USER" | "HKCU" => RegistryRoot::CurrentUser,
+            "HKEY_USERS" | "HKU" => RegistryRoot::Users,
+            "HKEY_CURRENT_CONFIG" | "HKCC" => RegistryRoot::CurrentConfig,
+            "HKMU" => RegistryRoot::MachineOrUser,
+            _ => return None,
+        })
+    }
+
+    pub fn short_name(self) -> &'static str {
+        match self {
+            RegistryRoot::ClassesRoot => "HKCR",
+            RegistryRoot::LocalMachine => "HKLM",
+            RegistryRoot::CurrentUser => "HKCU",
+            RegistryRoot::Users => "HKU",
+            RegistryRoot::CurrentConfig => "HKCC",
+            RegistryRoot::MachineOrUser => "HKMU",
+            RegistryRoot::Unknown => "<key>",
+        }
+    }
+}
+
+/// The registry view (32- or 64-bit) an entry is written to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RegistryView {
+    /// The view of the process that runs the code: the target's.
+    Process,
+    /// The view of the module being registered: a registrar script runs inside its own DLL.
+    Module,
+    Bits32,
+    Bits64,
+    /// `KEY_WOW64_32KEY | KEY_WOW64_64KEY`: the call fails.
+    Both,
+    /// Decided outside the source (an installer whose platform comes from its build command).
+    Unknown,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RegistryAction {
+    /// Creates the key or sets the value.
+    Write,
+    /// Opens the key or reads the value.
+    Open,
+    Delete,
+}
+
+/// One element of a key path. `name` is `None` when the text is only known at run time;
+/// `span` is where the name is written as is in the file (a fix can rename it there).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeySegment {
+    pub name: Option<String>,
+    pub span: Option<Span>,
+}
+
+impl KeySegment {
+    pub fn is(&self, name: &str) -> bool {
+        self.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(name))
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RegistryValue {
+    /// `""` for the key's default value.
+    pub name: String,
+    /// The value's text, when it is a string known here.
+    pub data: Option<String>,
+    /// The value (name and data) as written.
+    pub span: Span,
+}
+
+/// A registry key or value that a registry script, an installer or code writes, opens or deletes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RegistryEntry {
+    pub root: RegistryRoot,
+    /// The key's path below the root, as written (`Wow6432Node` included).
+    pub key: Vec<KeySegment>,
+    /// `None` when the entry is the key itself.
+    pub value: Option<RegistryValue>,
+    pub action: RegistryAction,
+    pub view: RegistryView,
+    /// Where the view is chosen, when it is written: a call's flags, a component's bitness.
+    pub view_span: Option<Span>,
+    /// The whole entry: a `.reg` line, an element, a call.
+    pub span: Span,
+    pub cond: Cond,
+}
+
+/// A GUID, as its 128 bits in the order of its text form (`GUID::from_u128`'s order).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Guid(pub u128);
+
+impl Guid {
+    /// `{12345678-1234-1234-1234-123456789abc}`, braces optional, case ignored.
+    pub fn parse(text: &str) -> Option<Guid> {
+        let text = text.trim();
+        let inner = text
+            .strip_prefix('{')
+            .and_then(|t| t.strip_suffix('}'))
+            .unwrap_or(text);
+        let groups: Vec<&str> = inner.split('-').collect();
+        let lengths: Vec<usize> = groups.iter().map(|g| g.len()).collect();
+        if lengths != [8, 4, 4, 4, 12] || !inner.chars().all(|c| c == '-' || c.is_ascii_hexdigit()) {
+            return None;
+        }
+        u128::from_str_radix(&groups.concat(), 16).ok().map(Guid)
+    }
+
+    /// The fields of a `GUID` struct: `data1`, `data2`, `data3`, `data4`.
+    pub fn from_fields(data1: u32, data2: u16, data3: u16, data4: [u8; 8]) -> Guid {
+        Guid(
+            (u128::from(data1) << 96)
+                | (u128::from(data2) << 80)
+                | (u128::from(data3) << 64)
+                | u128::from(u64::from_be_bytes(data4)),
+        )
+    }
+}
+
+impl std::fmt::Display for Guid {
+    /// The registry's spelling: `{12345678-1234-1234-1234-123456789ABC}`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let hex = format!("{:032X}", self.0);
+        write!(
+            f,
+            "{{{}-{}-{}-{}-{}}}",
+            &hex[..8],
+            &hex[8..12],
+            &hex[12..16],
+            &hex[16..20],
+            &hex[20..]
+        )
+    }
+}
+
+/// A named GUID constant: `const CLSID_X: GUID = GUID::from_u128(..)`, `DEFINE_GUID(CLSID_X, ..)`.
+#[derive(Clone, Debug)]
+pub struct GuidConst {
+    pub name: String,
+    pub guid: Guid,
+    pub cond: Cond,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ClsidRef {
+    Guid(Guid),
+    /// A constant, resolved by the model across files.
+    Named(String),
+    Unknown,
+}
+
+/// A COM class activated by CLSID: `CoCreateInstance`, `CoCreateInstanceEx`, `CoGetClassObject`.
+#[derive(Clone, Debug)]
+pub struct ComActivation {
+    pub api: String,
+    pub clsid: ClsidRef,
+    /// The `CLSCTX` argument.
+    pub context: Flags,
+    /// The whole call.
     pub span: Span,
     pub cond: Cond,
 }

@@ -1,0 +1,252 @@
+//! Decoding registry sources, and text that remembers where each of its characters is written.
+
+use crate::model::ir::KeySegment;
+use crate::source::Span;
+
+/// How many leading bytes are looked at to recognise UTF-16 saved without its byte-order mark.
+const UTF16_PROBE_BYTES: usize = 512;
+
+/// The text of a registry source.
+///
+/// UTF-16 with a byte-order mark (what regedit writes) is decoded and the mark dropped, so the
+/// text holds exactly the characters of the file: lines and columns are those of the original,
+/// and a fix is written back by encoding the edited text the same way. UTF-8 is kept byte for
+/// byte (a UTF-8 mark included). Anything else is read one character per byte: a legacy code
+/// page whose identity the file does not state.
+pub fn decode(bytes: Vec<u8>) -> Result<String, String> {
+    let unit: Option<fn([u8; 2]) -> u16> = match bytes.get(..2) {
+        Some([0xFF, 0xFE]) => Some(u16::from_le_bytes),
+        Some([0xFE, 0xFF]) => Some(u16::from_be_bytes),
+        _ => None,
+    };
+    if let Some(unit) = unit {
+        return decode_utf16(&bytes[2..], unit);
+    }
+    let probe = &bytes[..bytes.len().min(UTF16_PROBE_BYTES)];
+    if let Some(nul) = probe.iter().position(|&b| b == 0) {
+        let looks_utf16 = probe.len() >= 4
+            && probe.chunks_exact(2).all(|pair| pair[1] == 0 && pair[0] != 0);
+        if looks_utf16 {
+            return Err(
+                "UTF-16 text without a byte-order mark at line 1; save it with the mark, as regedit does"
+                    .to_string(),
+            );
+        }
+        let line = 1 + probe[..nul].iter().filter(|&&b| b == b'\n').count();
+        return Err(format!("binary data (a NUL byte) at line {line}, not a registry source"));
+    }
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(text),
+        Err(e) => Ok(e.into_bytes().iter().map(|&b| char::from(b)).collect()),
+    }
+}
+
+fn decode_utf16(bytes: &[u8], unit: fn([u8; 2]) -> u16) -> Result<String, String> {
+    let units = bytes.chunks_exact(2).map(|pair| unit([pair[0], pair[1]]));
+    let mut text = String::with_capacity(bytes.len() / 2);
+    for decoded in char::decode_utf16(units) {
+        match decoded {
+            Ok(ch) => text.push(ch),
+            Err(_) => {
+                return Err(format!(
+                    "invalid UTF-16 (a lone surrogate) at line {}",
+                    line_at_end(&text)
+                ));
+            }
+        }
+    }
+    if bytes.len() % 2 == 1 {
+        return Err(format!(
+            "UTF-16 text with an odd number of bytes: truncated at line {}",
+            line_at_end(&text)
+        ));
+    }
+    Ok(text)
+}
+
+fn line_at_end(text: &str) -> usize {
+    1 + text.matches('\n').count()
+}
+
+/// The 1-based line of a byte offset, for error messages.
+pub fn line_of(text: &str, offset: usize) -> usize {
+    1 + text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Piece {
+    Char { ch: char, at: Option<Span> },
+    /// Text only known at run time.
+    Unknown,
+}
+
+/// Text assembled from pieces of a file (a literal, a constant, a `format!` argument), each
+/// character remembering where it is written, so that a key name can be renamed in place.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MappedText {
+    pieces: Vec<Piece>,
+}
+
+impl MappedText {
+    pub fn unknown() -> MappedText {
+        MappedText {
+            pieces: vec![Piece::Unknown],
+        }
+    }
+
+    /// Text that is not written anywhere in the file as is.
+    pub fn plain(text: &str) -> MappedText {
+        MappedText {
+            pieces: text.chars().map(|ch| Piece::Char { ch, at: None }).collect(),
+        }
+    }
+
+    /// Text written as is in the file, starting at byte `start`.
+    pub fn written(text: &str, start: usize) -> MappedText {
+        MappedText {
+            pieces: text
+                .char_indices()
+                .map(|(i, ch)| Piece::Char {
+                    ch,
+                    at: Some(Span::new(start + i, start + i + ch.len_utf8())),
+                })
+                .collect(),
+        }
+    }
+
+    pub fn push(&mut self, ch: char, at: Option<Span>) {
+        self.pieces.push(Piece::Char { ch, at });
+    }
+
+    pub fn push_unknown(&mut self) {
+        self.pieces.push(Piece::Unknown);
+    }
+
+    pub fn append(&mut self, other: MappedText) {
+        self.pieces.extend(other.pieces);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.pieces.is_empty()
+    }
+
+    /// The whole text, when every part of it is known.
+    pub fn known(&self) -> Option<String> {
+        self.pieces
+            .iter()
+            .map(|piece| match piece {
+                Piece::Char { ch, .. } => Some(*ch),
+                Piece::Unknown => None,
+            })
+            .collect()
+    }
+
+    /// The key path's segments, split at backslashes; empty segments are dropped, as the
+    /// registry drops them.
+    pub fn segments(&self) -> Vec<KeySegment> {
+        self.split(|ch| ch == '\\')
+    }
+
+    /// The words of a list separated by whitespace (WiX's `Context="A B"`).
+    pub fn split_whitespace(&self) -> Vec<KeySegment> {
+        self.split(char::is_whitespace)
+    }
+
+    fn split(&self, is_separator: impl Fn(char) -> bool) -> Vec<KeySegment> {
+        let mut parts = Vec::new();
+        let mut current: Vec<&Piece> = Vec::new();
+        for piece in &self.pieces {
+            if matches!(piece, Piece::Char { ch, .. } if is_separator(*ch)) {
+                if !current.is_empty() {
+                    parts.push(segment(&current));
+                }
+                current.clear();
+            } else {
+                current.push(piece);
+            }
+        }
+        if !current.is_empty() {
+            parts.push(segment(&current));
+        }
+        parts
+    }
+}
+
+fn segment(pieces: &[&Piece]) -> KeySegment {
+    let mut name = String::new();
+    let mut span: Option<Option<Span>> = None;
+    for piece in pieces {
+        match piece {
+            Piece::Unknown => {
+                return KeySegment {
+                    name: None,
+                    span: None,
+                };
+            }
+            Piece::Char { ch, at } => {
+                name.push(*ch);
+                span = Some(match (span, at) {
+                    (None, at) => *at,
+                    (Some(Some(so_far)), Some(at)) if so_far.end == at.start => {
+                        Some(Span::new(so_far.start, at.end))
+                    }
+                    _ => None,
+                });
+            }
+        }
+    }
+    KeySegment {
+        name: Some(name),
+        span: span.flatten(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utf16le(text: &str) -> Vec<u8> {
+        [0xFF, 0xFE]
+            .into_iter()
+            .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
+            .collect()
+    }
+
+    #[test]
+    fn utf16_is_decoded_without_its_mark() {
+        assert_eq!(decode(utf16le("REGEDIT4\r\n[x]")).unwrap(), "REGEDIT4\r\n[x]");
+        let mut odd = utf16le("a\r\nb");
+        odd.push(b'c');
+        assert!(decode(odd).unwrap_err().contains("line 2"));
+        let mut lone = utf16le("a\n");
+        lone.extend([0x00, 0xD8]);
+        assert!(decode(lone).unwrap_err().contains("surrogate"));
+        let unmarked = utf16le("Windows Registry Editor")[2..].to_vec();
+        assert!(decode(unmarked).unwrap_err().contains("byte-order mark"));
+    }
+
+    #[test]
+    fn utf8_is_kept_and_other_bytes_read_one_per_character() {
+        assert_eq!(decode("\u{feff}é".into()).unwrap(), "\u{feff}é");
+        assert_eq!(decode(vec![b'a', 0xE9]).unwrap(), "aé");
+    }
+
+    #[test]
+    fn segments_keep_their_place_when_written_as_is() {
+        let mut text = MappedText::written("CLSID\\", 10);
+        text.push_unknown();
+        text.append(MappedText::written("\\InprocServer", 40));
+        let segments = text.segments();
+        assert_eq!(segments.len(), 3);
+        assert_eq!(segments[0].span, Some(Span::new(10, 15)));
+        assert_eq!(segments[1].name, None);
+        assert_eq!(segments[2].name.as_deref(), Some("InprocServer"));
+        assert_eq!(segments[2].span, Some(Span::new(41, 53)));
+        let mut split = MappedText::written("Inproc", 0);
+        split.append(MappedText::written("Server", 20));
+        assert_eq!(split.segments()[0].span, None);
+    }
+}
