@@ -133,6 +133,22 @@ impl MappedText {
         self.pieces.is_empty()
     }
 
+    /// Each character with where it is written; `None` for a part only known at run time.
+    pub fn chars(&self) -> impl Iterator<Item = Option<(char, Option<Span>)>> + '_ {
+        self.pieces.iter().map(|piece| match piece {
+            Piece::Char { ch, at } => Some((*ch, *at)),
+            Piece::Unknown => None,
+        })
+    }
+
+    /// Without the NUL terminators C-style strings end in.
+    pub fn without_nul(mut self) -> MappedText {
+        while matches!(self.pieces.last(), Some(Piece::Char { ch: '\0', .. })) {
+            self.pieces.pop();
+        }
+        self
+    }
+
     /// The whole text, when every part of it is known.
     pub fn known(&self) -> Option<String> {
         self.pieces

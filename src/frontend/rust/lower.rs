@@ -11,6 +11,7 @@ use syn::{
 
 use super::cfg::{attrs_cond, parse_cond};
 use super::macros;
+use super::registry;
 use crate::model::cfg::Cond;
 use crate::model::ir::{
     Arg, Body, BodyId, CallSite, ConstDecl, Conversion, ConversionTarget, FileIr, FnDecl, FnKind,
@@ -24,7 +25,10 @@ const MAX_EXPR_DEPTH: usize = 128;
 
 pub fn lower_file(file: &syn::File) -> FileIr {
     let mut lowerer = Lowerer::new();
-    lowerer.with_cond(attrs_cond(&file.attrs), |l| l.items(&file.items));
+    lowerer.with_cond(attrs_cond(&file.attrs), |l| {
+        registry::collect_consts(l, &file.items);
+        l.items(&file.items);
+    });
     lowerer.ir
 }
 
@@ -44,6 +48,7 @@ pub(super) struct Lowerer {
     /// Inside a closure, `return` leaves the closure, not the function.
     closure_depth: usize,
     expr_depth: usize,
+    pub(super) registry: registry::State,
 }
 
 pub(super) fn span_of(node: &impl Spanned) -> Span {
@@ -70,6 +75,7 @@ impl Lowerer {
             scopes: vec![HashMap::new()],
             closure_depth: 0,
             expr_depth: 0,
+            registry: registry::State::default(),
         }
     }
 
@@ -128,7 +134,11 @@ impl Lowerer {
         id
     }
 
-    fn lookup(&self, name: &str) -> Option<LocalId> {
+    pub(super) fn current_body(&self) -> BodyId {
+        self.body
+    }
+
+    pub(super) fn lookup(&self, name: &str) -> Option<LocalId> {
         self.scopes.iter().rev().find_map(|s| s.get(name).copied())
     }
 
@@ -368,6 +378,9 @@ impl Lowerer {
                         None => Value::Unknown,
                     };
                     l.bind_pattern(&local.pat, declared, value);
+                    if let Some(init) = &local.init {
+                        registry::bind_local(l, &local.pat, &init.expr);
+                    }
                 }),
                 Stmt::Item(item) => self.item(item),
                 Stmt::Expr(expr, semi) => {
@@ -531,6 +544,7 @@ impl Lowerer {
                 for arg in &m.args {
                     self.expr(arg, &Expect::Nothing);
                 }
+                registry::method_call(self, m);
                 Value::Method(Box::new(receiver), m.method.to_string())
             }
             Expr::Field(f) => {
@@ -715,6 +729,7 @@ impl Lowerer {
             })
             .collect();
         let values = args.iter().map(|a| a.value.clone()).collect();
+        registry::call(self, call, &callee);
         self.ir.calls.push(CallSite {
             body: self.body,
             callee: callee.clone(),

@@ -4,6 +4,7 @@
 mod cfg;
 mod lower;
 mod macros;
+mod registry;
 
 use std::str::FromStr;
 

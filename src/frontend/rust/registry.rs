@@ -1,0 +1,867 @@
+//! Registry writes and COM activations in Rust code: the Win32 registry functions (windows-sys,
+//! windows, winapi) and the `winreg` crate's `RegKey` methods, lowered to the same registry
+//! entries the registry-script front ends produce.
+//!
+//! Key paths and values are followed as far as they are literal: string literals, `w!`/`s!`
+//! and friends, `concat!`, `format!` with literal or constant arguments, the file's `const`
+//! and `static` text, and locals bound to any of these. Key handles are followed through
+//! locals (`let (key, _) = hkcr.create_subkey(..)?`, `RegCreateKeyExW(.., &mut hkey, ..)`),
+//! keeping the view their flags chose.
+
+use std::collections::HashMap;
+
+use syn::parse::Parser;
+use syn::punctuated::Punctuated;
+use syn::{BinOp, Expr, ImplItem, Item, Lit, Member, Pat, Token};
+
+use super::cfg::attrs_cond;
+use super::lower::{Lowerer, last_segment, span_of};
+use crate::frontend::registry::api::{ValueArg, activation_api, registry_api, view_of};
+use crate::frontend::registry::text::MappedText;
+use crate::model::ir::{
+    BodyId, ClsidRef, ComActivation, Flags, Guid, GuidConst, LocalId, RegistryAction,
+    RegistryEntry, RegistryRoot, RegistryValue, RegistryView,
+};
+use crate::source::Span;
+
+/// Constants defined through other constants are followed this deep.
+const MAX_TEXT_DEPTH: usize = 16;
+
+/// Macros that turn a string literal into a pointer to static text.
+const TEXT_MACROS: &[&str] = &[
+    "w", "s", "h", "wide", "cstr", "c_str", "wstr", "wch", "wchz", "u16cstr", "u16str",
+];
+
+/// Methods whose result holds the same text as their receiver.
+const TEXT_METHODS: &[&str] = &[
+    "as_ptr",
+    "as_mut_ptr",
+    "as_bytes",
+    "as_str",
+    "as_os_str",
+    "as_ref",
+    "as_wide",
+    "to_string",
+    "to_owned",
+    "into",
+    "unwrap",
+    "expect",
+    "encode_utf16",
+    "encode_wide",
+    "chain",
+    "collect",
+    "cast",
+    "as_pcwstr",
+    "as_pcstr",
+];
+
+/// Methods that pass a key through unchanged.
+const KEY_METHODS: &[&str] = &["unwrap", "expect", "as_ref", "clone"];
+
+#[derive(Clone, Debug)]
+struct KeyRef {
+    root: RegistryRoot,
+    path: MappedText,
+    view: RegistryView,
+    view_span: Option<Span>,
+}
+
+#[derive(Clone, Debug)]
+enum Held {
+    Text(MappedText),
+    Key(KeyRef),
+}
+
+/// What the registry extraction remembers while the file is lowered.
+#[derive(Default)]
+pub(super) struct State {
+    /// The file's `const` and `static` text, by name.
+    consts: HashMap<String, MappedText>,
+    /// What locals hold, by body and local.
+    locals: HashMap<(BodyId, LocalId), Held>,
+}
+
+/// Records the file's text and GUID constants before bodies are lowered, so that uses
+/// before the declaration resolve too.
+pub(super) fn collect_consts(l: &mut Lowerer, items: &[Item]) {
+    for item in items {
+        match item {
+            Item::Const(c) => constant(l, &c.ident.to_string(), &c.expr, &c.attrs),
+            Item::Static(s) => constant(l, &s.ident.to_string(), &s.expr, &s.attrs),
+            Item::Mod(m) => {
+                if let Some((_, items)) = &m.content {
+                    collect_consts(l, items);
+                }
+            }
+            Item::Impl(imp) => {
+                for impl_item in &imp.items {
+                    if let ImplItem::Const(c) = impl_item {
+                        constant(l, &c.ident.to_string(), &c.expr, &c.attrs);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn constant(l: &mut Lowerer, name: &str, init: &Expr, attrs: &[syn::Attribute]) {
+    if let Some(guid) = guid_of(init) {
+        let cond = l.current_cond().and(attrs_cond(attrs));
+        l.ir.guids.push(GuidConst {
+            name: name.to_string(),
+            guid,
+            cond,
+        });
+    } else if let Some(text) = text_of(l, init, 0) {
+        l.registry.consts.insert(name.to_string(), text);
+    }
+}
+
+/// `let x = <init>`: remembers the text or key the local now holds.
+pub(super) fn bind_local(l: &mut Lowerer, pat: &Pat, init: &Expr) {
+    let ident = match pat {
+        Pat::Ident(p) => Some(&p.ident),
+        Pat::Type(pt) => match &*pt.pat {
+            Pat::Ident(p) => Some(&p.ident),
+            _ => None,
+        },
+        // `let (key, _disposition) = hkcr.create_subkey(..)?`
+        Pat::Tuple(t) => match t.elems.first() {
+            Some(Pat::Ident(p)) => Some(&p.ident),
+            _ => None,
+        },
+        _ => None,
+    };
+    let Some(ident) = ident else {
+        return;
+    };
+    let Some(id) = l.lookup(&ident.to_string()) else {
+        return;
+    };
+    let held = match key_of(l, init, 0) {
+        Some(key) => Held::Key(key),
+        None => match text_of(l, init, 0) {
+            Some(text) => Held::Text(text),
+            None => return,
+        },
+    };
+    let body = l.current_body();
+    l.registry.locals.insert((body, id), held);
+}
+
+/// A call of a path: the Win32 registry functions and COM activation.
+pub(super) fn call(l: &mut Lowerer, call: &syn::ExprCall, callee: &str) {
+    let args: Vec<&Expr> = call.args.iter().collect();
+    let span = span_of(call);
+    if let Some(api) = registry_api(callee) {
+        let parent = args
+            .first()
+            .and_then(|arg| key_of(l, arg, 0))
+            .unwrap_or_else(unknown_key);
+        let flags = api.sam.and_then(|i| args.get(i)).map(|arg| flags_of(arg));
+        let subkey = api.subkey.and_then(|i| args.get(i)).map(|arg| {
+            if is_null(arg) {
+                MappedText::default()
+            } else {
+                text_of(l, arg, 0).unwrap_or_else(MappedText::unknown)
+            }
+        });
+        let key = child(&parent, subkey.unwrap_or_default(), flags.as_ref());
+        let value = match api.value {
+            ValueArg::None => None,
+            ValueArg::Default => Some(String::new()),
+            ValueArg::Arg(i) => args.get(i).and_then(|arg| {
+                if is_null(arg) {
+                    return Some(String::new());
+                }
+                text_of(l, arg, 0).and_then(|t| t.without_nul().known())
+            }),
+        };
+        let data = api
+            .data
+            .and_then(|i| args.get(i))
+            .and_then(|arg| text_of(l, arg, 0))
+            .and_then(|t| t.without_nul().known());
+        match (api.value, value) {
+            (ValueArg::None, _) => emit(l, &key, api.action, None, span),
+            (_, Some(name)) => emit(l, &key, api.action, Some((name, data)), span),
+            // A value whose name is not known here says nothing a rule can use.
+            (_, None) => {}
+        }
+        if let Some(out) = api.out_key.and_then(|i| args.get(i))
+            && let Some(id) = out_local(l, out)
+        {
+            let body = l.current_body();
+            l.registry.locals.insert((body, id), Held::Key(key));
+        }
+    }
+    if let Some(api) = activation_api(callee)
+        && let (Some(clsid), Some(context)) = (args.get(api.clsid), args.get(api.context))
+    {
+        let clsid = clsid_of(clsid);
+        let context = flags_of(context);
+        let cond = l.current_cond();
+        l.ir.activations.push(ComActivation {
+            api: callee.to_string(),
+            clsid,
+            context,
+            span,
+            cond,
+        });
+    }
+}
+
+/// A method call: the `winreg` crate's `RegKey` methods, on a receiver known to be a key.
+pub(super) fn method_call(l: &mut Lowerer, m: &syn::ExprMethodCall) {
+    let method = m.method.to_string();
+    let args: Vec<&Expr> = m.args.iter().collect();
+    let span = span_of(m);
+    let action = match method.as_str() {
+        name if name.starts_with("open_subkey") => RegistryAction::Open,
+        name if name.starts_with("create_subkey") => RegistryAction::Write,
+        name if name.starts_with("delete_subkey") => RegistryAction::Delete,
+        "set_value" | "set_raw_value" => RegistryAction::Write,
+        "delete_value" => RegistryAction::Delete,
+        _ => return,
+    };
+    let Some(receiver) = key_of(l, &m.receiver, 0) else {
+        return;
+    };
+    if method.contains("subkey") {
+        let path = args
+            .first()
+            .map_or_else(MappedText::unknown, |arg| {
+                text_of(l, arg, 0).unwrap_or_else(MappedText::unknown)
+            });
+        let flags = method
+            .ends_with("_with_flags")
+            .then(|| args.last().map(|arg| flags_of(arg)))
+            .flatten();
+        let key = child(&receiver, path, flags.as_ref());
+        emit(l, &key, action, None, span);
+        return;
+    }
+    let Some(name) = args
+        .first()
+        .and_then(|arg| text_of(l, arg, 0))
+        .and_then(|t| t.known())
+    else {
+        return;
+    };
+    let data = (method == "set_value")
+        .then(|| args.get(1).and_then(|arg| text_of(l, arg, 0)))
+        .flatten()
+        .and_then(|t| t.known());
+    emit(l, &receiver, action, Some((name, data)), span);
+}
+
+fn unknown_key() -> KeyRef {
+    KeyRef {
+        root: RegistryRoot::Unknown,
+        path: MappedText::unknown(),
+        view: RegistryView::Process,
+        view_span: None,
+    }
+}
+
+/// A subkey of `parent`, opened with `flags` when given: they choose the view, else the
+/// parent's view carries over.
+fn child(parent: &KeyRef, subpath: MappedText, flags: Option<&Flags>) -> KeyRef {
+    let mut path = parent.path.clone();
+    let subpath = subpath.without_nul();
+    if !path.is_empty() && !subpath.is_empty() {
+        path.push('\\', None);
+    }
+    path.append(subpath);
+    let (view, view_span) = match flags.map(|f| (view_of(f), f.span)) {
+        Some((view, span)) if view != RegistryView::Process => (view, Some(span)),
+        _ => (parent.view, parent.view_span),
+    };
+    KeyRef {
+        root: parent.root,
+        path,
+        view,
+        view_span,
+    }
+}
+
+fn emit(
+    l: &mut Lowerer,
+    key: &KeyRef,
+    action: RegistryAction,
+    value: Option<(String, Option<String>)>,
+    span: Span,
+) {
+    let cond = l.current_cond();
+    l.ir.registry.push(RegistryEntry {
+        root: key.root,
+        key: key.path.segments(),
+        value: value.map(|(name, data)| RegistryValue { name, data, span }),
+        action,
+        view: key.view,
+        view_span: key.view_span,
+        span,
+        cond,
+    });
+}
+
+/// `&mut hkey`, `addr_of_mut!(hkey)`: the local an out-parameter writes.
+fn out_local(l: &Lowerer, expr: &Expr) -> Option<LocalId> {
+    match expr {
+        Expr::Reference(r) => out_local(l, &r.expr),
+        Expr::RawAddr(r) => out_local(l, &r.expr),
+        Expr::Paren(p) => out_local(l, &p.expr),
+        Expr::Cast(c) => out_local(l, &c.expr),
+        Expr::Path(p) if p.path.segments.len() == 1 => {
+            l.lookup(&p.path.segments[0].ident.to_string())
+        }
+        Expr::Macro(m) if last_segment(&m.mac.path) == "addr_of_mut" => {
+            out_local(l, &syn::parse2::<Expr>(m.mac.tokens.clone()).ok()?)
+        }
+        _ => None,
+    }
+}
+
+fn is_null(expr: &Expr) -> bool {
+    match expr {
+        Expr::Call(c) => match &*c.func {
+            Expr::Path(p) => matches!(last_segment(&p.path).as_str(), "null" | "null_mut"),
+            _ => false,
+        },
+        Expr::Path(p) => last_segment(&p.path) == "None",
+        Expr::Cast(c) => is_null(&c.expr),
+        Expr::Lit(lit) => matches!(&lit.lit, Lit::Int(i) if i.base10_digits() == "0"),
+        _ => false,
+    }
+}
+
+/// The key an expression stands for: a predefined root, a local holding a key, or a key
+/// opened from one.
+fn key_of(l: &Lowerer, expr: &Expr, depth: usize) -> Option<KeyRef> {
+    if depth > MAX_TEXT_DEPTH {
+        return None;
+    }
+    let next = depth + 1;
+    match expr {
+        Expr::Paren(p) => key_of(l, &p.expr, next),
+        Expr::Group(g) => key_of(l, &g.expr, next),
+        Expr::Reference(r) => key_of(l, &r.expr, next),
+        Expr::Try(t) => key_of(l, &t.expr, next),
+        Expr::Cast(c) => key_of(l, &c.expr, next),
+        Expr::Field(f) if matches!(&f.member, Member::Unnamed(i) if i.index == 0) => {
+            key_of(l, &f.base, next)
+        }
+        Expr::Path(p) => {
+            if p.path.segments.len() == 1
+                && let Some(id) = l.lookup(&p.path.segments[0].ident.to_string())
+            {
+                return match l.registry.locals.get(&(l.current_body(), id)) {
+                    Some(Held::Key(key)) => Some(key.clone()),
+                    _ => None,
+                };
+            }
+            let root = RegistryRoot::parse(&last_segment(&p.path))
+                .filter(|_| last_segment(&p.path).starts_with("HKEY_"))?;
+            Some(KeyRef {
+                root,
+                path: MappedText::default(),
+                view: RegistryView::Process,
+                view_span: None,
+            })
+        }
+        // `RegKey::predef(HKEY_CLASSES_ROOT)`
+        Expr::Call(c) => match &*c.func {
+            Expr::Path(p) if last_segment(&p.path) == "predef" && c.args.len() == 1 => {
+                key_of(l, &c.args[0], next)
+            }
+            _ => None,
+        },
+        Expr::MethodCall(m) => {
+            let method = m.method.to_string();
+            if KEY_METHODS.contains(&method.as_str()) {
+                return key_of(l, &m.receiver, next);
+            }
+            if !(method.starts_with("open_subkey") || method.starts_with("create_subkey")) {
+                return None;
+            }
+            let parent = key_of(l, &m.receiver, next)?;
+            let path = m
+                .args
+                .first()
+                .and_then(|arg| text_of(l, arg, next))
+                .unwrap_or_else(MappedText::unknown);
+            let flags = method
+                .ends_with("_with_flags")
+                .then(|| m.args.last().map(flags_of))
+                .flatten();
+            Some(child(&parent, path, flags.as_ref()))
+        }
+        _ => None,
+    }
+}
+
+/// The text an expression holds, as far as it is literal; parts only known at run time are
+/// unknown. `None` when the expression is not text at all.
+fn text_of(l: &Lowerer, expr: &Expr, depth: usize) -> Option<MappedText> {
+    if depth > MAX_TEXT_DEPTH {
+        return None;
+    }
+    let next = depth + 1;
+    match expr {
+        Expr::Lit(lit) => literal(&lit.lit),
+        Expr::Paren(p) => text_of(l, &p.expr, next),
+        Expr::Group(g) => text_of(l, &g.expr, next),
+        Expr::Reference(r) => text_of(l, &r.expr, next),
+        Expr::Cast(c) => text_of(l, &c.expr, next),
+        Expr::Try(t) => text_of(l, &t.expr, next),
+        Expr::Macro(m) => macro_text(l, &m.mac, next),
+        Expr::Path(p) => {
+            let first = p.path.segments[0].ident.to_string();
+            if p.path.segments.len() == 1
+                && let Some(id) = l.lookup(&first)
+            {
+                return match l.registry.locals.get(&(l.current_body(), id)) {
+                    Some(Held::Text(text)) => Some(text.clone()),
+                    _ => None,
+                };
+            }
+            l.registry.consts.get(&last_segment(&p.path)).cloned()
+        }
+        Expr::MethodCall(m) if TEXT_METHODS.contains(&m.method.to_string().as_str()) => {
+            text_of(l, &m.receiver, next)
+        }
+        // Conversions of one string into another encoding or wrapper: `to_wide("..")`,
+        // `HSTRING::from("..")`, `PCWSTR(w.as_ptr())`, `Some(bytes)`.
+        Expr::Call(c) => {
+            let Expr::Path(p) = &*c.func else {
+                return None;
+            };
+            let name = last_segment(&p.path);
+            let lower = name.to_ascii_lowercase();
+            let converts = matches!(
+                name.as_str(),
+                "from" | "new" | "from_str" | "PCWSTR" | "PCSTR" | "HSTRING" | "Some" | "OsStr"
+            ) || ["wide", "utf16", "wstr", "wchar", "u16"]
+                .iter()
+                .any(|w| lower.contains(w));
+            if name == "from_raw_parts" {
+                return c.args.first().and_then(|arg| text_of(l, arg, next));
+            }
+            if converts && c.args.len() == 1 {
+                return text_of(l, &c.args[0], next);
+            }
+            None
+        }
+        _ => None,
+    }
+}
+
+fn macro_text(l: &Lowerer, mac: &syn::Macro, depth: usize) -> Option<MappedText> {
+    let name = last_segment(&mac.path);
+    let args = Punctuated::<Expr, Token![,]>::parse_terminated
+        .parse2(mac.tokens.clone())
+        .ok()?;
+    match name.as_str() {
+        name if TEXT_MACROS.contains(&name) => text_of(l, args.first()?, depth),
+        "concat" => {
+            let mut text = MappedText::default();
+            for arg in &args {
+                match arg {
+                    Expr::Lit(lit) => match &lit.lit {
+                        Lit::Int(i) => text.append(MappedText::plain(i.base10_digits())),
+                        Lit::Char(c) => text.append(MappedText::plain(&c.value().to_string())),
+                        Lit::Bool(b) => text.append(MappedText::plain(&b.value.to_string())),
+                        other => text.append(literal(other).unwrap_or_else(MappedText::unknown)),
+                    },
+                    other => {
+                        text.append(text_of(l, other, depth).unwrap_or_else(MappedText::unknown))
+                    }
+                }
+            }
+            Some(text)
+        }
+        "format" => {
+            let mut args = args.iter();
+            let template = literal(match args.next()? {
+                Expr::Lit(lit) => &lit.lit,
+                _ => return Some(MappedText::unknown()),
+            })?;
+            let mut positional = Vec::new();
+            let mut named = HashMap::new();
+            for arg in args {
+                match arg {
+                    Expr::Assign(a) => {
+                        if let Expr::Path(p) = &*a.left {
+                            named.insert(last_segment(&p.path), &*a.right);
+                        }
+                    }
+                    other => positional.push(other),
+                }
+            }
+            Some(format_text(l, &template, &positional, &named, depth))
+        }
+        _ => None,
+    }
+}
+
+/// `format!`'s template with its arguments put in; `{{` and `}}` stand for braces.
+fn format_text(
+    l: &Lowerer,
+    template: &MappedText,
+    positional: &[&Expr],
+    named: &HashMap<String, &Expr>,
+    depth: usize,
+) -> MappedText {
+    let chars: Vec<Option<(char, Option<Span>)>> = template.chars().collect();
+    let mut out = MappedText::default();
+    let mut next_positional = 0;
+    let mut i = 0;
+    while i < chars.len() {
+        let Some((ch, at)) = chars[i] else {
+            out.push_unknown();
+            i += 1;
+            continue;
+        };
+        let doubled = chars.get(i + 1).copied().flatten().map(|(c, _)| c) == Some(ch);
+        if (ch == '{' || ch == '}') && doubled {
+            out.push(ch, None);
+            i += 2;
+            continue;
+        }
+        if ch != '{' {
+            out.push(ch, at);
+            i += 1;
+            continue;
+        }
+        let mut spec = String::new();
+        i += 1;
+        while let Some(Some((c, _))) = chars.get(i) {
+            i += 1;
+            if *c == '}' {
+                break;
+            }
+            spec.push(*c);
+        }
+        let selector = spec.split(':').next().unwrap_or_default().trim();
+        let arg_text = if selector.is_empty() {
+            next_positional += 1;
+            positional
+                .get(next_positional - 1)
+                .and_then(|e| text_of(l, e, depth + 1))
+        } else if let Ok(index) = selector.parse::<usize>() {
+            positional.get(index).and_then(|e| text_of(l, e, depth + 1))
+        } else if let Some(expr) = named.get(selector) {
+            text_of(l, expr, depth + 1)
+        } else {
+            // An inline capture: `{CLSID_TEXT}`.
+            let path: Option<syn::Path> = syn::parse_str(selector).ok();
+            path.and_then(|p| {
+                let expr = Expr::Path(syn::ExprPath {
+                    attrs: Vec::new(),
+                    qself: None,
+                    path: p,
+                });
+                text_of(l, &expr, depth + 1)
+            })
+        };
+        out.append(arg_text.unwrap_or_else(MappedText::unknown));
+    }
+    out
+}
+
+/// A string literal's text, each character mapped to where it is written (an escape maps to
+/// the whole escape sequence).
+fn literal(lit: &Lit) -> Option<MappedText> {
+    let (value, token, span) = match lit {
+        Lit::Str(s) => (s.value(), s.token().to_string(), span_of(s)),
+        Lit::ByteStr(b) => (
+            b.value().iter().map(|&b| char::from(b)).collect(),
+            b.token().to_string(),
+            span_of(b),
+        ),
+        Lit::CStr(c) => (
+            c.value().to_bytes().iter().map(|&b| char::from(b)).collect(),
+            c.token().to_string(),
+            span_of(c),
+        ),
+        _ => return None,
+    };
+    if token.len() != span.len() {
+        return Some(MappedText::plain(&value));
+    }
+    let open = token.find('"')?;
+    let close = token.rfind('"')?;
+    let prefix = &token[..open];
+    let content = &token[open + 1..close];
+    let content_start = span.start + open + 1;
+    if prefix.contains('r') {
+        let start = content_start + content.len() - content.trim_start_matches('#').len();
+        return Some(MappedText::written(
+            content.trim_matches('#'),
+            start.min(content_start + content.len()),
+        ))
+        .filter(|t| t.known().as_deref() == Some(value.as_str()))
+        .or_else(|| Some(MappedText::plain(&value)));
+    }
+    let mapped = unescape(content, content_start);
+    if mapped.known().as_deref() == Some(value.as_str()) {
+        Some(mapped)
+    } else {
+        Some(MappedText::plain(&value))
+    }
+}
+
+/// Rust string escapes, each decoded character mapped to its source.
+fn unescape(content: &str, start: usize) -> MappedText {
+    let mut out = MappedText::default();
+    let mut chars = content.char_indices().peekable();
+    while let Some((i, ch)) = chars.next() {
+        if ch != '\\' {
+            out.push(ch, Some(Span::new(start + i, start + i + ch.len_utf8())));
+            continue;
+        }
+        let Some((_, kind)) = chars.next() else {
+            break;
+        };
+        let decoded = match kind {
+            'n' => Some('\n'),
+            'r' => Some('\r'),
+            't' => Some('\t'),
+            '0' => Some('\0'),
+            '\\' | '\'' | '"' => Some(kind),
+            'x' => {
+                let hex: String = (0..2).filter_map(|_| chars.next().map(|(_, c)| c)).collect();
+                u8::from_str_radix(&hex, 16).ok().map(char::from)
+            }
+            'u' => {
+                let mut hex = String::new();
+                for (_, c) in chars.by_ref() {
+                    if c == '}' {
+                        break;
+                    }
+                    if c != '{' && c != '_' {
+                        hex.push(c);
+                    }
+                }
+                u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32)
+            }
+            // A line continuation: the newline and the next line's indentation vanish.
+            '\n' | '\r' => {
+                while chars.peek().is_some_and(|(_, c)| c.is_whitespace()) {
+                    chars.next();
+                }
+                None
+            }
+            _ => None,
+        };
+        if let Some(decoded) = decoded {
+            let end = chars.peek().map_or(content.len(), |(j, _)| *j);
+            out.push(decoded, Some(Span::new(start + i, start + end)));
+        }
+    }
+    out
+}
+
+/// Flags combined with `|`: the constants named and the literal bits.
+fn flags_of(expr: &Expr) -> Flags {
+    let mut flags = Flags {
+        span: span_of(expr),
+        ..Flags::default()
+    };
+    collect_flags(expr, &mut flags, 0);
+    flags
+}
+
+fn collect_flags(expr: &Expr, flags: &mut Flags, depth: usize) {
+    if depth > MAX_TEXT_DEPTH {
+        flags.opaque = true;
+        return;
+    }
+    let next = depth + 1;
+    match expr {
+        Expr::Binary(b) if matches!(b.op, BinOp::BitOr(_)) => {
+            collect_flags(&b.left, flags, next);
+            collect_flags(&b.right, flags, next);
+        }
+        Expr::Paren(p) => collect_flags(&p.expr, flags, next),
+        Expr::Group(g) => collect_flags(&g.expr, flags, next),
+        Expr::Cast(c) => collect_flags(&c.expr, flags, next),
+        // `CLSCTX_INPROC_SERVER.0` in the `windows` crate's newtypes.
+        Expr::Field(f) => collect_flags(&f.base, flags, next),
+        Expr::Path(p) => flags.names.push(last_segment(&p.path)),
+        Expr::Lit(lit) => match &lit.lit {
+            Lit::Int(i) => match i.base10_parse::<u64>() {
+                Ok(bits) => flags.bits |= bits,
+                Err(_) => flags.opaque = true,
+            },
+            _ => flags.opaque = true,
+        },
+        // `REG_SAM_FLAGS(KEY_READ.0 | KEY_WOW64_32KEY.0)`
+        Expr::Call(c) if c.args.len() == 1 => collect_flags(&c.args[0], flags, next),
+        _ => flags.opaque = true,
+    }
+}
+
+/// The class a CLSID argument names.
+fn clsid_of(expr: &Expr) -> ClsidRef {
+    match expr {
+        Expr::Reference(r) => clsid_of(&r.expr),
+        Expr::Paren(p) => clsid_of(&p.expr),
+        Expr::Group(g) => clsid_of(&g.expr),
+        Expr::Path(p) => ClsidRef::Named(last_segment(&p.path)),
+        other => guid_of(other).map_or(ClsidRef::Unknown, ClsidRef::Guid),
+    }
+}
+
+/// A GUID written as a constant expression: `GUID::from_u128(0x..)`, `GUID::from_values(..)`,
+/// `GUID::from("..")`, or a `GUID { data1, data2, data3, data4 }` literal.
+fn guid_of(expr: &Expr) -> Option<Guid> {
+    match expr {
+        Expr::Paren(p) => guid_of(&p.expr),
+        Expr::Group(g) => guid_of(&g.expr),
+        Expr::Reference(r) => guid_of(&r.expr),
+        Expr::Call(c) => {
+            let Expr::Path(p) = &*c.func else {
+                return None;
+            };
+            let args: Vec<&Expr> = c.args.iter().collect();
+            match (last_segment(&p.path).as_str(), args.as_slice()) {
+                ("from_u128", [value]) => int(value).map(Guid),
+                ("from" | "try_from", [Expr::Lit(lit)]) => match &lit.lit {
+                    Lit::Str(s) => Guid::parse(&s.value()),
+                    _ => None,
+                },
+                ("from_values", [d1, d2, d3, d4]) => fields(d1, d2, d3, d4),
+                _ => None,
+            }
+        }
+        Expr::Struct(s) if last_segment(&s.path) == "GUID" => {
+            let field = |name: &str| {
+                s.fields.iter().find_map(|f| match &f.member {
+                    Member::Named(ident) if ident == name => Some(&f.expr),
+                    _ => None,
+                })
+            };
+            fields(field("data1")?, field("data2")?, field("data3")?, field("data4")?)
+        }
+        _ => None,
+    }
+}
+
+fn fields(d1: &Expr, d2: &Expr, d3: &Expr, d4: &Expr) -> Option<Guid> {
+    let Expr::Array(bytes) = d4 else {
+        return None;
+    };
+    let bytes: Vec<u8> = bytes
+        .elems
+        .iter()
+        .map(|e| int(e).and_then(|v| u8::try_from(v).ok()))
+        .collect::<Option<_>>()?;
+    Some(Guid::from_fields(
+        u32::try_from(int(d1)?).ok()?,
+        u16::try_from(int(d2)?).ok()?,
+        u16::try_from(int(d3)?).ok()?,
+        bytes.try_into().ok()?,
+    ))
+}
+
+fn int(expr: &Expr) -> Option<u128> {
+    match expr {
+        Expr::Lit(lit) => match &lit.lit {
+            Lit::Int(i) => i.base10_parse::<u128>().ok(),
+            _ => None,
+        },
+        Expr::Paren(p) => int(&p.expr),
+        Expr::Cast(c) => int(&c.expr),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::ir::{ClsidRef, Guid, RegistryAction, RegistryRoot, RegistryView};
+
+    fn lower(text: &str) -> crate::model::ir::FileIr {
+        crate::frontend::rust::lower(text).unwrap()
+    }
+
+    fn path(entry: &crate::model::ir::RegistryEntry) -> String {
+        entry
+            .key
+            .iter()
+            .map(|s| s.name.clone().unwrap_or_else(|| "?".into()))
+            .collect::<Vec<_>>()
+            .join("\\")
+    }
+
+    #[test]
+    fn winreg_keys_follow_locals_and_flags() {
+        let text = r#"
+const CLSID_TEXT: &str = "{5E0C1B2A-0000-4000-8000-00000000ABCD}";
+fn register(dll: &str) -> std::io::Result<()> {
+    let hkcr = RegKey::predef(HKEY_CLASSES_ROOT);
+    let key_path = format!("CLSID\\{}\\InprocServer", CLSID_TEXT);
+    let (key, _) = hkcr.create_subkey_with_flags(&key_path, KEY_WRITE | KEY_WOW64_32KEY)?;
+    key.set_value("", &dll)?;
+    key.set_value("ThreadingModel", &"Both")?;
+    Ok(())
+}
+"#;
+        let ir = lower(text);
+        assert_eq!(ir.registry.len(), 3);
+        let created = &ir.registry[0];
+        assert_eq!(created.root, RegistryRoot::ClassesRoot);
+        assert_eq!(
+            path(created),
+            "CLSID\\{5E0C1B2A-0000-4000-8000-00000000ABCD}\\InprocServer"
+        );
+        let span = created.key[2].span.unwrap();
+        assert_eq!(&text[span.start..span.end], "InprocServer");
+        assert_eq!(created.view, RegistryView::Bits32);
+        let model = ir.registry[2].value.as_ref().unwrap();
+        assert_eq!(model.data.as_deref(), Some("Both"));
+        assert_eq!(ir.registry[2].view, RegistryView::Bits32);
+    }
+
+    #[test]
+    fn win32_calls_follow_out_parameters() {
+        let text = r#"
+unsafe fn register() {
+    let mut hkey = core::ptr::null_mut();
+    RegCreateKeyExW(HKEY_LOCAL_MACHINE, w!("SOFTWARE\\Wow6432Node\\Classes\\CLSID\\{5E0C1B2A-0000-4000-8000-00000000ABCD}\\InprocServer32"), 0, core::ptr::null(), 0, KEY_WRITE | KEY_WOW64_32KEY | KEY_WOW64_64KEY, core::ptr::null(), &mut hkey, core::ptr::null_mut());
+    let path = w!("C:\\x86\\widget.dll");
+    RegSetValueExW(hkey, core::ptr::null(), 0, REG_SZ, path as *const u8, 0);
+    RegSetValueExW(hkey, w!("ThreadingModel"), 0, REG_SZ, w!("Apartment") as *const u8, 20);
+    CoCreateInstance(&CLSID_WIDGET, core::ptr::null_mut(), CLSCTX_INPROC_SERVER, &IID_IUnknown, &mut out);
+}
+const CLSID_WIDGET: GUID = GUID::from_u128(0x5e0c1b2a_0000_4000_8000_00000000abcd);
+"#;
+        let ir = lower(text);
+        let created = &ir.registry[0];
+        assert_eq!(created.view, RegistryView::Both);
+        assert_eq!(created.action, RegistryAction::Write);
+        assert!(path(created).starts_with("SOFTWARE\\Wow6432Node\\Classes"));
+        let names: Vec<_> = ir.registry[1..]
+            .iter()
+            .map(|e| e.value.as_ref().map(|v| (v.name.clone(), v.data.clone())))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                Some((String::new(), Some("C:\\x86\\widget.dll".to_string()))),
+                Some(("ThreadingModel".to_string(), Some("Apartment".to_string())))
+            ]
+        );
+        assert_eq!(ir.activations.len(), 1);
+        assert_eq!(
+            ir.activations[0].clsid,
+            ClsidRef::Named("CLSID_WIDGET".into())
+        );
+        assert!(ir.activations[0].context.has("CLSCTX_INPROC_SERVER", 1));
+        assert_eq!(
+            ir.guids[0].guid,
+            Guid::parse("{5E0C1B2A-0000-4000-8000-00000000ABCD}").unwrap()
+        );
+    }
+}
