@@ -81,7 +81,7 @@ fn parse_case(files: &[PathBuf], root: &Path) -> Fixture {
     let mut expected = BTreeSet::new();
     for path in files {
         // Binary fixtures (DLLs, import libraries) carry no markers.
-        let Ok(text) = std::fs::read_to_string(path) else {
+        let Some(text) = read_text(path) else {
             continue;
         };
         parse_markers(&text, &relative(path, root), &mut triples, &mut expected);
@@ -93,6 +93,27 @@ fn parse_case(files: &[PathBuf], root: &Path) -> Fixture {
     Fixture {
         targets: triples.iter().map(|t| Target::parse(t).unwrap()).collect(),
         expected,
+    }
+}
+
+/// A fixture's text: UTF-8, UTF-16LE with its byte-order mark (as regedit saves `.reg` files),
+/// or a legacy code page; binaries have none.
+fn read_text(path: &Path) -> Option<String> {
+    let bytes = std::fs::read(path).ok()?;
+    match bytes.strip_prefix(&[0xFF, 0xFE]) {
+        Some(utf16) => {
+            let units: Vec<u16> = utf16
+                .chunks_exact(2)
+                .map(|pair| u16::from_le_bytes([pair[0], pair[1]]))
+                .collect();
+            String::from_utf16(&units).ok()
+        }
+        // A `.reg` file in a legacy code page: one character per byte, as ptrwidth reads it.
+        None if !bytes.contains(&0) => Some(
+            String::from_utf8(bytes)
+                .unwrap_or_else(|e| e.into_bytes().iter().map(|&b| char::from(b)).collect()),
+        ),
+        None => None,
     }
 }
 

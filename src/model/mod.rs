@@ -7,6 +7,7 @@
 
 pub mod cfg;
 pub mod ir;
+pub mod registry;
 pub mod ty;
 
 use std::collections::HashMap;
@@ -14,7 +15,11 @@ use std::collections::HashMap;
 use crate::knowledge::{ApiType, Knowledge};
 use crate::target::Target;
 use cfg::Cond;
-use ir::{Body, ConversionTarget, FileIr, FnDecl, FnKind, Slot, StructDecl, TypeRef, Value};
+use ir::{
+    Body, ConversionTarget, FileIr, FnDecl, FnKind, Guid, GuidConst, Slot, StructDecl, TypeRef,
+    Value,
+};
+use registry::ComIndex;
 use ty::{HandleKind, HandleRepr, HandleTy, IntTy, PtrKind, Ty};
 
 /// Alias chains and value flow deeper than this are treated as unknown (and cycles end).
@@ -26,6 +31,7 @@ struct Declarations<'a> {
     structs: HashMap<&'a str, Vec<&'a StructDecl>>,
     functions: HashMap<&'a str, Vec<&'a FnDecl>>,
     consts: HashMap<&'a str, Vec<(&'a Cond, &'a TypeRef)>>,
+    guids: HashMap<&'a str, Vec<&'a GuidConst>>,
 }
 
 impl<'a> Declarations<'a> {
@@ -35,6 +41,7 @@ impl<'a> Declarations<'a> {
             structs: HashMap::new(),
             functions: HashMap::new(),
             consts: HashMap::new(),
+            guids: HashMap::new(),
         }
     }
 
@@ -57,6 +64,9 @@ impl<'a> Declarations<'a> {
                 .or_default()
                 .push((&decl.cond, &decl.ty));
         }
+        for decl in &file.guids {
+            self.guids.entry(&decl.name).or_default().push(decl);
+        }
     }
 }
 
@@ -64,6 +74,7 @@ pub struct Model<'a> {
     pub knowledge: &'a Knowledge,
     pub targets: &'a [Target],
     global: Declarations<'a>,
+    com: ComIndex<'a>,
 }
 
 impl<'a> Model<'a> {
@@ -76,6 +87,7 @@ impl<'a> Model<'a> {
             knowledge,
             targets,
             global,
+            com: ComIndex::new(files),
         }
     }
 
@@ -188,6 +200,23 @@ impl<'a> Semantic<'a> {
     /// The name a local name stands for, through `use ... as` renames.
     pub fn canonical<'n>(&'n self, name: &'n str) -> &'n str {
         self.renames.get(name).copied().unwrap_or(name)
+    }
+
+    /// The COM classes the whole tree registers.
+    pub fn com(&self) -> &ComIndex<'a> {
+        &self.model.com
+    }
+
+    /// The GUID a named constant holds on a target (this file's declaration first).
+    pub fn guid(&self, name: &str, target: &Target) -> Option<Guid> {
+        let name = self.canonical(name);
+        let live =
+            |decls: &Vec<&'a GuidConst>| decls.iter().find(|d| d.cond.is_live(target)).map(|d| d.guid);
+        self.local
+            .guids
+            .get(name)
+            .and_then(live)
+            .or_else(|| self.model.global.guids.get(name).and_then(live))
     }
 
     /// The configured targets on which code under `cond` is compiled.

@@ -1,0 +1,78 @@
+//! `inproc-threading-model`: an in-process server registered without a `ThreadingModel`, or
+//! with one COM does not know.
+
+use super::{Checker, Rule};
+use crate::diagnostic::Finding;
+use crate::model::ir::{RegistryAction, RegistryEntry};
+use crate::model::registry::THREADING_MODELS;
+
+pub const RULE: Rule = Rule {
+    name: "inproc-threading-model",
+    check,
+};
+
+/// The `InprocServer32` key an entry writes to or under, as comparable names.
+fn server_key(entry: &RegistryEntry) -> Option<Vec<Option<String>>> {
+    if entry.action != RegistryAction::Write {
+        return None;
+    }
+    let classes = entry.classes_path()?;
+    let (_, server) = classes.class_server()?;
+    if !server.is("InprocServer32") || classes.path.len() != 3 {
+        return None;
+    }
+    let mut key: Vec<Option<String>> = classes
+        .path
+        .iter()
+        .map(|s| s.name.as_ref().map(|n| n.to_ascii_lowercase()))
+        .collect();
+    key.push(Some(format!("{:?}/{}", entry.view, classes.through_wow_node)));
+    Some(key)
+}
+
+fn check(cx: &mut Checker) {
+    let file = cx.semantic.file;
+    let mut seen: Vec<Vec<Option<String>>> = Vec::new();
+    for entry in &file.registry {
+        let Some(key) = server_key(entry) else {
+            continue;
+        };
+        if seen.contains(&key) {
+            continue;
+        }
+        seen.push(key.clone());
+        let models: Vec<&RegistryEntry> = file
+            .registry
+            .iter()
+            .filter(|e| e.sets_value("ThreadingModel") && server_key(e).as_ref() == Some(&key))
+            .collect();
+        if models.is_empty() {
+            cx.report(
+                Finding::new(entry.span, "in-process server registered without a `ThreadingModel`")
+                    .label("COM loads it into the process's main single-threaded apartment")
+                    .help(format!(
+                        "add a `ThreadingModel` value to `InprocServer32`: one of {}, as the server's objects are written for (`Apartment` for single-threaded objects, `Both` for thread-safe ones)",
+                        THREADING_MODELS.map(|m| format!("`{m}`")).join(", ")
+                    )),
+            );
+            continue;
+        }
+        for model in models {
+            let Some(value) = model.value.as_ref().and_then(|v| v.data.as_deref()) else {
+                continue;
+            };
+            if THREADING_MODELS.iter().any(|m| m.eq_ignore_ascii_case(value)) {
+                continue;
+            }
+            let span = model.value.as_ref().map_or(model.span, |v| v.span);
+            cx.report(
+                Finding::new(span, format!("`ThreadingModel` is `{value}`, which COM does not know"))
+                    .label("COM treats it as missing and loads the server into the main single-threaded apartment")
+                    .help(format!(
+                        "use one of {}",
+                        THREADING_MODELS.map(|m| format!("`{m}`")).join(", ")
+                    )),
+            );
+        }
+    }
+}
