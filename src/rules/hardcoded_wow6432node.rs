@@ -1,6 +1,8 @@
 //! `hardcoded-wow6432node`: registry paths that spell out the 32-bit view's reserved node, and
 //! calls that ask for both views at once.
 
+use std::collections::HashSet;
+
 use super::{Checker, Rule};
 use crate::diagnostic::Finding;
 use crate::model::ir::RegistryView;
@@ -14,7 +16,7 @@ pub const RULE: Rule = Rule {
 
 fn check(cx: &mut Checker) {
     let file = cx.semantic.file;
-    let mut reported: Vec<Span> = Vec::new();
+    let mut reported: HashSet<Span> = HashSet::new();
     for entry in &file.registry {
         if let Some(segment) = entry
             .key
@@ -22,8 +24,7 @@ fn check(cx: &mut Checker) {
             .find(|s| WOW_NODES.iter().any(|node| s.is(node)))
         {
             let span = segment.span.unwrap_or(entry.span);
-            if !reported.contains(&span) {
-                reported.push(span);
+            if reported.insert(span) {
                 let name = segment.name.as_deref().unwrap_or("Wow6432Node");
                 cx.report(
                     Finding::new(
@@ -42,8 +43,7 @@ fn check(cx: &mut Checker) {
         }
         if entry.view == RegistryView::Both {
             let span = entry.view_span.unwrap_or(entry.span);
-            if !reported.contains(&span) {
-                reported.push(span);
+            if reported.insert(span) {
                 cx.report(
                     Finding::new(span, "`KEY_WOW64_32KEY` and `KEY_WOW64_64KEY` together")
                         .label("the call fails with ERROR_INVALID_PARAMETER")

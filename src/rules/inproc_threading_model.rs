@@ -1,6 +1,8 @@
 //! `inproc-threading-model`: an in-process server registered without a `ThreadingModel`, or
 //! with one COM does not know.
 
+use std::collections::HashMap;
+
 use super::{Checker, Rule};
 use crate::diagnostic::Finding;
 use crate::model::ir::{RegistryAction, RegistryEntry};
@@ -32,20 +34,22 @@ fn server_key(entry: &RegistryEntry) -> Option<Vec<Option<String>>> {
 
 fn check(cx: &mut Checker) {
     let file = cx.semantic.file;
-    let mut seen: Vec<Vec<Option<String>>> = Vec::new();
+    // Each server key, in order of its first entry, with its `ThreadingModel` values.
+    let mut keys: Vec<(&RegistryEntry, Vec<&RegistryEntry>)> = Vec::new();
+    let mut index: HashMap<Vec<Option<String>>, usize> = HashMap::new();
     for entry in &file.registry {
         let Some(key) = server_key(entry) else {
             continue;
         };
-        if seen.contains(&key) {
-            continue;
+        let slot = *index.entry(key).or_insert_with(|| {
+            keys.push((entry, Vec::new()));
+            keys.len() - 1
+        });
+        if entry.sets_value("ThreadingModel") {
+            keys[slot].1.push(entry);
         }
-        seen.push(key.clone());
-        let models: Vec<&RegistryEntry> = file
-            .registry
-            .iter()
-            .filter(|e| e.sets_value("ThreadingModel") && server_key(e).as_ref() == Some(&key))
-            .collect();
+    }
+    for (entry, models) in keys {
         if models.is_empty() {
             cx.report(
                 Finding::new(entry.span, "in-process server registered without a `ThreadingModel`")

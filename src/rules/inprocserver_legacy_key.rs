@@ -1,6 +1,8 @@
 //! `inprocserver-legacy-key`: an in-process server registered under `InprocServer` (or an
 //! invented `InprocServer64`) instead of `InprocServer32`.
 
+use std::collections::HashSet;
+
 use super::{Checker, Rule};
 use crate::diagnostic::{Applicability, Edit, Finding, Fix};
 use crate::model::ir::RegistryAction;
@@ -23,7 +25,7 @@ fn is_legacy(name: &str) -> bool {
 
 fn check(cx: &mut Checker) {
     let file = cx.semantic.file;
-    let mut reported: Vec<Span> = Vec::new();
+    let mut reported: HashSet<Span> = HashSet::new();
     for entry in &file.registry {
         // Deleting the old key during clean-up is right; renaming it would delete the real one.
         if entry.action == RegistryAction::Delete {
@@ -39,10 +41,9 @@ fn check(cx: &mut Checker) {
             continue;
         };
         let span = server.span.unwrap_or(entry.span);
-        if reported.contains(&span) {
+        if !reported.insert(span) {
             continue;
         }
-        reported.push(span);
         // The class may already have the right key here: renaming would then merge two keys.
         let has_server_key = file.registry.iter().any(|other| {
             other.classes_path().and_then(|c| c.class_server()).is_some_and(|(c, s)| {

@@ -10,6 +10,10 @@ use crate::model::ir::{
 };
 use crate::source::Span;
 
+/// Deeper key nesting than this is refused: real scripts nest a handful of levels, and each
+/// entry carries the path of keys above it.
+const MAX_NESTING: usize = 256;
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Token {
     Open,
@@ -148,6 +152,12 @@ pub fn lower(text: &str) -> Result<FileIr, String> {
                         line(lexed.span)
                     ));
                 };
+                if stack.len() >= MAX_NESTING {
+                    return Err(format!(
+                        "line {}: keys nested deeper than {MAX_NESTING} levels",
+                        line(lexed.span)
+                    ));
+                }
                 stack.push(Frame {
                     segment,
                     open: lexed.span.start,
@@ -359,5 +369,7 @@ mod tests {
         assert!(lower("HKCR\n{\n 'x\n}\n").unwrap_err().contains("line 3"));
         assert!(lower("HKXX\n{\n}\n").unwrap_err().contains("line 1"));
         assert!(lower("HKCR\n{\n val X\n}\n").unwrap_err().contains("line 4"));
+        let deep = format!("HKCR\n{{\n{}", "k\n{\n".repeat(100_000));
+        assert!(lower(&deep).unwrap_err().contains("deeper"));
     }
 }

@@ -15,6 +15,10 @@ use crate::model::ir::{
 };
 use crate::source::Span;
 
+/// Deeper element nesting than this is refused: installer sources nest a dozen levels, and
+/// each registry element looks at the elements around it.
+const MAX_NESTING: usize = 256;
+
 const NAMESPACES: [&str; 2] = [
     "http://schemas.microsoft.com/wix/2006/wi",
     "http://wixtoolset.org/schemas/v4/wxs",
@@ -29,6 +33,7 @@ pub fn lower(text: &str) -> Result<FileIr, String> {
         let at = e.pos();
         format!("malformed XML at line {}, column {}: {e}", at.row, at.col)
     })?;
+    check_depth(&doc, text)?;
     let lowerer = Lowerer {
         text,
         files: files(&doc),
@@ -45,6 +50,22 @@ pub fn lower(text: &str) -> Result<FileIr, String> {
         }
     }
     Ok(ir)
+}
+
+fn check_depth(doc: &Document, text: &str) -> Result<(), String> {
+    // Nodes come parent first, so each node's depth is its parent's plus one.
+    let mut depths: Vec<usize> = vec![0; doc.descendants().count() + 1];
+    for node in doc.descendants() {
+        let depth = node.parent().map_or(0, |p| depths[p.id().get_usize()] + 1);
+        depths[node.id().get_usize()] = depth;
+        if depth > MAX_NESTING {
+            return Err(format!(
+                "line {}: elements nested deeper than {MAX_NESTING} levels",
+                super::text::line_of(text, node.range().start)
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn is_wix(node: &Node) -> bool {
@@ -213,12 +234,23 @@ impl Lowerer<'_> {
 
     /// `[#FileId]` and `[!FileId]` stand for the installed file: its build-time path.
     fn file_references(&self, value: &str) -> String {
-        let mut out = value.to_string();
-        for (id, path) in &self.files {
-            for marker in ['#', '!'] {
-                out = out.replace(&format!("[{marker}{id}]"), path);
+        let mut out = String::new();
+        let mut rest = value;
+        while let Some(open) = rest.find(['[']) {
+            out.push_str(&rest[..open]);
+            let reference = &rest[open..];
+            let close = reference.find(']').unwrap_or(reference.len() - 1);
+            let path = reference
+                .get(1..2)
+                .filter(|marker| *marker == "#" || *marker == "!")
+                .and_then(|_| self.files.get(&reference[2..close]));
+            match path {
+                Some(path) => out.push_str(path),
+                None => out.push_str(&reference[..=close]),
             }
+            rest = &reference[close + 1..];
         }
+        out.push_str(rest);
         out
     }
 
@@ -357,5 +389,7 @@ mod tests {
     fn malformed_xml_names_its_line() {
         let err = lower("<Wix>\n<Component>\n</Wix>").unwrap_err();
         assert!(err.contains("line 3"), "{err}");
+        let deep = format!("<Wix>{}{}</Wix>", "<a>".repeat(100_000), "</a>".repeat(100_000));
+        assert!(lower(&deep).unwrap_err().contains("deeper"));
     }
 }
