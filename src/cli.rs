@@ -479,7 +479,9 @@ fn run(args: Common, cargo: Option<&CargoArgs>) -> Result<ExitCode, String> {
                 RuleLevel::Warn => Level::Warning,
                 RuleLevel::Allow => return None,
             };
-            (*source != Source::Default).then(|| (name.to_string(), level))
+            // Only a level the configuration sets replaces the rule's own, which may report
+            // some findings as errors and others as warnings.
+            matches!(source, Source::File { .. }).then(|| (name.to_string(), level))
         })
         .collect();
     let check = args
@@ -743,7 +745,10 @@ fn cargo_workspace(cargo: &CargoArgs) -> Result<Workspace, String> {
                 .to_string(),
             other => other.to_string(),
         };
-        format!("cannot read the cargo workspace ({detail}); run it in a cargo project, or use `ptrwidth PATH` outside one")
+        let cargo = std::env::var_os("CARGO")
+            .map(|c| format!(" with CARGO={}", c.to_string_lossy()))
+            .unwrap_or_default();
+        format!("cannot read the cargo workspace{cargo} ({detail}); run it in a cargo project, or use `ptrwidth PATH` outside one")
     })?;
     let members = metadata.workspace_packages();
     for wanted in cargo.packages.iter().chain(&cargo.excluded) {

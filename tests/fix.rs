@@ -5,7 +5,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{copy_tree, json, ptrwidth, repo, stderr, stdout, Scratch};
+use common::{Scratch, copy_tree, json, ptrwidth, repo, stderr, stdout};
 
 fn findings(dir: &Path, args: &[&str]) -> Vec<serde_json::Value> {
     let mut all = vec!["--format", "json"];
@@ -66,7 +66,10 @@ fn fixing_every_fixture_leaves_nothing_fixable_and_is_idempotent() {
         unmatched.remove(position.unwrap());
     }
     // What --fix reported is what is printed after it: the re-lint.
-    let reported = json(&stdout(&output))["diagnostics"].as_array().unwrap().len();
+    let reported = json(&stdout(&output))["diagnostics"]
+        .as_array()
+        .unwrap()
+        .len();
     assert_eq!(reported, after.len());
 
     let fixed = snapshot(dir);
@@ -81,18 +84,29 @@ fn fixing_every_fixture_leaves_nothing_fixable_and_is_idempotent() {
 #[test]
 fn diff_shows_the_fix_and_writes_nothing() {
     let scratch = Scratch::new();
-    let original = std::fs::read_to_string(repo().join("fixtures/window-long-ptr/bad_windows_sys_glob.rs")).unwrap();
+    let original =
+        std::fs::read_to_string(repo().join("fixtures/window-long-ptr/bad_windows_sys_glob.rs"))
+            .unwrap();
     scratch.write("a.rs", &original);
     let output = ptrwidth(scratch.path(), &["--diff", "a.rs"]);
     assert_eq!(output.status.code(), Some(1));
     let diff = stdout(&output);
     assert!(diff.starts_with("--- a/a.rs\n+++ b/a.rs\n@@"), "{diff}");
-    assert!(diff.lines().any(|l| l.starts_with('-') && l.contains("SetWindowLongW")));
-    assert!(diff.lines().any(|l| l.starts_with('+') && l.contains("SetWindowLongPtrW")));
+    assert!(
+        diff.lines()
+            .any(|l| l.starts_with('-') && l.contains("SetWindowLongW"))
+    );
+    assert!(
+        diff.lines()
+            .any(|l| l.starts_with('+') && l.contains("SetWindowLongPtrW"))
+    );
     assert_eq!(scratch.read("a.rs"), original);
     // The maybe-incorrect fixes are only offered with --unsafe-fixes.
     let safe = diff.lines().filter(|l| l.starts_with('+')).count();
-    let unsafe_diff = stdout(&ptrwidth(scratch.path(), &["--diff", "--unsafe-fixes", "a.rs"]));
+    let unsafe_diff = stdout(&ptrwidth(
+        scratch.path(),
+        &["--diff", "--unsafe-fixes", "a.rs"],
+    ));
     assert!(unsafe_diff.lines().filter(|l| l.starts_with('+')).count() > safe);
 }
 
@@ -109,7 +123,10 @@ fn fixes_keep_line_endings_and_permissions() {
     let output = ptrwidth(scratch.path(), &["--fix", "a.rs"]);
     let fixed = scratch.read("a.rs");
     assert_ne!(fixed, code, "{}", stderr(&output));
-    assert!(fixed.contains("SetWindowLongPtrW(hwnd, GWLP_USERDATA, p as isize)"), "{fixed}");
+    assert!(
+        fixed.contains("SetWindowLongPtrW(hwnd, GWLP_USERDATA, p as isize)"),
+        "{fixed}"
+    );
     assert_eq!(fixed.matches('\n').count(), fixed.matches("\r\n").count());
     #[cfg(unix)]
     {
@@ -129,12 +146,18 @@ fn fixes_keep_line_endings_and_permissions() {
 #[test]
 fn symlinks_out_of_the_tree_are_not_written_through() {
     let outside = Scratch::new();
-    let code = std::fs::read_to_string(repo().join("fixtures/window-long-ptr/bad_windows_sys_glob.rs")).unwrap();
+    let code =
+        std::fs::read_to_string(repo().join("fixtures/window-long-ptr/bad_windows_sys_glob.rs"))
+            .unwrap();
     let target = outside.write("real.rs", &code);
     let tree = Scratch::new();
     std::os::unix::fs::symlink(&target, tree.path().join("link.rs")).unwrap();
     let output = ptrwidth(tree.path(), &["--fix", "link.rs"]);
-    assert!(stderr(&output).contains("outside the linted tree"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("outside the linted tree"),
+        "{}",
+        stderr(&output)
+    );
     assert_eq!(outside.read("real.rs"), code);
     assert!(tree.path().join("link.rs").is_symlink());
 }
@@ -176,7 +199,11 @@ fn a_fix_that_would_not_parse_leaves_the_file_untouched() {
     };
     let plan = ptrwidth::fix::plan(&outcome, false);
     assert!(plan.files.is_empty());
-    assert!(plan.failures[0].message.contains("would not parse"), "{:?}", plan.failures);
+    assert!(
+        plan.failures[0].message.contains("would not parse"),
+        "{:?}",
+        plan.failures
+    );
     assert!(ptrwidth::fix::write(&plan, &[scratch.path().to_path_buf()]).is_empty());
     assert_eq!(scratch.read("a.rs"), text);
 }
@@ -213,7 +240,11 @@ fn overlapping_fixes_first_wins() {
     let outcome = Outcome {
         files: vec![SourceFile::new(path, "a.rs".into(), text.into())],
         kinds: vec![FileKind::Rust],
-        diagnostics: vec![diagnostic(13, 14, "b"), diagnostic(13, 18, "c = 2"), diagnostic(17, 18, "3")],
+        diagnostics: vec![
+            diagnostic(13, 14, "b"),
+            diagnostic(13, 18, "c = 2"),
+            diagnostic(17, 18, "3"),
+        ],
         errors: Vec::new(),
     };
     let plan = ptrwidth::fix::plan(&outcome, false);

@@ -4,7 +4,7 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use common::{cargo_ptrwidth, json, ptrwidth, repo, stdout, Scratch};
+use common::{Scratch, cargo_ptrwidth, json, ptrwidth, repo, stdout};
 use serde::{Deserialize, Serialize};
 
 /// The JSON report of the bundled fixtures: the reference the other formats are compared to.
@@ -36,7 +36,11 @@ fn json_output_matches_its_published_schema() {
     let document = fixtures_json();
     let diagnostics = document["diagnostics"].as_array().unwrap();
     assert!(diagnostics.len() > 50);
-    assert!(diagnostics.iter().any(|d| !d["fixes"].as_array().unwrap().is_empty()));
+    assert!(
+        diagnostics
+            .iter()
+            .any(|d| !d["fixes"].as_array().unwrap().is_empty())
+    );
     let schema = validator("schema/ptrwidth-json-v1.schema.json");
     assert_valid(&schema, &document);
     // The schema is strict: an unknown field or a wrong level is rejected.
@@ -64,22 +68,38 @@ fn sarif_validates_and_has_what_code_scanning_reads() {
     let run = &sarif["runs"][0];
     let driver = &run["tool"]["driver"];
     assert_eq!(driver["name"], "ptrwidth");
-    assert!(driver["informationUri"].as_str().unwrap().starts_with("https://"));
+    assert!(
+        driver["informationUri"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://")
+    );
     let rules = driver["rules"].as_array().unwrap();
     for rule in rules {
         for key in ["shortDescription", "fullDescription"] {
             assert!(rule[key]["text"].as_str().unwrap().len() <= 1024);
         }
-        assert!(rule["help"]["markdown"].as_str().unwrap().contains("```rust"));
+        assert!(
+            rule["help"]["markdown"]
+                .as_str()
+                .unwrap()
+                .contains("```rust")
+        );
         assert!(rule["defaultConfiguration"]["level"].is_string());
         assert!(!rule["properties"]["tags"].as_array().unwrap().is_empty());
     }
     assert_eq!(run["columnKind"], "unicodeCodePoints");
 
     let results = run["results"].as_array().unwrap();
-    assert_eq!(results.len(), reference["diagnostics"].as_array().unwrap().len());
+    assert_eq!(
+        results.len(),
+        reference["diagnostics"].as_array().unwrap().len()
+    );
     let mut fingerprints = BTreeSet::new();
-    for (result, diagnostic) in results.iter().zip(reference["diagnostics"].as_array().unwrap()) {
+    for (result, diagnostic) in results
+        .iter()
+        .zip(reference["diagnostics"].as_array().unwrap())
+    {
         let index = result["ruleIndex"].as_u64().unwrap() as usize;
         assert_eq!(rules[index]["id"], result["ruleId"]);
         assert_eq!(result["ruleId"], diagnostic["rule"]);
@@ -93,18 +113,24 @@ fn sarif_validates_and_has_what_code_scanning_reads() {
         assert_eq!(region["startColumn"], diagnostic["column"]);
         assert_eq!(region["endColumn"], diagnostic["end_column"]);
         assert!(region["snippet"]["text"].is_string());
-        let fingerprint = result["partialFingerprints"]["ptrwidthContextHash/v1"].as_str().unwrap();
+        let fingerprint = result["partialFingerprints"]["ptrwidthContextHash/v1"]
+            .as_str()
+            .unwrap();
         fingerprints.insert((fingerprint.to_string(), result["ruleId"].to_string()));
         let fixes = diagnostic["fixes"].as_array().unwrap().len();
         assert_eq!(result["fixes"].as_array().map_or(0, Vec::len), fixes);
     }
-    assert!(fingerprints.len() > results.len() * 9 / 10, "fingerprints tell findings apart");
+    assert!(
+        fingerprints.len() > results.len() * 9 / 10,
+        "fingerprints tell findings apart"
+    );
 }
 
 #[test]
 fn sarif_fingerprints_survive_line_shifts() {
     let scratch = Scratch::new();
-    let code = "use windows_sys::Win32::Foundation::HWND;\nfn f(h: HWND) -> u32 {\n    h as u32\n}\n";
+    let code =
+        "use windows_sys::Win32::Foundation::HWND;\nfn f(h: HWND) -> u32 {\n    h as u32\n}\n";
     scratch.write("a.rs", code);
     let fingerprint = |dir: &std::path::Path| {
         let sarif = json(&stdout(&ptrwidth(dir, &["--format", "sarif", "a.rs"])));
@@ -142,23 +168,35 @@ fn github_annotations_and_step_summary() {
     let reference = fixtures_json();
     let scratch = Scratch::new();
     let summary = scratch.path().join("summary.md");
-    let output = common::run(
-        common::command(repo()).args(["--format", "github", "fixtures"]),
-    );
+    let output = common::run(common::command(repo()).args(["--format", "github", "fixtures"]));
     assert_eq!(output.status.code(), Some(1));
     let text = stdout(&output);
-    let commands: Vec<_> = text.lines().filter(|l| l.starts_with("::")).map(parse_command).collect();
+    let commands: Vec<_> = text
+        .lines()
+        .filter(|l| l.starts_with("::"))
+        .map(parse_command)
+        .collect();
     let diagnostics = reference["diagnostics"].as_array().unwrap();
     assert_eq!(commands.len(), diagnostics.len());
     for ((command, properties, message), diagnostic) in commands.iter().zip(diagnostics) {
-        assert_eq!(command, if diagnostic["level"] == "error" { "error" } else { "warning" });
+        assert_eq!(
+            command,
+            if diagnostic["level"] == "error" {
+                "error"
+            } else {
+                "warning"
+            }
+        );
         let get = |key: &str| &properties.iter().find(|(k, _)| k == key).unwrap().1;
         assert_eq!(get("file"), diagnostic["path"].as_str().unwrap());
         assert_eq!(get("line"), &diagnostic["line"].to_string());
         assert_eq!(get("endLine"), &diagnostic["end_line"].to_string());
         assert_eq!(get("col"), &diagnostic["column"].to_string());
         assert_eq!(get("endColumn"), &diagnostic["end_column"].to_string());
-        assert_eq!(get("title"), &format!("ptrwidth({})", diagnostic["rule"].as_str().unwrap()));
+        assert_eq!(
+            get("title"),
+            &format!("ptrwidth({})", diagnostic["rule"].as_str().unwrap())
+        );
         assert!(message.starts_with(diagnostic["message"].as_str().unwrap()));
         assert!(!message.contains('\n') || message.contains("\nhelp: "));
     }
@@ -174,9 +212,15 @@ fn github_annotations_and_step_summary() {
     assert_eq!(output.status.code(), Some(1));
     let markdown = std::fs::read_to_string(&summary).unwrap();
     let errors = reference["summary"]["errors"].as_u64().unwrap();
-    assert!(markdown.contains(&format!("**{errors} errors**")), "{markdown}");
+    assert!(
+        markdown.contains(&format!("**{errors} errors**")),
+        "{markdown}"
+    );
     assert!(markdown.contains("| `handle-truncation` | warning |"));
-    let rows = markdown.lines().filter(|l| l.contains("](https://github.com/o/r/blob/abc123/fixtures/")).count();
+    let rows = markdown
+        .lines()
+        .filter(|l| l.contains("](https://github.com/o/r/blob/abc123/fixtures/"))
+        .count();
     assert_eq!(rows, diagnostics.len());
 }
 
@@ -228,7 +272,14 @@ struct RustcSpanLine {
     highlight_end: usize,
 }
 
-const RUSTC_LEVELS: [&str; 6] = ["error", "warning", "note", "help", "failure-note", "error: internal compiler error"];
+const RUSTC_LEVELS: [&str; 6] = [
+    "error",
+    "warning",
+    "note",
+    "help",
+    "failure-note",
+    "error: internal compiler error",
+];
 
 fn check_rustc_diagnostic(diagnostic: &RustcDiagnostic, top: bool) {
     assert!(RUSTC_LEVELS.contains(&diagnostic.level.as_str()));
@@ -238,7 +289,14 @@ fn check_rustc_diagnostic(diagnostic: &RustcDiagnostic, top: bool) {
         assert!(span.line_start <= span.line_end && span.column_start >= 1);
     }
     if top {
-        assert!(diagnostic.code.as_ref().unwrap().code.starts_with("ptrwidth::"));
+        assert!(
+            diagnostic
+                .code
+                .as_ref()
+                .unwrap()
+                .code
+                .starts_with("ptrwidth::")
+        );
         assert!(diagnostic.spans.iter().any(|s| s.is_primary));
         assert!(diagnostic.rendered.is_some());
     }
@@ -264,8 +322,13 @@ fn rustc_json_is_what_cargo_prints_and_round_trips() {
         };
         assert!(!message.target.name.is_empty() && !message.target.kind.is_empty());
         let record = json(line);
-        let diagnostic: RustcDiagnostic = serde_json::from_value(record["message"].clone()).unwrap();
-        assert_eq!(serde_json::to_value(&diagnostic).unwrap(), record["message"], "lossless round trip");
+        let diagnostic: RustcDiagnostic =
+            serde_json::from_value(record["message"].clone()).unwrap();
+        assert_eq!(
+            serde_json::to_value(&diagnostic).unwrap(),
+            record["message"],
+            "lossless round trip"
+        );
         check_rustc_diagnostic(&diagnostic, true);
         assert_eq!(
             message.message.code.as_ref().unwrap().code,
@@ -296,10 +359,16 @@ fn rustc_json_spans_quote_non_ascii_lines() {
         "a.rs",
         "use windows_sys::Win32::Foundation::HWND;\nfn f(h: HWND) -> u32 { let é = 1; h as u32 }\n",
     );
-    let text = stdout(&ptrwidth(scratch.path(), &["--format", "rustc-json", "a.rs"]));
+    let text = stdout(&ptrwidth(
+        scratch.path(),
+        &["--format", "rustc-json", "a.rs"],
+    ));
     let record = json(text.lines().next().unwrap());
     let span = &record["message"]["spans"][0];
-    assert_eq!(span["text"][0]["text"], "fn f(h: HWND) -> u32 { let é = 1; h as u32 }");
+    assert_eq!(
+        span["text"][0]["text"],
+        "fn f(h: HWND) -> u32 { let é = 1; h as u32 }"
+    );
     // Columns count characters, as rustc's do: `h` is the 35th (and starts at byte 36).
     assert_eq!(span["column_start"], 35);
     assert_eq!(span["text"][0]["highlight_start"], 35);
@@ -327,12 +396,18 @@ fn cargo_message_format_json_attributes_packages_and_build_scripts() {
     let output = cargo_ptrwidth(scratch.path(), &["--message-format=json"]);
     assert_eq!(output.status.code(), Some(1), "{}", common::stderr(&output));
     let text = stdout(&output);
-    let records: Vec<cargo_metadata::Message> =
-        text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let records: Vec<cargo_metadata::Message> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     let mut kinds = BTreeSet::new();
     for record in &records {
         if let cargo_metadata::Message::CompilerMessage(message) = record {
-            assert!(message.package_id.repr.contains("demo"), "{}", message.package_id.repr);
+            assert!(
+                message.package_id.repr.contains("demo"),
+                "{}",
+                message.package_id.repr
+            );
             let file = &message.message.spans[0].file_name;
             let kind = message.target.kind[0].to_string();
             if file.ends_with("build.rs") {
@@ -359,7 +434,10 @@ fn with_check_passes_the_check_records_through() {
     let text = stdout(&output);
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines[0], check_record);
-    let finished: Vec<&&str> = lines.iter().filter(|l| l.contains("build-finished")).collect();
+    let finished: Vec<&&str> = lines
+        .iter()
+        .filter(|l| l.contains("build-finished"))
+        .collect();
     assert_eq!(finished.len(), 1, "one build-finished, at the end");
     assert_eq!(json(lines.last().unwrap())["success"], false);
     assert!(lines.len() >= 4, "{text}");
@@ -368,8 +446,14 @@ fn with_check_passes_the_check_records_through() {
     // A check that fails fails the run, even without findings.
     scratch.write("src/lib.rs", "pub fn f() {}\n");
     scratch.write("build.rs", "fn main() {}\n");
-    scratch.write("check.jsonl", "{\"reason\":\"build-finished\",\"success\":false}\n");
+    scratch.write(
+        "check.jsonl",
+        "{\"reason\":\"build-finished\",\"success\":false}\n",
+    );
     let output = cargo_ptrwidth(scratch.path(), &["--with-check=cat check.jsonl"]);
-    assert_eq!(stdout(&output).trim(), r#"{"reason":"build-finished","success":false}"#);
+    assert_eq!(
+        stdout(&output).trim(),
+        r#"{"reason":"build-finished","success":false}"#
+    );
     assert_eq!(output.status.code(), Some(1));
 }

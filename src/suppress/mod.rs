@@ -295,3 +295,78 @@ fn removal(source: &SourceFile, file: FileId, directive: &Directive, unused: &[u
         edits: vec![edit],
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+
+    use super::*;
+    use crate::discover::FileKind;
+
+    fn finding(source: &SourceFile, line: usize, rule: &'static str) -> Diagnostic {
+        let start = (1..line).map(|l| source.line_text(l).len() + 1).sum();
+        Diagnostic {
+            rule,
+            level: Level::Error,
+            message: "m".to_string(),
+            file: 0,
+            span: Span::new(start, start + 1),
+            label: None,
+            labels: Vec::new(),
+            help: None,
+            fixes: Vec::new(),
+        }
+    }
+
+    /// Findings of `handle-truncation` on `lines`; what is left after suppression, as
+    /// (line, rule).
+    fn run(name: &str, kind: FileKind, text: &str, lines: &[usize]) -> Vec<(usize, &'static str)> {
+        let source = SourceFile::new(PathBuf::from(name), name.to_string(), text.into());
+        let found = lines
+            .iter()
+            .map(|&l| finding(&source, l, "handle-truncation"))
+            .collect();
+        let settings = Settings {
+            ran: vec!["handle-truncation", "int-to-handle"],
+            unused_allow: Some(Level::Warning),
+        };
+        let syntax = Syntax::of(kind, Path::new(name));
+        apply(syntax, &source, 0, found, &settings)
+            .iter()
+            .map(|d| (source.position(d.span.start).line, d.rule))
+            .collect()
+    }
+
+    #[test]
+    fn every_comment_syntax_suppresses() {
+        let c = "// ptrwidth: allow(handle-truncation)\nint a = (int)h;\nint b = (int)h; /* ptrwidth: allow(handle-truncation) */\nint c = (int)h;\n";
+        assert_eq!(
+            run("a.c", FileKind::C, c, &[2, 3, 4]),
+            [(4, "handle-truncation")]
+        );
+        let reg = "; ptrwidth: allow(handle-truncation)\n\"Value\"=dword:00000001\n\"Other\"=\"a;b\" ; ptrwidth: allow(handle-truncation)\n";
+        assert_eq!(run("a.reg", FileKind::Registry, reg, &[2, 3]), []);
+        let rgs = "HKCR\n{\n    ForceRemove X = s 'y' // ptrwidth: allow(handle-truncation)\n}\n";
+        assert_eq!(run("a.rgs", FileKind::Registry, rgs, &[3]), []);
+        let wxs = "<Wix>\n  <!-- ptrwidth: allow(handle-truncation) -->\n  <RegistryValue Value=\"1\"/>\n</Wix>\n";
+        assert_eq!(run("a.wxs", FileKind::Registry, wxs, &[3]), []);
+        let idl = "/* ptrwidth: allow-file(handle-truncation) */\nlong a;\nlong b;\n";
+        assert_eq!(run("a.idl", FileKind::Idl, idl, &[2, 3]), []);
+    }
+
+    #[test]
+    fn unused_allows_are_reported_with_a_removal() {
+        let text = "// ptrwidth: allow(handle-truncation)\nlet a = 1;\nlet b = h as u32; // ptrwidth: allow(handle-truncation, int-to-handle)\n";
+        let left = run("a.rs", FileKind::Rust, text, &[3]);
+        assert_eq!(left, [(1, UNUSED_ALLOW), (3, UNUSED_ALLOW)]);
+    }
+
+    #[test]
+    fn directives_in_strings_are_not_comments() {
+        let text = "let s = \"// ptrwidth: allow(handle-truncation)\"; let b = h as u32;\n";
+        assert_eq!(
+            run("a.rs", FileKind::Rust, text, &[1]),
+            [(1, "handle-truncation")]
+        );
+    }
+}

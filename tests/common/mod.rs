@@ -15,7 +15,10 @@ pub fn ptrwidth(dir: &Path, args: &[&str]) -> Output {
 
 pub fn cargo_ptrwidth(dir: &Path, args: &[&str]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_cargo-ptrwidth"));
-    clean(&mut command).current_dir(dir).arg("ptrwidth").args(args);
+    clean(&mut command)
+        .current_dir(dir)
+        .arg("ptrwidth")
+        .args(args);
     run(&mut command)
 }
 
@@ -27,7 +30,12 @@ pub fn command(dir: &Path) -> Command {
 }
 
 fn clean(command: &mut Command) -> &mut Command {
-    for name in ["GITHUB_STEP_SUMMARY", "GITHUB_WORKSPACE", "GITHUB_OUTPUT", "GITHUB_SHA"] {
+    for name in [
+        "GITHUB_STEP_SUMMARY",
+        "GITHUB_WORKSPACE",
+        "GITHUB_OUTPUT",
+        "GITHUB_SHA",
+    ] {
         command.env_remove(name);
     }
     command.env("NO_COLOR", "1")
