@@ -1,7 +1,8 @@
 //! `--format github`: one workflow command per finding, which GitHub Actions turns into an
 //! annotation on the pull request, and, when `GITHUB_STEP_SUMMARY` names a file, a Markdown
 //! summary appended to it. GitHub shows only ten annotations of each level per step, so the
-//! summary is where the whole list lives.
+//! summary is where the whole list lives. When `GITHUB_OUTPUT` names a file, the counts are
+//! written there as the step's `errors` and `warnings` outputs.
 
 use std::collections::BTreeMap;
 use std::fs::OpenOptions;
@@ -62,14 +63,24 @@ pub fn write(outcome: &Outcome, cx: &Context, out: &mut dyn Write) -> io::Result
         counts.warnings
     )?;
     if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|s| !s.is_empty()) {
-        let markdown = step_summary(outcome, &paths, &Links::from_env());
-        OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(summary)?
-            .write_all(markdown.as_bytes())?;
+        append(&summary, &step_summary(outcome, &paths, &Links::from_env()))?;
+    }
+    // The counts become the step's outputs, for later steps and the action's outputs.
+    if let Some(outputs) = std::env::var_os("GITHUB_OUTPUT").filter(|s| !s.is_empty()) {
+        append(
+            &outputs,
+            &format!("errors={}\nwarnings={}\n", counts.errors, counts.warnings),
+        )?;
     }
     Ok(())
+}
+
+fn append(path: &std::ffi::OsStr, text: &str) -> io::Result<()> {
+    OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?
+        .write_all(text.as_bytes())
 }
 
 /// Escaping for a command's message.
