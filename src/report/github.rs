@@ -189,6 +189,44 @@ mod tests {
     }
 
     #[test]
+    fn the_summary_stays_under_githubs_limit() {
+        use crate::diagnostic::Diagnostic;
+        use crate::source::{SourceFile, Span};
+        let text =
+            "let x = h as u32; // a line long enough to make each row of the table sizeable\n";
+        let file = SourceFile::new("src/a.rs".into(), "src/a.rs".into(), text.into());
+        let finding = Diagnostic {
+            rule: "handle-truncation",
+            level: Level::Warning,
+            message: "`HWND` handle truncated to `u32`, with | a pipe to escape".to_string(),
+            file: 0,
+            span: Span::new(8, 16),
+            label: None,
+            labels: Vec::new(),
+            help: None,
+            fixes: Vec::new(),
+        };
+        let outcome = Outcome {
+            files: vec![file],
+            kinds: vec![crate::discover::FileKind::Rust],
+            diagnostics: vec![finding; 40_000],
+            errors: Vec::new(),
+        };
+        let links = Links {
+            blob: Some("https://github.com/o/r/blob/abc".to_string()),
+        };
+        let markdown = step_summary(&outcome, &["src/a.rs".to_string()], &links);
+        assert!(markdown.len() < 1024 * 1024);
+        let rows = markdown
+            .lines()
+            .filter(|l| l.starts_with("| warning |"))
+            .count();
+        assert!(rows > 1000 && rows < 40_000);
+        assert!(markdown.contains(&format!("{} more findings are not listed", 40_000 - rows)));
+        assert!(markdown.contains("with \\| a pipe"));
+    }
+
+    #[test]
     fn links_point_at_the_commit() {
         let links = Links {
             blob: Some("https://github.com/o/r/blob/abc".to_string()),
