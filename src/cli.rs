@@ -489,7 +489,7 @@ fn run(args: Common, cargo: Option<&CargoArgs>) -> Result<ExitCode, String> {
         .as_deref()
         .map(CheckCommand::spawn)
         .transpose()?;
-    let progress = (format == Format::Human && !args.quiet && io::stderr().is_terminal())
+    let progress = (!format.is_machine() && !args.quiet && io::stderr().is_terminal())
         .then(|| Arc::new(Progress::default()));
     let options = Options {
         paths: settled.paths.clone(),
@@ -586,7 +586,7 @@ fn run(args: Common, cargo: Option<&CargoArgs>) -> Result<ExitCode, String> {
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
         Err(e) => return Err(format!("cannot write output: {e}")),
     }
-    let report_style = Context {
+    let file_cx = Context {
         style: Style {
             color: false,
             quiet: false,
@@ -600,7 +600,7 @@ fn run(args: Common, cargo: Option<&CargoArgs>) -> Result<ExitCode, String> {
         let mut file = io::BufWriter::new(
             std::fs::File::create(path).map_err(|e| format!("{}: {e}", path.display()))?,
         );
-        report::write(*format, &outcome, &report_style, &mut file)
+        report::write(*format, &outcome, &file_cx, &mut file)
             .and_then(|()| file.flush())
             .map_err(|e| format!("{}: {e}", path.display()))?;
     }
@@ -617,7 +617,7 @@ fn run(args: Common, cargo: Option<&CargoArgs>) -> Result<ExitCode, String> {
         FailOn::Warning => counts.errors + counts.warnings,
         FailOn::Never => 0,
     };
-    let check_failed = !report_style.build_succeeded;
+    let check_failed = !file_cx.build_succeeded;
     Ok(ExitCode::from(u8::from(failing > 0 || check_failed)))
 }
 
