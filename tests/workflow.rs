@@ -1,4 +1,4 @@
-//! The command line as users meet it: configuration, baselines, subcommands, exit codes and the
+//! Configuration, baselines, subcommands, exit codes and the cargo subcommand, as users meet them.
 //! cargo subcommand.
 
 mod common;
