@@ -27,8 +27,8 @@ use crate::target::{self, Target};
 
 const EXIT_CODES: &str = "\
 Exit codes:
-  0  no finding at the --fail-on level (default: error; warnings alone exit 0)
-  1  at least one finding at the --fail-on level; with --diff, fixes to apply
+  0  no error-level finding (warnings alone exit 0), or none at the --fail-on level
+  1  at least one error-level finding, or one at the --fail-on level; with --diff, fixes to apply
   2  usage error, internal error, or nothing could be linted
 
 A path named like a subcommand (rules, explain, config) is given as ./rules.";
@@ -306,14 +306,14 @@ struct Settled {
 fn settle(args: &Common, cargo: Option<&CargoArgs>) -> Result<Settled, String> {
     catalog::all().map_err(|e| format!("internal error: {e}"))?;
     let (paths, packages, skipped_dirs) = match cargo {
-        Some(cargo) => {
+        Some(cargo) if args.paths.is_empty() => {
             let workspace = cargo_workspace(cargo)?;
-            let paths = if args.paths.is_empty() {
-                workspace.dirs.clone()
-            } else {
-                args.paths.clone()
-            };
-            (paths, workspace.packages, workspace.skipped_dirs)
+            (workspace.dirs, workspace.packages, workspace.skipped_dirs)
+        }
+        // Paths given: the workspace only attributes findings to packages, when there is one.
+        Some(cargo) => {
+            let packages = cargo_workspace(cargo).map_or_else(|_| Vec::new(), |w| w.packages);
+            (args.paths.clone(), packages, Vec::new())
         }
         None if args.paths.is_empty() => (vec![PathBuf::from(".")], Vec::new(), Vec::new()),
         None => (args.paths.clone(), Vec::new(), Vec::new()),
@@ -493,13 +493,13 @@ fn run(args: Common, cargo: Option<&CargoArgs>) -> Result<ExitCode, String> {
         .then(|| Arc::new(Progress::default()));
     let options = Options {
         paths: settled.paths.clone(),
+        excluded_dirs: settled.skipped_dirs.clone(),
         targets: settled.targets.clone(),
         rules: selected,
         jobs: args.jobs,
     };
     let policy = Policy {
-        exclude: Exclude::new(&settled.config.base, &settled.config.exclude)?
-            .with_dirs(settled.skipped_dirs.clone()),
+        exclude: Exclude::new(&settled.config.base, &settled.config.exclude)?,
         levels,
         unused_allow: level_of(&settled, UNUSED_ALLOW) != RuleLevel::Allow,
         progress: progress.clone(),
@@ -812,9 +812,12 @@ fn cargo_workspace(cargo: &CargoArgs) -> Result<Workspace, String> {
 }
 
 fn relative_to_cwd(path: &Path) -> PathBuf {
-    std::env::current_dir()
+    match std::env::current_dir()
         .ok()
         .and_then(|cwd| path.strip_prefix(&cwd).ok().map(Path::to_path_buf))
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or_else(|| path.to_path_buf())
+    {
+        Some(relative) if relative.as_os_str().is_empty() => PathBuf::from("."),
+        Some(relative) => relative,
+        None => path.to_path_buf(),
+    }
 }

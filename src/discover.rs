@@ -1,6 +1,6 @@
 //! Input discovery: which files a run reads, and what kind each one is.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::engine::FileError;
@@ -34,11 +34,14 @@ pub struct Input {
     pub kind: FileKind,
 }
 
-/// Walks the paths: `.gitignore`/`.ignore` are honoured, hidden directories and `target/`
-/// skipped, symbolic links not followed (so loops cannot occur). A file named on the command
+/// Walks the paths: `.gitignore`/`.ignore` are honoured, hidden directories, `target/` and the
+/// `excluded_dirs` skipped, symbolic links not followed (so loops cannot occur). A file named on the command
 /// line is always read. The result is sorted and free of duplicates.
-pub fn discover(paths: &[PathBuf]) -> (Vec<Input>, Vec<FileError>) {
-    discover_excluding(paths, &Exclude::default())
+pub fn discover(paths: &[PathBuf], excluded_dirs: &[PathBuf]) -> (Vec<Input>, Vec<FileError>) {
+    discover_excluding(
+        paths,
+        &Exclude::default().with_dirs(excluded_dirs.iter().cloned()),
+    )
 }
 
 /// Paths left out of directory walks: globs from the configuration and directories (another
@@ -118,10 +121,28 @@ pub fn discover_excluding(paths: &[PathBuf], exclude: &Exclude) -> (Vec<Input>, 
                     "not a kind of file ptrwidth reads".into(),
                 )),
             },
-            Ok(_) => walk(path, exclude, &mut inputs, &mut errors),
+            Ok(meta) if meta.is_dir() => walk(path, exclude, &mut inputs, &mut errors),
+            Ok(_) => errors.push(FileError::new(
+                path,
+                "not a regular file or directory".into(),
+            )),
         }
     }
-    (inputs.into_iter().collect(), errors)
+    // One file reached by two spellings (`a.rs`, `./x/../a.rs`, `/abs/a.rs`) is read once,
+    // under the first spelling.
+    let mut seen = HashSet::new();
+    let inputs = inputs
+        .into_iter()
+        .filter(|input| {
+            seen.insert(
+                input
+                    .path
+                    .canonicalize()
+                    .unwrap_or_else(|_| input.path.clone()),
+            )
+        })
+        .collect();
+    (inputs, errors)
 }
 
 fn walk(root: &Path, exclude: &Exclude, inputs: &mut BTreeSet<Input>, errors: &mut Vec<FileError>) {

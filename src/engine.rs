@@ -44,6 +44,8 @@ impl FileError {
 
 pub struct Options {
     pub paths: Vec<PathBuf>,
+    /// Directories not to walk into (nested packages of another selected package).
+    pub excluded_dirs: Vec<PathBuf>,
     pub targets: Vec<Target>,
     pub rules: Vec<&'static Rule>,
     /// Worker threads; `None` uses every core.
@@ -106,7 +108,11 @@ pub fn run_with(
 }
 
 fn run_in_pool(options: &Options, policy: &Policy, knowledge: &Knowledge) -> Outcome {
-    let (inputs, mut errors) = discover::discover_excluding(&options.paths, &policy.exclude);
+    let exclude = policy
+        .exclude
+        .clone()
+        .with_dirs(options.excluded_dirs.iter().cloned());
+    let (inputs, mut errors) = discover::discover_excluding(&options.paths, &exclude);
     if let Some(progress) = &policy.progress {
         progress.total.store(inputs.len(), Ordering::Relaxed);
     }

@@ -58,6 +58,7 @@ fn catalog_examples_behave_as_documented() {
             std::fs::write(&path, code).unwrap();
             let options = Options {
                 paths: vec![path.clone()],
+                excluded_dirs: Vec::new(),
                 targets: vec![Target::parse("x86_64-pc-windows-msvc").unwrap()],
                 // `unused-allow` judges the allows of the rules that ran: all of them.
                 rules: match rules::find(&doc.name) {

@@ -161,6 +161,7 @@ fn lint(
 ) -> BTreeSet<Expectation> {
     let options = Options {
         paths: vec![case.path.clone()],
+        excluded_dirs: Vec::new(),
         targets,
         rules: rules::ALL.iter().collect(),
         jobs: Some(1),
