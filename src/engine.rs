@@ -15,7 +15,7 @@ use crate::frontend;
 use crate::knowledge::Knowledge;
 use crate::model::Model;
 use crate::model::ir::FileIr;
-use crate::rules::{self, Checker, Rule};
+use crate::rules::{Checker, Rule};
 use crate::source::SourceFile;
 use crate::suppress::{self, UNUSED_ALLOW, comments::Syntax};
 use crate::target::Target;
@@ -220,22 +220,4 @@ pub fn display_path(path: &Path) -> String {
         .unwrap_or_else(|| path.to_path_buf())
         .to_string_lossy()
         .replace('\\', "/")
-}
-
-/// Every rule, or those named, less those ignored; an unknown name is an error.
-pub fn select_rules(select: &[String], ignore: &[String]) -> Result<Vec<&'static Rule>, String> {
-    for name in select.iter().chain(ignore) {
-        if rules::find(name).is_none() {
-            let known: Vec<&str> = rules::ALL.iter().map(|r| r.name).collect();
-            return Err(format!(
-                "unknown rule `{name}`; rules are: {}",
-                known.join(", ")
-            ));
-        }
-    }
-    Ok(rules::ALL
-        .iter()
-        .filter(|r| select.is_empty() || select.iter().any(|s| s == r.name))
-        .filter(|r| !ignore.iter().any(|i| i == r.name))
-        .collect())
 }
