@@ -198,7 +198,7 @@ impl<'a> Semantic<'a> {
     /// The first declaration live on the target: this file's, else the rest of the tree's.
     fn lookup<T: Copy>(
         &self,
-        pick: impl Fn(&Declarations<'a>) -> Option<&Vec<T>>,
+        pick: impl for<'d> Fn(&'d Declarations<'a>) -> Option<&'d Vec<T>>,
         live: impl Fn(&T) -> bool,
     ) -> Option<T> {
         let first_live = |decls: &Vec<T>| decls.iter().find(|d| live(d)).copied();
