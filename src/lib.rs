@@ -4,15 +4,21 @@
 //! [`model`] (the shared semantic model, with [`knowledge`]) → [`rules`] → [`diagnostic`] →
 //! [`report`]. [`engine`] runs it; [`cli`] is the command line.
 
+pub mod baseline;
 pub mod catalog;
 pub mod cli;
+pub mod config;
 pub mod diagnostic;
 pub mod discover;
 pub mod engine;
+pub mod fingerprint;
+pub mod fix;
 pub mod frontend;
 pub mod knowledge;
 pub mod model;
 pub mod report;
 pub mod rules;
 pub mod source;
+pub mod suggest;
+pub mod suppress;
 pub mod target;

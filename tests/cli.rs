@@ -21,10 +21,11 @@ const ERROR_SRC: &str = "pub fn f(p: *mut u8) -> u32 { p as u32 }\n";
 /// Nothing to report.
 const CLEAN_SRC: &str = "pub fn f(p: *mut u8) -> usize { p as usize }\n";
 
-const RULES: [&str; 4] = [
+const RULES: [&str; 5] = [
     "ffi-width-mismatch",
     "handle-truncation",
     "int-to-handle",
+    "unused-allow",
     "window-long-ptr",
 ];
 
