@@ -170,7 +170,7 @@ fn run_in_pool(options: &Options, policy: &Policy, knowledge: &Knowledge) -> Out
                     diagnostic.level = *level;
                 }
             }
-            let syntax = Syntax::of(kinds_ref[id], &source.path);
+            let syntax = Syntax::of(kinds_ref[id]);
             suppress::apply(syntax, source, id, found, &settings)
         })
         .collect();

@@ -159,6 +159,8 @@ enum Encoding {
         big_endian: bool,
         mark_in_text: bool,
     },
+    /// A legacy code page the front end read one character per byte (an ANSI `.reg` file).
+    SingleByte,
 }
 
 impl Encoding {
@@ -167,10 +169,17 @@ impl Encoding {
         if bytes == text.as_bytes() {
             return Some(Encoding::Utf8);
         }
-        let big_endian = match bytes.get(..2)? {
-            [0xFF, 0xFE] => false,
-            [0xFE, 0xFF] => true,
-            _ => return None,
+        let big_endian = match bytes.get(..2) {
+            Some([0xFF, 0xFE]) => false,
+            Some([0xFE, 0xFF]) => true,
+            _ => {
+                let one_per_byte = text.chars().count() == bytes.len()
+                    && text
+                        .chars()
+                        .zip(bytes)
+                        .all(|(c, &b)| u32::from(b) == u32::from(c));
+                return one_per_byte.then_some(Encoding::SingleByte);
+            }
         };
         let units: Vec<u16> = bytes[2..]
             .chunks_exact(2)
@@ -202,6 +211,11 @@ impl Encoding {
     fn encode(self, text: &str) -> Vec<u8> {
         match self {
             Encoding::Utf8 => text.as_bytes().to_vec(),
+            // Fixes insert identifiers, which every code page spells in ASCII.
+            Encoding::SingleByte => text
+                .chars()
+                .map(|c| u8::try_from(u32::from(c)).unwrap_or(b'?'))
+                .collect(),
             Encoding::Utf16 {
                 big_endian,
                 mark_in_text,
@@ -338,5 +352,14 @@ mod tests {
             bytes
         );
         assert_eq!(Encoding::detect(b"other", text), None);
+    }
+
+    #[test]
+    fn a_single_byte_code_page_round_trips() {
+        let bytes = b"@=\"Gr\xf6\xdfe\"\r\n".to_vec();
+        let text: String = bytes.iter().map(|&b| char::from(b)).collect();
+        let encoding = Encoding::detect(&bytes, &text).unwrap();
+        assert_eq!(encoding, Encoding::SingleByte);
+        assert_eq!(encoding.encode(&text), bytes);
     }
 }

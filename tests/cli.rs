@@ -21,13 +21,14 @@ const ERROR_SRC: &str = "pub fn f(p: *mut u8) -> u32 { p as u32 }\n";
 /// Nothing to report.
 const CLEAN_SRC: &str = "pub fn f(p: *mut u8) -> usize { p as usize }\n";
 
-const RULES: [&str; 5] = [
-    "ffi-width-mismatch",
-    "handle-truncation",
-    "int-to-handle",
-    "unused-allow",
-    "window-long-ptr",
-];
+/// Every rule of the catalog, in name order: each one fires somewhere in `fixtures/`.
+static RULES: std::sync::LazyLock<Vec<&'static str>> = std::sync::LazyLock::new(|| {
+    ptrwidth::catalog::all()
+        .unwrap()
+        .iter()
+        .map(|doc| doc.name.as_str())
+        .collect()
+});
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -206,6 +207,21 @@ fn set<'a>(items: &[&'a str]) -> BTreeSet<&'a str> {
 
 /// 1-based line and column (in Unicode scalar values) of a byte offset, computed independently
 /// of the tool.
+/// A file's text as spans index it: UTF-16 with a byte-order mark decoded, UTF-8 as is, other
+/// bytes one character each.
+fn source_text(path: &Path) -> String {
+    let bytes = std::fs::read(path).unwrap();
+    if let Some(utf16) = bytes.strip_prefix(&[0xFF, 0xFE]) {
+        let units: Vec<u16> = utf16
+            .chunks_exact(2)
+            .map(|pair| u16::from_le_bytes([pair[0], pair[1]]))
+            .collect();
+        return String::from_utf16(&units).unwrap();
+    }
+    String::from_utf8(bytes)
+        .unwrap_or_else(|e| e.into_bytes().iter().map(|&b| char::from(b)).collect())
+}
+
 fn position(text: &str, offset: usize) -> (u64, u64) {
     let before = &text[..offset];
     let line = before.matches('\n').count() + 1;
@@ -250,7 +266,7 @@ fn check_location(what: &str, value: &Value, cwd: &Path) {
     assert!(line >= 1 && column >= 1 && end_line >= 1 && end_column >= 1);
     assert!(start <= end, "{what}: byte_start > byte_end in {value}");
     assert!((line, column) <= (end_line, end_column), "{what}: {value}");
-    let text = std::fs::read_to_string(cwd.join(path)).unwrap();
+    let text = source_text(&cwd.join(path));
     assert!(end as usize <= text.len(), "{what}: span past the end");
     assert_eq!(
         position(&text, start as usize),

@@ -62,8 +62,11 @@ fn utf16le(text: &str) -> Vec<u8> {
     text.encode_utf16().flat_map(u16::to_le_bytes).collect()
 }
 
+/// Bytes to find and the bytes to put in their place.
+type Replacement = (Vec<u8>, Vec<u8>);
+
 /// `haystack` with each `(from, to)` replaced once, at its only occurrence.
-fn replaced(haystack: &[u8], replacements: &[(Vec<u8>, Vec<u8>)]) -> Vec<u8> {
+fn replaced(haystack: &[u8], replacements: &[Replacement]) -> Vec<u8> {
     let mut out = haystack.to_vec();
     for (from, to) in replacements {
         let positions: Vec<usize> = out
@@ -78,13 +81,13 @@ fn replaced(haystack: &[u8], replacements: &[(Vec<u8>, Vec<u8>)]) -> Vec<u8> {
     out
 }
 
-fn pair(from: &str, to: &str) -> (Vec<u8>, Vec<u8>) {
+fn pair(from: &str, to: &str) -> Replacement {
     (from.as_bytes().to_vec(), to.as_bytes().to_vec())
 }
 
 #[test]
 fn fixes_rename_the_key_byte_for_byte_in_every_source_kind() {
-    let cases: Vec<(&str, Vec<(Vec<u8>, Vec<u8>)>)> = vec![
+    let cases: Vec<(&str, Vec<Replacement>)> = vec![
         (
             "bad_regedit_export.reg",
             vec![
@@ -126,7 +129,7 @@ fn fixes_rename_the_key_byte_for_byte_in_every_source_kind() {
             "bad_windows_sys.rs",
             vec![
                 pair("9F10}\\\\InprocServer\")", "9F10}\\\\InprocServer32\")"),
-                pair("5F37}\\\\InprocServer\")", "5F37}\\\\InprocServer32\")"),
+                pair("5F37}\\\\InprocServer\";", "5F37}\\\\InprocServer32\";"),
             ],
         ),
     ];
@@ -169,8 +172,20 @@ fn positions_in_a_utf16_file_are_those_of_the_original() {
     assert_eq!(
         found,
         [
-            (Position { line: 6, column: 65 }, "InprocServer"),
-            (Position { line: 16, column: 82 }, "InprocServer64"),
+            (
+                Position {
+                    line: 6,
+                    column: 65
+                },
+                "InprocServer"
+            ),
+            (
+                Position {
+                    line: 16,
+                    column: 82
+                },
+                "InprocServer64"
+            ),
         ]
     );
     // The value line with non-ASCII text reads as written.

@@ -25,9 +25,9 @@ pub fn lower(kind: FileKind, bytes: Vec<u8>) -> Option<Result<Lowered, String>> 
             let ir = rust::lower(&text)?;
             Ok(Lowered { text, ir })
         })),
-        FileKind::Registry(format) => Some(
-            registry::lower(format, bytes).map(|(text, ir)| Lowered { text, ir }),
-        ),
+        FileKind::Registry(format) => {
+            Some(registry::lower(format, bytes).map(|(text, ir)| Lowered { text, ir }))
+        }
         FileKind::C | FileKind::Idl | FileKind::Binary => None,
     }
 }

@@ -353,7 +353,9 @@ pub struct KeySegment {
 
 impl KeySegment {
     pub fn is(&self, name: &str) -> bool {
-        self.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(name))
+        self.name
+            .as_deref()
+            .is_some_and(|n| n.eq_ignore_ascii_case(name))
     }
 }
 
@@ -398,7 +400,8 @@ impl Guid {
             .unwrap_or(text);
         let groups: Vec<&str> = inner.split('-').collect();
         let lengths: Vec<usize> = groups.iter().map(|g| g.len()).collect();
-        if lengths != [8, 4, 4, 4, 12] || !inner.chars().all(|c| c == '-' || c.is_ascii_hexdigit()) {
+        if lengths != [8, 4, 4, 4, 12] || !inner.chars().all(|c| c == '-' || c.is_ascii_hexdigit())
+        {
             return None;
         }
         u128::from_str_radix(&groups.concat(), 16).ok().map(Guid)

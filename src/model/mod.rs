@@ -210,8 +210,12 @@ impl<'a> Semantic<'a> {
     /// The GUID a named constant holds on a target (this file's declaration first).
     pub fn guid(&self, name: &str, target: &Target) -> Option<Guid> {
         let name = self.canonical(name);
-        let live =
-            |decls: &Vec<&'a GuidConst>| decls.iter().find(|d| d.cond.is_live(target)).map(|d| d.guid);
+        let live = |decls: &Vec<&'a GuidConst>| {
+            decls
+                .iter()
+                .find(|d| d.cond.is_live(target))
+                .map(|d| d.guid)
+        };
         self.local
             .guids
             .get(name)

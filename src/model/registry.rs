@@ -9,7 +9,9 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::ir::{FileIr, Guid, KeySegment, RegistryAction, RegistryEntry, RegistryRoot, RegistryView};
+use super::ir::{
+    FileIr, Guid, KeySegment, RegistryAction, RegistryEntry, RegistryRoot, RegistryView,
+};
 use crate::source::FileId;
 
 /// The names of the 32-bit view's reserved node.
@@ -41,7 +43,9 @@ impl<'a> ClassesPath<'a> {
     /// `CLSID\{clsid}` itself.
     pub fn class(&self) -> Option<Guid> {
         match self.path {
-            [clsid_key, clsid] if clsid_key.is("CLSID") => clsid.name.as_deref().and_then(Guid::parse),
+            [clsid_key, clsid] if clsid_key.is("CLSID") => {
+                clsid.name.as_deref().and_then(Guid::parse)
+            }
             _ => None,
         }
     }
@@ -49,7 +53,9 @@ impl<'a> ClassesPath<'a> {
     /// `AppID\{appid}` itself.
     pub fn app_id(&self) -> Option<Guid> {
         match self.path {
-            [app_key, app_id] if app_key.is("AppID") => app_id.name.as_deref().and_then(Guid::parse),
+            [app_key, app_id] if app_key.is("AppID") => {
+                app_id.name.as_deref().and_then(Guid::parse)
+            }
             _ => None,
         }
     }
@@ -57,7 +63,10 @@ impl<'a> ClassesPath<'a> {
 
 /// A GUID, or a segment only known at run time (`format!("CLSID\\{}\\...", clsid)`).
 fn is_clsid(segment: &KeySegment) -> bool {
-    segment.name.as_deref().is_none_or(|name| Guid::parse(name).is_some())
+    segment
+        .name
+        .as_deref()
+        .is_none_or(|name| Guid::parse(name).is_some())
 }
 
 fn is_wow_node(segment: &KeySegment) -> bool {
@@ -74,19 +83,21 @@ impl RegistryEntry {
                 [node, rest @ ..] if is_wow_node(node) => (rest, true),
                 _ => (key, false),
             },
-            RegistryRoot::LocalMachine | RegistryRoot::CurrentUser | RegistryRoot::MachineOrUser => {
-                match key {
-                    [software, classes, rest @ ..] if software.is("SOFTWARE") && classes.is("Classes") => {
-                        (rest, false)
-                    }
-                    [software, node, classes, rest @ ..]
-                        if software.is("SOFTWARE") && is_wow_node(node) && classes.is("Classes") =>
-                    {
-                        (rest, true)
-                    }
-                    _ => return None,
+            RegistryRoot::LocalMachine
+            | RegistryRoot::CurrentUser
+            | RegistryRoot::MachineOrUser => match key {
+                [software, classes, rest @ ..]
+                    if software.is("SOFTWARE") && classes.is("Classes") =>
+                {
+                    (rest, false)
                 }
-            }
+                [software, node, classes, rest @ ..]
+                    if software.is("SOFTWARE") && is_wow_node(node) && classes.is("Classes") =>
+                {
+                    (rest, true)
+                }
+                _ => return None,
+            },
             _ => return None,
         };
         Some(ClassesPath {
@@ -152,7 +163,11 @@ impl<'a> ComIndex<'a> {
     pub fn new(files: &[&'a FileIr]) -> Self {
         let mut index = ComIndex::default();
         for (file, ir) in files.iter().enumerate() {
-            for entry in ir.registry.iter().filter(|e| e.action == RegistryAction::Write) {
+            for entry in ir
+                .registry
+                .iter()
+                .filter(|e| e.action == RegistryAction::Write)
+            {
                 let Some(classes) = entry.classes_path() else {
                     continue;
                 };
@@ -170,11 +185,7 @@ impl<'a> ComIndex<'a> {
                     {
                         Some(existing) if entry.value.is_some() => existing.entry = entry,
                         Some(_) => {}
-                        None => registrations.push(InprocRegistration {
-                            file,
-                            clsid,
-                            entry,
-                        }),
+                        None => registrations.push(InprocRegistration { file, clsid, entry }),
                     }
                 }
                 if let Some(clsid) = classes.class()

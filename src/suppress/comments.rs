@@ -2,9 +2,7 @@
 //! live in comments, and every front end's language writes them differently; this scanner
 //! knows just enough of each (strings, character literals) not to mistake text for a comment.
 
-use std::path::Path;
-
-use crate::discover::FileKind;
+use crate::discover::{FileKind, RegistryFormat};
 use crate::source::Span;
 
 /// The comment syntax of a kind of file.
@@ -21,19 +19,12 @@ pub enum Syntax {
 
 impl Syntax {
     /// The syntax of a file, or `None` for kinds without comments (binaries).
-    pub fn of(kind: FileKind, path: &Path) -> Option<Syntax> {
-        let extension = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase)
-            .unwrap_or_default();
+    pub fn of(kind: FileKind) -> Option<Syntax> {
         match kind {
             FileKind::Rust | FileKind::C | FileKind::Idl => Some(Syntax::CLike),
-            FileKind::Registry => match extension.as_str() {
-                "reg" => Some(Syntax::Semicolon),
-                "wxs" | "wxi" | "xml" => Some(Syntax::Xml),
-                _ => Some(Syntax::CLike),
-            },
+            FileKind::Registry(RegistryFormat::RegEdit) => Some(Syntax::Semicolon),
+            FileKind::Registry(RegistryFormat::Wix) => Some(Syntax::Xml),
+            FileKind::Registry(RegistryFormat::Registrar) => Some(Syntax::CLike),
             FileKind::Binary => None,
         }
     }

@@ -298,10 +298,10 @@ fn removal(source: &SourceFile, file: FileId, directive: &Directive, unused: &[u
 
 #[cfg(test)]
 mod tests {
-    use std::path::{Path, PathBuf};
+    use std::path::PathBuf;
 
     use super::*;
-    use crate::discover::FileKind;
+    use crate::discover::{FileKind, RegistryFormat};
 
     fn finding(source: &SourceFile, line: usize, rule: &'static str) -> Diagnostic {
         let start = (1..line).map(|l| source.line_text(l).len() + 1).sum();
@@ -330,7 +330,7 @@ mod tests {
             ran: vec!["handle-truncation", "int-to-handle"],
             unused_allow: Some(Level::Warning),
         };
-        let syntax = Syntax::of(kind, Path::new(name));
+        let syntax = Syntax::of(kind);
         apply(syntax, &source, 0, found, &settings)
             .iter()
             .map(|d| (source.position(d.span.start).line, d.rule))
@@ -345,11 +345,30 @@ mod tests {
             [(4, "handle-truncation")]
         );
         let reg = "; ptrwidth: allow(handle-truncation)\n\"Value\"=dword:00000001\n\"Other\"=\"a;b\" ; ptrwidth: allow(handle-truncation)\n";
-        assert_eq!(run("a.reg", FileKind::Registry, reg, &[2, 3]), []);
+        assert_eq!(
+            run(
+                "a.reg",
+                FileKind::Registry(RegistryFormat::RegEdit),
+                reg,
+                &[2, 3]
+            ),
+            []
+        );
         let rgs = "HKCR\n{\n    ForceRemove X = s 'y' // ptrwidth: allow(handle-truncation)\n}\n";
-        assert_eq!(run("a.rgs", FileKind::Registry, rgs, &[3]), []);
+        assert_eq!(
+            run(
+                "a.rgs",
+                FileKind::Registry(RegistryFormat::Registrar),
+                rgs,
+                &[3]
+            ),
+            []
+        );
         let wxs = "<Wix>\n  <!-- ptrwidth: allow(handle-truncation) -->\n  <RegistryValue Value=\"1\"/>\n</Wix>\n";
-        assert_eq!(run("a.wxs", FileKind::Registry, wxs, &[3]), []);
+        assert_eq!(
+            run("a.wxs", FileKind::Registry(RegistryFormat::Wix), wxs, &[3]),
+            []
+        );
         let idl = "/* ptrwidth: allow-file(handle-truncation) */\nlong a;\nlong b;\n";
         assert_eq!(run("a.idl", FileKind::Idl, idl, &[2, 3]), []);
     }

@@ -117,7 +117,10 @@ pub fn lower(text: &str) -> Result<FileIr, String> {
 
 fn line_span(line: &Line) -> Span {
     let leading = line.text.len() - line.text.trim_start().len();
-    Span::new(line.start + leading, line.start + line.text.trim_end().len())
+    Span::new(
+        line.start + leading,
+        line.start + line.text.trim_end().len(),
+    )
 }
 
 /// Regedit and `reg import` run as 64-bit processes on 64-bit Windows: paths without
@@ -224,8 +227,7 @@ fn hex_bytes(hex: &str, number: usize) -> Result<Vec<u8>, String> {
         .map(str::trim)
         .filter(|b| !b.is_empty())
         .map(|b| {
-            u8::from_str_radix(b, 16)
-                .map_err(|_| format!("line {number}: `{b}` is not a hex byte"))
+            u8::from_str_radix(b, 16).map_err(|_| format!("line {number}: `{b}` is not a hex byte"))
         })
         .collect()
 }
@@ -244,7 +246,9 @@ fn expand_string(hex: &str, version: Version, number: usize) -> Result<Option<St
         }
         Version::Regedit4 => bytes.iter().map(|&b| char::from(b)).collect(),
     };
-    Ok(Some(text.split('\0').next().unwrap_or_default().to_string()))
+    Ok(Some(
+        text.split('\0').next().unwrap_or_default().to_string(),
+    ))
 }
 
 #[cfg(test)]

@@ -20,7 +20,10 @@ enum Token {
     Close,
     Equals,
     /// A word or a quoted string: its text, and the segment it names in place.
-    Word { text: String, segment: KeySegment },
+    Word {
+        text: String,
+        segment: KeySegment,
+    },
 }
 
 struct Lexed {
@@ -44,9 +47,8 @@ fn tokenize(text: &str) -> Result<Vec<Lexed>, String> {
             continue;
         }
         if ch == '\'' {
-            let (value, len) = quoted(rest).ok_or_else(|| {
-                format!("line {}: unterminated quoted string", line_of(text, i))
-            })?;
+            let (value, len) = quoted(rest)
+                .ok_or_else(|| format!("line {}: unterminated quoted string", line_of(text, i)))?;
             let inner = Span::new(i + 1, i + len - 1);
             // A name with doubled quotes is not written as is: no rename in place.
             let span = (inner.len() == value.len()).then_some(inner);
@@ -67,7 +69,11 @@ fn tokenize(text: &str) -> Result<Vec<Lexed>, String> {
         let word = &rest[..len];
         if word.chars().all(|c| c == '{' || c == '}') {
             for (k, brace) in word.char_indices() {
-                let token = if brace == '{' { Token::Open } else { Token::Close };
+                let token = if brace == '{' {
+                    Token::Open
+                } else {
+                    Token::Close
+                };
                 tokens.push(Lexed {
                     token,
                     span: Span::new(i + k, i + k + 1),
@@ -249,7 +255,10 @@ pub fn lower(text: &str) -> Result<FileIr, String> {
         ));
     }
     if let Some(open) = root_open {
-        return Err(format!("line {}: `{{` is never closed", line_of(text, open)));
+        return Err(format!(
+            "line {}: `{{` is never closed",
+            line_of(text, open)
+        ));
     }
     Ok(ir)
 }
@@ -302,7 +311,10 @@ fn statement(tokens: &[Lexed], start: usize, text: &str) -> Result<Statement, St
     let mut data = None;
     if matches!(tokens.get(i).map(|t| &t.token), Some(Token::Equals)) {
         let Some((kind, _)) = word(i + 1) else {
-            return Err(format!("line {}: expected s, d, b or m after `=`", at(i + 1)));
+            return Err(format!(
+                "line {}: expected s, d, b or m after `=`",
+                at(i + 1)
+            ));
         };
         let kind = kind.to_ascii_lowercase();
         if !matches!(kind.as_str(), "s" | "d" | "b" | "m") {
@@ -345,8 +357,7 @@ mod tests {
             .registry
             .iter()
             .map(|e| {
-                let mut path: Vec<String> =
-                    e.key.iter().map(|s| s.name.clone().unwrap()).collect();
+                let mut path: Vec<String> = e.key.iter().map(|s| s.name.clone().unwrap()).collect();
                 if let Some(v) = &e.value {
                     path.push(format!("={}:{:?}", v.name, v.data));
                 }
@@ -355,7 +366,11 @@ mod tests {
             .collect();
         assert_eq!(names[0], "CLSID");
         assert!(names.contains(&"CLSID\\{5E0C1B2A-0000-4000-8000-00000000ABCD}\\InprocServer32\\=:Some(\"%MODULE%\")".to_string()));
-        assert!(names.iter().any(|n| n.ends_with("=ThreadingModel:Some(\"Apartment\")")));
+        assert!(
+            names
+                .iter()
+                .any(|n| n.ends_with("=ThreadingModel:Some(\"Apartment\")"))
+        );
         let inproc = &ir.registry[3].key[2];
         let span = inproc.span.unwrap();
         assert_eq!(&SCRIPT[span.start..span.end], "InprocServer32");
@@ -368,7 +383,11 @@ mod tests {
         assert!(lower("HKCR\n{\n}\n}\n").unwrap_err().contains("line 4"));
         assert!(lower("HKCR\n{\n 'x\n}\n").unwrap_err().contains("line 3"));
         assert!(lower("HKXX\n{\n}\n").unwrap_err().contains("line 1"));
-        assert!(lower("HKCR\n{\n val X\n}\n").unwrap_err().contains("line 4"));
+        assert!(
+            lower("HKCR\n{\n val X\n}\n")
+                .unwrap_err()
+                .contains("line 4")
+        );
         let deep = format!("HKCR\n{{\n{}", "k\n{\n".repeat(100_000));
         assert!(lower(&deep).unwrap_err().contains("deeper"));
     }

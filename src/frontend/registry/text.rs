@@ -25,7 +25,9 @@ pub fn decode(bytes: Vec<u8>) -> Result<String, String> {
     let probe = &bytes[..bytes.len().min(UTF16_PROBE_BYTES)];
     if let Some(nul) = probe.iter().position(|&b| b == 0) {
         let looks_utf16 = probe.len() >= 4
-            && probe.chunks_exact(2).all(|pair| pair[1] == 0 && pair[0] != 0);
+            && probe
+                .chunks_exact(2)
+                .all(|pair| pair[1] == 0 && pair[0] != 0);
         if looks_utf16 {
             return Err(
                 "UTF-16 text without a byte-order mark at line 1; save it with the mark, as regedit does"
@@ -33,7 +35,9 @@ pub fn decode(bytes: Vec<u8>) -> Result<String, String> {
             );
         }
         let line = 1 + probe[..nul].iter().filter(|&&b| b == b'\n').count();
-        return Err(format!("binary data (a NUL byte) at line {line}, not a registry source"));
+        return Err(format!(
+            "binary data (a NUL byte) at line {line}, not a registry source"
+        ));
     }
     match String::from_utf8(bytes) {
         Ok(text) => Ok(text),
@@ -78,7 +82,10 @@ pub fn line_of(text: &str, offset: usize) -> usize {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Piece {
-    Char { ch: char, at: Option<Span> },
+    Char {
+        ch: char,
+        at: Option<Span>,
+    },
     /// Text only known at run time.
     Unknown,
 }
@@ -100,7 +107,10 @@ impl MappedText {
     /// Text that is not written anywhere in the file as is.
     pub fn plain(text: &str) -> MappedText {
         MappedText {
-            pieces: text.chars().map(|ch| Piece::Char { ch, at: None }).collect(),
+            pieces: text
+                .chars()
+                .map(|ch| Piece::Char { ch, at: None })
+                .collect(),
         }
     }
 
@@ -233,7 +243,10 @@ mod tests {
 
     #[test]
     fn utf16_is_decoded_without_its_mark() {
-        assert_eq!(decode(utf16le("REGEDIT4\r\n[x]")).unwrap(), "REGEDIT4\r\n[x]");
+        assert_eq!(
+            decode(utf16le("REGEDIT4\r\n[x]")).unwrap(),
+            "REGEDIT4\r\n[x]"
+        );
         let mut odd = utf16le("a\r\nb");
         odd.push(b'c');
         assert!(decode(odd).unwrap_err().contains("line 2"));

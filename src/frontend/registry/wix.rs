@@ -91,9 +91,10 @@ fn files(doc: &Document) -> HashMap<String, String> {
         else {
             continue;
         };
-        let id = file.attribute("Id").map(str::to_string).unwrap_or_else(|| {
-            path.rsplit(['\\', '/']).next().unwrap_or(path).to_string()
-        });
+        let id = file
+            .attribute("Id")
+            .map(str::to_string)
+            .unwrap_or_else(|| path.rsplit(['\\', '/']).next().unwrap_or(path).to_string());
         files.insert(id, path.to_string());
     }
     files
@@ -155,10 +156,8 @@ impl Lowerer<'_> {
         let Some(component) = node.ancestors().find(|n| named(*n, "Component")) else {
             return (self.platform, None);
         };
-        for (name, bits64, bits32) in [
-            ("Win64", "yes", "no"),
-            ("Bitness", "always64", "always32"),
-        ] {
+        for (name, bits64, bits32) in [("Win64", "yes", "no"), ("Bitness", "always64", "always32")]
+        {
             if let Some(attr) = component.attributes().find(|a| a.name() == name) {
                 let range = attr.range_value();
                 let view = match attr.value().to_ascii_lowercase() {
@@ -296,8 +295,12 @@ impl Lowerer<'_> {
         };
         ir.registry.push(base.clone());
         if let Some(app_id) = app_id {
-            ir.registry
-                .push(with_value(class_key.clone(), "AppID", Some(app_id), base.span));
+            ir.registry.push(with_value(
+                class_key.clone(),
+                "AppID",
+                Some(app_id),
+                base.span,
+            ));
         }
         let Some((contexts, _)) = self.attr(node, "Context") else {
             return;
@@ -389,7 +392,11 @@ mod tests {
     fn malformed_xml_names_its_line() {
         let err = lower("<Wix>\n<Component>\n</Wix>").unwrap_err();
         assert!(err.contains("line 3"), "{err}");
-        let deep = format!("<Wix>{}{}</Wix>", "<a>".repeat(100_000), "</a>".repeat(100_000));
+        let deep = format!(
+            "<Wix>{}{}</Wix>",
+            "<a>".repeat(100_000),
+            "</a>".repeat(100_000)
+        );
         assert!(lower(&deep).unwrap_err().contains("deeper"));
     }
 }

@@ -229,11 +229,9 @@ pub(super) fn method_call(l: &mut Lowerer, m: &syn::ExprMethodCall) {
         return;
     };
     if method.contains("subkey") {
-        let path = args
-            .first()
-            .map_or_else(MappedText::unknown, |arg| {
-                text_of(l, arg, 0).unwrap_or_else(MappedText::unknown)
-            });
+        let path = args.first().map_or_else(MappedText::unknown, |arg| {
+            text_of(l, arg, 0).unwrap_or_else(MappedText::unknown)
+        });
         let flags = method
             .ends_with("_with_flags")
             .then(|| args.last().map(|arg| flags_of(arg)))
@@ -581,7 +579,11 @@ fn literal(lit: &Lit) -> Option<MappedText> {
             span_of(b),
         ),
         Lit::CStr(c) => (
-            c.value().to_bytes().iter().map(|&b| char::from(b)).collect(),
+            c.value()
+                .to_bytes()
+                .iter()
+                .map(|&b| char::from(b))
+                .collect(),
             c.token().to_string(),
             span_of(c),
         ),
@@ -631,7 +633,9 @@ fn unescape(content: &str, start: usize) -> MappedText {
             '0' => Some('\0'),
             '\\' | '\'' | '"' => Some(kind),
             'x' => {
-                let hex: String = (0..2).filter_map(|_| chars.next().map(|(_, c)| c)).collect();
+                let hex: String = (0..2)
+                    .filter_map(|_| chars.next().map(|(_, c)| c))
+                    .collect();
                 u8::from_str_radix(&hex, 16).ok().map(char::from)
             }
             'u' => {
@@ -743,7 +747,12 @@ fn guid_of(expr: &Expr) -> Option<Guid> {
                     _ => None,
                 })
             };
-            fields(field("data1")?, field("data2")?, field("data3")?, field("data4")?)
+            fields(
+                field("data1")?,
+                field("data2")?,
+                field("data3")?,
+                field("data4")?,
+            )
         }
         _ => None,
     }
