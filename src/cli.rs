@@ -1,11 +1,12 @@
-//! The command line: `ptrwidth [OPTIONS] [PATH]...` and `cargo ptrwidth [OPTIONS] [PATH]...`.
+//! The command line: `ptrwidth [OPTIONS] [PATH]...` and `cargo ptrwidth [OPTIONS] [PATH]...`,
+//! and `ptrwidth inspect FILE...`.
 
 use std::ffi::OsString;
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Args, Parser, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::engine::{self, Options};
 use crate::knowledge::Knowledge;
@@ -27,16 +28,54 @@ enum Color {
 
 /// Finds pointer-width (32/64-bit) portability bugs in Windows FFI code.
 #[derive(Debug, Parser)]
-#[command(name = "ptrwidth", version, after_help = EXIT_CODES)]
+#[command(
+    name = "ptrwidth",
+    version,
+    after_help = EXIT_CODES,
+    disable_help_subcommand = true
+)]
 struct Standalone {
+    #[command(subcommand)]
+    command: Option<Command>,
     #[command(flatten)]
     common: Common,
 }
 
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Print the machine, bitness and kind of Windows binaries (.dll .exe .sys .ocx .cpl .lib).
+    #[command(after_help = INSPECT_EXIT_CODES)]
+    Inspect(InspectArgs),
+}
+
+const INSPECT_EXIT_CODES: &str = "\
+Exit codes:
+  0  every file was read
+  1  a file is not a Windows binary, or is corrupt
+  2  usage error";
+
+#[derive(Debug, Args)]
+struct InspectArgs {
+    /// Binaries, or directories to search for them.
+    #[arg(value_name = "FILE", required = true)]
+    files: Vec<PathBuf>,
+    /// Output format [default: human].
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+}
+
 /// Finds pointer-width (32/64-bit) portability bugs in the packages of a cargo workspace.
 #[derive(Debug, Parser)]
-#[command(name = "cargo-ptrwidth", bin_name = "cargo ptrwidth", version, after_help = EXIT_CODES)]
+#[command(
+    name = "cargo-ptrwidth",
+    bin_name = "cargo ptrwidth",
+    version,
+    after_help = EXIT_CODES,
+    disable_help_subcommand = true
+)]
 struct Cargo {
+    #[command(subcommand)]
+    command: Option<Command>,
     #[command(flatten)]
     common: Common,
     /// Path to Cargo.toml of the workspace or package to lint.
@@ -81,7 +120,10 @@ struct Common {
 
 pub fn main_standalone() -> ExitCode {
     let args = Standalone::parse();
-    finish(run(args.common, None))
+    match args.command {
+        Some(Command::Inspect(inspect)) => finish(run_inspect(&inspect, args.common.format)),
+        None => finish(run(args.common, None)),
+    }
 }
 
 /// cargo runs `cargo-ptrwidth ptrwidth [ARGS]`; the repeated name is dropped.
@@ -91,6 +133,9 @@ pub fn main_cargo() -> ExitCode {
         argv.remove(1);
     }
     let args = Cargo::parse_from(argv);
+    if let Some(Command::Inspect(inspect)) = &args.command {
+        return finish(run_inspect(inspect, args.common.format));
+    }
     let workspace = CargoSelection {
         manifest_path: args.manifest_path,
         packages: args.packages,
@@ -108,6 +153,20 @@ fn finish(result: Result<ExitCode, String>) -> ExitCode {
         eprintln!("error: {message}");
         ExitCode::from(2)
     })
+}
+
+/// `format` is the one given before `inspect`, used when none is given after it.
+fn run_inspect(args: &InspectArgs, format: Format) -> Result<ExitCode, String> {
+    let inspected = crate::inspect::inspect(&args.files);
+    let format = args.format.unwrap_or(format);
+    let mut stdout = io::BufWriter::new(io::stdout().lock());
+    match crate::inspect::write(format, &inspected, &mut stdout).and_then(|()| stdout.flush()) {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
+        Err(e) => return Err(format!("cannot write output: {e}")),
+    }
+    let unreadable = inspected.iter().any(|i| i.result.is_err());
+    Ok(ExitCode::from(u8::from(unreadable)))
 }
 
 fn run(args: Common, cargo: Option<CargoSelection>) -> Result<ExitCode, String> {

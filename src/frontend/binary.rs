@@ -90,10 +90,19 @@ fn corrupt(what: &str, error: object::read::Error) -> String {
 }
 
 fn image(bytes: &[u8]) -> Result<BinaryInfo, String> {
-    match pe::ImageDosHeader::parse(bytes)
-        .and_then(|_| object::read::pe::optional_header_magic(bytes))
-        .map_err(|e| corrupt("PE image", e))?
-    {
+    let dos = pe::ImageDosHeader::parse(bytes).map_err(|e| corrupt("PE image", e))?;
+    let magic = object::read::pe::optional_header_magic(bytes).map_err(|e| {
+        let offset = dos.nt_headers_offset();
+        if u64::from(offset) + 24 > bytes.len() as u64 {
+            format!(
+                "corrupt PE image: its PE header offset (e_lfanew = {offset:#x}) points past the end of the {}-byte file",
+                bytes.len()
+            )
+        } else {
+            corrupt("PE image", e)
+        }
+    })?;
+    match magic {
         pe::IMAGE_NT_OPTIONAL_HDR32_MAGIC => image_of::<pe::ImageNtHeaders32>(bytes),
         pe::IMAGE_NT_OPTIONAL_HDR64_MAGIC => image_of::<pe::ImageNtHeaders64>(bytes),
         other => Err(format!(
@@ -206,7 +215,7 @@ fn archive(bytes: &[u8]) -> Result<BinaryInfo, String> {
         }
     }
     if members == 0 {
-        return Err("empty archive: no objects, not a Windows library".into());
+        return Err("empty or truncated archive: no member could be read".into());
     }
     if machines.is_empty() {
         return Err("not a Windows library: the archive holds no COFF objects".into());

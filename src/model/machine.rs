@@ -8,6 +8,7 @@
 use serde::Serialize;
 
 use super::ir::{BinaryFormat, BinaryInfo, BinaryKind};
+use crate::source::Span;
 use crate::target::Arch;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -142,6 +143,17 @@ impl BinaryInfo {
             .then_some(first)
     }
 
+    /// Where the description stands in the text a binary shows in reports.
+    pub fn description_span(&self) -> Span {
+        Span::new(0, self.describe().len())
+    }
+
+    /// "32-bit x86 DLL", without the header details.
+    pub fn summary(&self) -> String {
+        let bits = self.bits().map_or(String::new(), |b| format!("{b}-bit "));
+        format!("{bits}{} {}", self.arch_names(), self.kind.noun())
+    }
+
     /// One line for people: "32-bit x86 DLL (PE32, machine I386 0x14c)".
     pub fn describe(&self) -> String {
         let bits = self.bits().map_or(String::new(), |b| format!("{b}-bit "));
@@ -189,6 +201,17 @@ impl BinaryKind {
             BinaryKind::StaticLibrary => "static library",
             BinaryKind::Object => "object file",
         }
+    }
+}
+
+/// How people name the machine a target builds for.
+pub fn arch_label(arch: Arch) -> &'static str {
+    match arch {
+        Arch::X86 => "x86",
+        Arch::X86_64 => "x64",
+        Arch::Aarch64 => "ARM64",
+        Arch::Arm64ec => "ARM64EC",
+        Arch::Arm => "ARM32",
     }
 }
 

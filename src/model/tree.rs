@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 
 use super::ir::{BinaryInfo, FileIr, LinkKind, LinkSite};
-use crate::source::FileId;
+use crate::source::{FileId, Span};
 
 /// Where one file of the run lives.
 #[derive(Clone, Debug)]
@@ -27,6 +27,22 @@ pub struct BinaryRef<'a> {
     pub file: FileId,
     pub location: &'a Location,
     pub info: &'a BinaryInfo,
+}
+
+impl BinaryRef<'_> {
+    /// The binary's line in reports: the description of its headers.
+    pub fn span(&self) -> Span {
+        self.info.description_span()
+    }
+}
+
+/// "`vendor/a.dll` (x86), `vendor/b.dll` (ARM64)".
+pub fn listing(binaries: &[BinaryRef]) -> String {
+    binaries
+        .iter()
+        .map(|b| format!("`{}` ({})", b.location.display, b.info.arch_names()))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[derive(Default)]

@@ -617,14 +617,7 @@ impl Lowerer {
         let (kind, value) = match key {
             "rustc-link-search" => {
                 let value = match value.split_once('=') {
-                    Some((kind, dir))
-                        if matches!(
-                            kind,
-                            "native" | "dependency" | "crate" | "all" | "framework"
-                        ) =>
-                    {
-                        dir
-                    }
+                    Some(("native" | "dependency" | "crate" | "all" | "framework", dir)) => dir,
                     _ => value,
                 };
                 (LinkKind::SearchDir, value)
