@@ -232,3 +232,60 @@ fn archive(bytes: &[u8]) -> Result<BinaryInfo, String> {
         maybe_hybrid: false,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    fn fixture(path: &str) -> Vec<u8> {
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join(path)).unwrap()
+    }
+
+    const X86_DLL: &str = "fixtures/cross-bitness-load/bad_vendored_32bit_dll/vendor/scanner.dll";
+    const X64_LIB: &str =
+        "fixtures/cross-bitness-link/good_build_rs_per_target/lib/x64/scanner.lib";
+
+    #[test]
+    fn reads_machines_formats_and_kinds() {
+        let dll = inspect(&fixture(X86_DLL)).unwrap();
+        assert_eq!(
+            (dll.format, dll.kind, dll.machines.as_slice()),
+            (BinaryFormat::Pe32, BinaryKind::Dll, &[Machine::I386][..])
+        );
+        let lib = inspect(&fixture(X64_LIB)).unwrap();
+        assert_eq!(
+            (lib.format, lib.kind, lib.machines.as_slice()),
+            (
+                BinaryFormat::Archive,
+                BinaryKind::ImportLibrary,
+                &[Machine::Amd64][..]
+            )
+        );
+    }
+
+    #[test]
+    fn names_what_is_wrong_with_files_that_are_not_binaries() {
+        let error = |bytes: &[u8]| inspect(bytes).unwrap_err();
+        assert!(error(b"").contains("empty file"));
+        assert!(error(b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0").contains("an ELF file"));
+        assert!(error(b"hello, world\n").contains("text"));
+        assert!(error(b"!<thin>\n").contains("thin archive"));
+        let mut bad_offset = b"MZ".to_vec();
+        bad_offset.resize(64, 0);
+        bad_offset[60..64].copy_from_slice(&0x1000u32.to_le_bytes());
+        assert!(error(&bad_offset).contains("e_lfanew = 0x1000"));
+    }
+
+    /// Every prefix of a real DLL and import library is an answer or an error, never a panic.
+    #[test]
+    fn truncated_binaries_never_panic() {
+        for path in [X86_DLL, X64_LIB] {
+            let bytes = fixture(path);
+            for end in 0..bytes.len() {
+                let _ = inspect(&bytes[..end]);
+            }
+        }
+    }
+}

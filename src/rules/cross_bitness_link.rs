@@ -170,7 +170,8 @@ fn folder(cx: &mut Checker, info: &BinaryInfo) {
         Finding::new(
             info.description_span(),
             format!(
-                "a {} in `{folder}/`, a folder for {} binaries",
+                "`{}` is a {} in `{folder}/`, a folder for {} binaries",
+                file_name(&location.path),
                 info.summary(),
                 arch_label(arch)
             ),
@@ -198,16 +199,23 @@ fn siblings(cx: &mut Checker, info: &BinaryInfo) {
     if clashing.is_empty() {
         return;
     }
-    let name = location
-        .path
-        .file_name()
-        .map_or(String::new(), |n| n.to_string_lossy().into_owned());
+    let name = file_name(&location.path);
+    let others: Vec<String> = clashing
+        .iter()
+        .map(|other| {
+            format!(
+                "`{}` beside it is {}",
+                file_name(&other.location.path),
+                other.info.arch_names()
+            )
+        })
+        .collect();
     let mut finding = Finding::new(
         info.description_span(),
         format!(
-            "`{name}` is a {} but its sibling {} is not: the folder mixes machines",
+            "`{name}` is a {}, but {}: the folder mixes machines",
             info.summary(),
-            listing(&clashing)
+            others.join(", and ")
         ),
     )
     .level(Level::Warning)
@@ -217,6 +225,11 @@ fn siblings(cx: &mut Checker, info: &BinaryInfo) {
         finding = finding.secondary(other.file, other.span(), other.info.describe());
     }
     cx.report(finding);
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map_or(String::new(), |n| n.to_string_lossy().into_owned())
 }
 
 /// Whether some process could use both; `None` when the headers cannot tell.
