@@ -86,9 +86,10 @@ fn write_json(inspected: &[Inspected], out: &mut dyn Write) -> io::Result<()> {
             let info = item.result.as_ref().ok()?;
             Some(json!({
                 "path": item.path,
-                "machines": info.machines.iter().map(|m| json!({
+                "machines": info.machines.iter().map(|&m| json!({
                     "name": m.name(),
                     "value": m.value(),
+                    "header_value": info.header_value(m),
                     "arch": m.arch_name(),
                 })).collect::<Vec<_>>(),
                 "bits": info.bits(),

@@ -32,8 +32,21 @@ fn expected_machine(path: &str) -> &'static str {
     if path.ends_with("bad_folder_mixups/vendor/lib/scanner.dll") {
         return "AMD64";
     }
-    let folders = ["/x86/", "/win32/", "/x64/", "/win64/", "/arm64/"];
-    let machines = ["I386", "I386", "AMD64", "AMD64", "ARM64"];
+    if path.ends_with("hybrid.dll") {
+        return "ARM64X";
+    }
+    let folders = [
+        "/x86/",
+        "/win32/",
+        "/x64/",
+        "/win64/",
+        "/arm64/",
+        "/arm64ec/",
+        "/arm64x/",
+    ];
+    let machines = [
+        "I386", "I386", "AMD64", "AMD64", "ARM64", "ARM64EC", "ARM64X",
+    ];
     for (folder, machine) in folders.iter().zip(machines) {
         if path.contains(folder) {
             return machine;

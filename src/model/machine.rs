@@ -148,6 +148,17 @@ impl BinaryInfo {
         Span::new(0, self.describe().len())
     }
 
+    /// The `Machine` value in the file's header for code of this machine: a PE image marks
+    /// ARM64EC with the x64 value and ARM64X with the ARM64 value, plus CHPE metadata.
+    pub fn header_value(&self, machine: Machine) -> u16 {
+        let image = matches!(self.format, BinaryFormat::Pe32 | BinaryFormat::Pe32Plus);
+        match machine {
+            Machine::Arm64ec if image => Machine::Amd64.value(),
+            Machine::Arm64x if image => Machine::Arm64.value(),
+            other => other.value(),
+        }
+    }
+
     /// "32-bit x86 DLL", without the header details.
     pub fn summary(&self) -> String {
         let bits = self.bits().map_or(String::new(), |b| format!("{b}-bit "));
@@ -166,7 +177,14 @@ impl BinaryInfo {
         let machines: Vec<String> = self
             .machines
             .iter()
-            .map(|m| format!("{} {:#x}", m.name(), m.value()))
+            .map(|&m| {
+                let header = Machine::from_value(self.header_value(m));
+                let mut text = format!("{} {:#x}", header.name(), header.value());
+                if header != m {
+                    text.push_str(" with CHPE metadata");
+                }
+                text
+            })
             .collect();
         let machine_word = if machines.len() == 1 {
             "machine"
@@ -248,5 +266,48 @@ mod tests {
         assert_eq!(Machine::Arm64x.usable_by(Arch::Aarch64), Some(true));
         assert_eq!(Machine::Arm64x.usable_by(Arch::X86), Some(false));
         assert_eq!(Machine::Other(0x200).usable_by(Arch::X86), None);
+    }
+
+    fn image(machines: Vec<Machine>, maybe_hybrid: bool) -> BinaryInfo {
+        BinaryInfo {
+            format: BinaryFormat::Pe32Plus,
+            kind: BinaryKind::Dll,
+            machines,
+            maybe_hybrid,
+        }
+    }
+
+    #[test]
+    fn an_arm64_image_that_may_be_arm64x_is_not_judged_for_x64() {
+        let unsure = image(vec![Machine::Arm64], true);
+        assert_eq!(unsure.usable_by(Arch::X86_64), None);
+        assert_eq!(unsure.usable_by(Arch::Arm64ec), None);
+        assert_eq!(unsure.usable_by(Arch::Aarch64), Some(true));
+        assert_eq!(unsure.usable_by(Arch::X86), Some(false));
+        assert_eq!(
+            image(vec![Machine::Arm64], false).usable_by(Arch::X86_64),
+            Some(false)
+        );
+    }
+
+    #[test]
+    fn a_library_is_usable_when_any_of_its_machines_is() {
+        let arm64x_lib = BinaryInfo {
+            format: BinaryFormat::Archive,
+            kind: BinaryKind::ImportLibrary,
+            machines: vec![Machine::Arm64, Machine::Arm64ec],
+            maybe_hybrid: false,
+        };
+        assert_eq!(arm64x_lib.usable_by(Arch::Aarch64), Some(true));
+        assert_eq!(arm64x_lib.usable_by(Arch::Arm64ec), Some(true));
+        assert_eq!(arm64x_lib.usable_by(Arch::X86), Some(false));
+        assert_eq!(arm64x_lib.header_value(Machine::Arm64ec), 0xa641);
+        let ec_image = image(vec![Machine::Arm64ec], false);
+        assert_eq!(ec_image.header_value(Machine::Arm64ec), 0x8664);
+        assert!(
+            ec_image
+                .describe()
+                .contains("AMD64 0x8664 with CHPE metadata")
+        );
     }
 }

@@ -47,7 +47,7 @@ fn check(cx: &mut Checker) {
                 one.info.summary()
             ),
             _ => format!(
-                "every binary this load may find is for another machine than {targets}: {}",
+                "none of the binaries this load may find loads into a process built for {targets}: {}",
                 listing(&binaries)
             ),
         };

@@ -36,16 +36,47 @@ build() {
 build x86 i686-w64-mingw32 _DllMainCRTStartup@12
 build x64 x86_64-w64-mingw32 DllMainCRTStartup
 
-# The machine field follows the 4-byte PE signature at e_lfanew.
+# patch FILE OFFSET BYTES: overwrites bytes in place (BYTES as printf escapes).
+patch() {
+    printf "$3" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none
+}
+le32() {
+    printf '\\x%02x\\x%02x\\x%02x\\x%02x' $(($1 & 255)) $((($1 >> 8) & 255)) \
+        $((($1 >> 16) & 255)) $((($1 >> 24) & 255))
+}
+e_lfanew() {
+    od -An -tu4 -j60 -N4 "$1" | tr -d ' '
+}
+# The COFF header's machine field follows the 4-byte PE signature at e_lfanew.
+set_arm64_machine() {
+    patch "$1" $(($(e_lfanew "$1") + 4)) '\x64\xaa'
+}
+
 mkdir -p "$out/arm64"
 cp "$out/x64/scanner.dll" "$out/arm64/scanner.dll"
-e_lfanew=$(od -An -tu4 -j60 -N4 "$out/arm64/scanner.dll" | tr -d ' ')
-printf '\x64\xaa' | dd of="$out/arm64/scanner.dll" bs=1 seek=$((e_lfanew + 4)) conv=notrunc status=none
+set_arm64_machine "$out/arm64/scanner.dll"
+
+# Hybrids: the x64 DLL with a load configuration whose CHPE metadata pointer is set (hybrid.c)
+# is what an ARM64EC image looks like from its headers, and with the ARM64 machine an ARM64X
+# image. GNU ld 2.40 does not point the load-configuration directory (entry 10 of the PE32+
+# optional header's data directories, at offset 112) at `_load_config_used`, so it is written here.
+mkdir -p "$out/hybrid"
+(
+    cd "$out/hybrid"
+    x86_64-w64-mingw32-gcc -Os -shared -nostdlib -nostartfiles -Wl,--entry,DllMainCRTStartup \
+        -Wl,--no-insert-timestamp -o arm64ec.dll "$here/scanner.c" "$here/hybrid.c"
+    va=$(x86_64-w64-mingw32-nm arm64ec.dll | awk '/ _load_config_used$/ {print $1}')
+    base=$(x86_64-w64-mingw32-objdump -p arm64ec.dll | awk '/^ImageBase/ {print $2}')
+    x86_64-w64-mingw32-strip arm64ec.dll
+    patch arm64ec.dll $(($(e_lfanew arm64ec.dll) + 24 + 112 + 10 * 8)) "$(le32 $((0x$va - 0x$base)))$(le32 256)"
+    cp arm64ec.dll arm64x.dll
+    set_arm64_machine arm64x.dll
+)
 
 mkdir -p "$out/corrupt"
 head -c 96 "$out/x86/scanner.dll" >"$out/corrupt/truncated.dll"
 cp "$out/x86/scanner.dll" "$out/corrupt/bad_e_lfanew.dll"
-printf '\x00\xff\xff\x7f' | dd of="$out/corrupt/bad_e_lfanew.dll" bs=1 seek=60 conv=notrunc status=none
+patch "$out/corrupt/bad_e_lfanew.dll" 60 '\x00\xff\xff\x7f'
 : >"$out/corrupt/empty.dll"
 printf 'This folder used to hold the scanner DLL; download it from the vendor portal.\n' \
     >"$out/corrupt/readme.dll"
@@ -65,6 +96,7 @@ load=cross-bitness-load
 link=cross-bitness-link
 place x86/scanner.dll \
     $load/bad_vendored_32bit_dll/vendor/scanner.dll \
+    $load/bad_arm64_dll/vendor/x86/ocr.dll \
     $load/good_per_target_layout/bin/x86/scanner.dll \
     $load/bad_i686_loads_x64_plugin/plugins/win32/ocr.dll \
     $link/bad_x64_links_x86_libs/bin/scanner.dll \
@@ -77,7 +109,13 @@ place x64/scanner.dll \
     $link/good_folders_match/vendor/x64/scanner.dll
 place arm64/scanner.dll \
     $load/bad_arm64_dll/vendor/arm64/scanner.dll \
+    $load/bad_arm64_dll/vendor/arm64/ocr.dll \
     $link/good_folders_match/vendor/arm64/scanner.dll
+place hybrid/arm64ec.dll $load/bad_arm64_dll/vendor/arm64ec/scanner.dll
+place hybrid/arm64x.dll \
+    $load/bad_arm64_dll/vendor/arm64x/scanner.dll \
+    $link/good_folders_match/vendor/x64/hybrid.dll \
+    $link/good_folders_match/vendor/arm64/hybrid.dll
 place x86/scanner.lib \
     $link/bad_x64_links_x86_libs/lib/x86/scanner.lib \
     $link/bad_folder_mixups/vendor/lib/scanner.lib \
