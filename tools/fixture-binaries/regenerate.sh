@@ -63,12 +63,11 @@ set_arm64_machine "$out/arm64/scanner.dll"
 mkdir -p "$out/hybrid"
 (
     cd "$out/hybrid"
-    x86_64-w64-mingw32-gcc -Os -shared -nostdlib -nostartfiles -Wl,--entry,DllMainCRTStartup \
-        -Wl,--no-insert-timestamp -o arm64ec.dll "$here/scanner.c" "$here/hybrid.c"
-    va=$(x86_64-w64-mingw32-nm arm64ec.dll | awk '/ _load_config_used$/ {print $1}')
-    base=$(x86_64-w64-mingw32-objdump -p arm64ec.dll | awk '/^ImageBase/ {print $2}')
-    x86_64-w64-mingw32-strip arm64ec.dll
-    patch arm64ec.dll $(($(e_lfanew arm64ec.dll) + 24 + 112 + 10 * 8)) "$(le32 $((0x$va - 0x$base)))$(le32 256)"
+    x86_64-w64-mingw32-gcc -Os -s -shared -nostdlib -nostartfiles -Wl,--entry,DllMainCRTStartup \
+        -Wl,--no-insert-timestamp -Wl,-Map,arm64ec.map -o arm64ec.dll "$here/scanner.c" "$here/hybrid.c"
+    va=$(awk '$2 == "_load_config_used" {print $1}' arm64ec.map)
+    base=$(awk '$2 == "__image_base__" {print $1}' arm64ec.map)
+    patch arm64ec.dll $(($(e_lfanew arm64ec.dll) + 24 + 112 + 10 * 8)) "$(le32 $((va - base)))$(le32 256)"
     cp arm64ec.dll arm64x.dll
     set_arm64_machine arm64x.dll
 )
