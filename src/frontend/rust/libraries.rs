@@ -7,6 +7,7 @@
 //! (`env::var("CARGO_CFG_TARGET_ARCH")`), so comparisons of those variables become conditions
 //! like `#[cfg]`s.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 
 use proc_macro2::{TokenStream, TokenTree};
@@ -32,7 +33,13 @@ pub(super) struct KnownLocals {
     text: HashMap<(BodyId, LocalId), TextValue>,
     flags: HashMap<(BodyId, LocalId), Vec<LoadFlag>>,
     env: HashMap<(BodyId, LocalId), String>,
+    /// How deep the evaluation below is into the expression it started from.
+    depth: Cell<usize>,
 }
+
+/// Text, flags and conditions are followed this deep into an expression (`a | b | c ...`
+/// chains nest as deep as they are long); deeper parts are unknown.
+const MAX_DEPTH: usize = 64;
 
 /// Macros of the `windows`, `windows-sys` and `widestring` crates that turn a literal into text.
 const TEXT_MACROS: &[&str] = &[
@@ -220,8 +227,24 @@ impl Lowerer {
         Some((self.current_body(), self.lookup(name)?))
     }
 
+    /// Runs `f` one level deeper, or returns `deeper()` past the depth limit.
+    fn nested<T>(&self, deeper: impl FnOnce() -> T, f: impl FnOnce() -> T) -> T {
+        let depth = self.known.depth.get();
+        if depth >= MAX_DEPTH {
+            return deeper();
+        }
+        self.known.depth.set(depth + 1);
+        let result = f();
+        self.known.depth.set(depth);
+        result
+    }
+
     /// The text an expression evaluates to, as far as it can be known without running it.
     pub(super) fn text_of(&self, expr: &Expr) -> TextValue {
+        self.nested(TextValue::unknown, || self.text_at(expr))
+    }
+
+    fn text_at(&self, expr: &Expr) -> TextValue {
         match expr {
             Expr::Lit(lit) => match &lit.lit {
                 Lit::Str(s) => TextValue::literal(&s.value()),
@@ -381,6 +404,10 @@ impl Lowerer {
 
     /// The flags of a load as written: `A | B`, `0x2`, `LOAD_LIBRARY_FLAGS(2)`, a binding.
     fn flags_of(&self, expr: &Expr) -> Vec<LoadFlag> {
+        self.nested(|| vec![LoadFlag::Unknown], || self.flags_at(expr))
+    }
+
+    fn flags_at(&self, expr: &Expr) -> Vec<LoadFlag> {
         match expr {
             Expr::Binary(b) if matches!(b.op, BinOp::BitOr(_)) => {
                 let mut flags = self.flags_of(&b.left);
@@ -419,6 +446,10 @@ impl Lowerer {
     /// The environment variable an expression reads: `env::var("X")`, through `unwrap`,
     /// `as_str` and bindings.
     fn env_var_of(&self, expr: &Expr) -> Option<String> {
+        self.nested(|| None, || self.env_var_at(expr))
+    }
+
+    fn env_var_at(&self, expr: &Expr) -> Option<String> {
         match expr {
             Expr::Call(call) if call.args.len() == 1 => {
                 let Expr::Path(func) = &*call.func else {
@@ -657,6 +688,10 @@ impl Lowerer {
     /// The condition an `if` puts on its branch when it compares a target variable of a build
     /// script: `env::var("CARGO_CFG_TARGET_ARCH").unwrap() == "x86"`.
     pub(super) fn runtime_target_cond(&self, expr: &Expr) -> Option<Cond> {
+        self.nested(|| None, || self.runtime_target_cond_at(expr))
+    }
+
+    fn runtime_target_cond_at(&self, expr: &Expr) -> Option<Cond> {
         match expr {
             Expr::Binary(b) => match b.op {
                 BinOp::Eq(_) | BinOp::Ne(_) => {
@@ -750,6 +785,20 @@ mod tests {
     use super::super::lower as lower_file;
     use super::*;
     use crate::target::Target;
+
+    /// A 20,000-term `|` chain nests 20,000 deep; following it must stop, not overflow.
+    #[test]
+    fn long_flag_chains_are_cut_off() {
+        let terms = vec!["LOAD_LIBRARY_AS_DATAFILE"; 20_000].join(" | ");
+        let source = format!(
+            "fn f() {{ let flags = {terms}; LoadLibraryExW(w!(\"a.dll\"), 0, flags); if flags == 1 && {terms} == 2 {{}} }}"
+        );
+        let handle = std::thread::Builder::new()
+            .stack_size(8 * 1024 * 1024)
+            .spawn(move || lower_file(&source).map(|ir| ir.loads.len()))
+            .unwrap();
+        assert_eq!(handle.join().unwrap(), Ok(1));
+    }
 
     fn lit(text: &str) -> TextValue {
         TextValue::literal(text)
