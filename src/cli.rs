@@ -172,10 +172,10 @@ fn run_inspect(args: &InspectArgs, format: Format) -> Result<ExitCode, String> {
 fn run(args: Common, cargo: Option<CargoSelection>) -> Result<ExitCode, String> {
     let knowledge = Knowledge::load().map_err(|e| format!("internal error: {e}"))?;
     crate::catalog::all().map_err(|e| format!("internal error: {e}"))?;
-    let paths = match (&cargo, args.paths.is_empty()) {
+    let (paths, excluded_dirs) = match (&cargo, args.paths.is_empty()) {
         (Some(selection), true) => cargo_package_dirs(selection)?,
-        (_, true) => vec![PathBuf::from(".")],
-        (_, false) => args.paths.clone(),
+        (_, true) => (vec![PathBuf::from(".")], Vec::new()),
+        (_, false) => (args.paths.clone(), Vec::new()),
     };
     let targets = resolve_targets(&args.targets, &paths[0])?;
     let rules = engine::select_rules(&args.select, &args.ignore)?;
@@ -184,6 +184,7 @@ fn run(args: Common, cargo: Option<CargoSelection>) -> Result<ExitCode, String> 
     }
     let options = Options {
         paths,
+        excluded_dirs,
         targets,
         rules,
         jobs: args.jobs,
@@ -241,7 +242,9 @@ fn resolve_targets(requested: &[String], first_path: &Path) -> Result<Vec<Target
     Ok(targets)
 }
 
-fn cargo_package_dirs(selection: &CargoSelection) -> Result<Vec<PathBuf>, String> {
+/// The directories of the selected workspace members, and those of the members not selected
+/// (which may be nested inside a selected one and must not be walked).
+fn cargo_package_dirs(selection: &CargoSelection) -> Result<(Vec<PathBuf>, Vec<PathBuf>), String> {
     let mut command = cargo_metadata::MetadataCommand::new();
     command.no_deps();
     if let Some(manifest) = &selection.manifest_path {
@@ -258,28 +261,28 @@ fn cargo_package_dirs(selection: &CargoSelection) -> Result<Vec<PathBuf>, String
             ));
         }
     }
-    let dirs: Vec<PathBuf> = members
-        .iter()
-        .filter(|p| {
-            selection.packages.is_empty() || selection.packages.iter().any(|w| w == p.name.as_str())
-        })
-        .filter_map(|p| {
-            p.manifest_path
-                .parent()
-                .map(|dir| dir.as_std_path().to_path_buf())
-        })
-        .map(|dir| relative_to_cwd(&dir))
-        .collect();
+    let (selected, others): (Vec<_>, Vec<_>) = members.iter().partition(|p| {
+        selection.packages.is_empty() || selection.packages.iter().any(|w| w == p.name.as_str())
+    });
+    let dir = |p: &&cargo_metadata::Package| {
+        p.manifest_path
+            .parent()
+            .map(|dir| relative_to_cwd(dir.as_std_path()))
+    };
+    let dirs: Vec<PathBuf> = selected.iter().filter_map(dir).collect();
     if dirs.is_empty() {
         return Err("the workspace has no packages".to_string());
     }
-    Ok(dirs)
+    Ok((dirs, others.iter().filter_map(dir).collect()))
 }
 
 fn relative_to_cwd(path: &Path) -> PathBuf {
-    std::env::current_dir()
+    match std::env::current_dir()
         .ok()
         .and_then(|cwd| path.strip_prefix(&cwd).ok().map(Path::to_path_buf))
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or_else(|| path.to_path_buf())
+    {
+        Some(relative) if relative.as_os_str().is_empty() => PathBuf::from("."),
+        Some(relative) => relative,
+        None => path.to_path_buf(),
+    }
 }

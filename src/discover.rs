@@ -1,6 +1,6 @@
 //! Input discovery: which files a run reads, and what kind each one is.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::engine::FileError;
@@ -34,12 +34,16 @@ pub struct Input {
     pub kind: FileKind,
 }
 
-/// Walks the paths: `.gitignore`/`.ignore` are honoured, hidden directories and `target/`
-/// skipped, symbolic links not followed (so loops cannot occur). A file named on the command
-/// line is always read. The result is sorted and free of duplicates.
-pub fn discover(paths: &[PathBuf]) -> (Vec<Input>, Vec<FileError>) {
+/// Walks the paths: `.gitignore`/`.ignore` are honoured, hidden directories, `target/` and the
+/// `excluded_dirs` skipped, symbolic links not followed (so loops cannot occur). A file named
+/// on the command line is always read. The result is sorted and free of duplicates.
+pub fn discover(paths: &[PathBuf], excluded_dirs: &[PathBuf]) -> (Vec<Input>, Vec<FileError>) {
     let mut inputs = BTreeSet::new();
     let mut errors = Vec::new();
+    let excluded: HashSet<PathBuf> = excluded_dirs
+        .iter()
+        .filter_map(|d| d.canonicalize().ok())
+        .collect();
     for path in paths {
         match std::fs::metadata(path) {
             Err(e) => errors.push(FileError::new(path, e.to_string())),
@@ -55,22 +59,53 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<Input>, Vec<FileError>) {
                     "not a kind of file ptrwidth reads".into(),
                 )),
             },
-            Ok(_) => walk(path, &mut inputs, &mut errors),
+            Ok(meta) if meta.is_dir() => walk(path, &excluded, &mut inputs, &mut errors),
+            Ok(_) => errors.push(FileError::new(
+                path,
+                "not a regular file or directory".into(),
+            )),
         }
     }
-    (inputs.into_iter().collect(), errors)
+    // One file reached by two spellings (`a.rs`, `./x/../a.rs`, `/abs/a.rs`) is read once,
+    // under the first spelling.
+    let mut seen = HashSet::new();
+    let inputs = inputs
+        .into_iter()
+        .filter(|input| {
+            seen.insert(
+                input
+                    .path
+                    .canonicalize()
+                    .unwrap_or_else(|_| input.path.clone()),
+            )
+        })
+        .collect();
+    (inputs, errors)
 }
 
-fn walk(root: &Path, inputs: &mut BTreeSet<Input>, errors: &mut Vec<FileError>) {
+fn walk(
+    root: &Path,
+    excluded: &HashSet<PathBuf>,
+    inputs: &mut BTreeSet<Input>,
+    errors: &mut Vec<FileError>,
+) {
+    let excluded = excluded.clone();
     let walker = ignore::WalkBuilder::new(root)
         .hidden(true)
         .git_ignore(true)
         .require_git(false)
         .follow_links(false)
-        .filter_entry(|entry| {
-            !(entry.depth() > 0
-                && entry.file_type().is_some_and(|t| t.is_dir())
-                && entry.file_name() == "target")
+        .filter_entry(move |entry| {
+            let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+            let skipped = entry.depth() > 0
+                && is_dir
+                && (entry.file_name() == "target"
+                    || (!excluded.is_empty()
+                        && entry
+                            .path()
+                            .canonicalize()
+                            .is_ok_and(|p| excluded.contains(&p))));
+            !skipped
         })
         .build();
     for entry in walker {

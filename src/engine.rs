@@ -46,6 +46,8 @@ impl FileError {
 
 pub struct Options {
     pub paths: Vec<PathBuf>,
+    /// Directories not to walk into (nested packages of another selected package).
+    pub excluded_dirs: Vec<PathBuf>,
     pub targets: Vec<Target>,
     pub rules: Vec<&'static Rule>,
     /// Worker threads; `None` uses every core.
@@ -69,7 +71,7 @@ pub fn run(options: &Options, knowledge: &Knowledge) -> Result<Outcome, String> 
 }
 
 fn run_in_pool(options: &Options, knowledge: &Knowledge) -> Outcome {
-    let (inputs, mut errors) = discover::discover(&options.paths);
+    let (inputs, mut errors) = discover::discover(&options.paths, &options.excluded_dirs);
     let read: Vec<Result<Option<(SourceFile, FileIr)>, FileError>> =
         inputs.par_iter().map(read_and_lower).collect();
     let paths = inputs.iter().zip(&read).filter_map(|(input, result)| {

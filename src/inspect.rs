@@ -22,7 +22,7 @@ pub fn inspect(paths: &[PathBuf]) -> Vec<Inspected> {
     let mut inspected = Vec::new();
     for path in paths {
         if path.is_dir() {
-            let (inputs, errors) = discover::discover(std::slice::from_ref(path));
+            let (inputs, errors) = discover::discover(std::slice::from_ref(path), &[]);
             inspected.extend(errors.into_iter().map(|e| Inspected {
                 path: e.path,
                 result: Err(e.message),

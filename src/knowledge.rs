@@ -17,6 +17,8 @@ pub struct Knowledge {
     pub integers: HashMap<String, IntTy>,
     pub data_pointers: HashSet<String>,
     pub function_pointers: HashSet<String>,
+    /// Functions that keep only part of their argument (`LOWORD`, `GET_X_LPARAM`).
+    pub mask_functions: HashSet<String>,
     pub window_long: WindowLong,
     apis: HashMap<String, Vec<ApiFn>>,
 }
@@ -24,6 +26,7 @@ pub struct Knowledge {
 #[derive(Deserialize)]
 struct TypesFile {
     handles: HashMap<String, HandleEntry>,
+    masks: MaskEntries,
     narrow_handles: HashMap<String, String>,
     integers: HashMap<String, String>,
     pointers: PointerEntries,
@@ -33,6 +36,11 @@ struct TypesFile {
 struct HandleEntry {
     repr: String,
     kind: String,
+}
+
+#[derive(Deserialize)]
+struct MaskEntries {
+    functions: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -156,6 +164,7 @@ impl Knowledge {
             integers: int_table(types.integers)?,
             data_pointers: types.pointers.data.into_iter().collect(),
             function_pointers: types.pointers.function.into_iter().collect(),
+            mask_functions: types.masks.functions.into_iter().collect(),
             window_long,
             apis: parse_api_table(API_TSV)?,
         })

@@ -65,6 +65,7 @@ fn catalog_examples_behave_as_documented() {
             };
             let options = Options {
                 paths: vec![path.clone()],
+                excluded_dirs: Vec::new(),
                 targets: vec![Target::parse("x86_64-pc-windows-msvc").unwrap()],
                 rules: vec![rules::find(&doc.name).unwrap()],
                 jobs: Some(1),

@@ -212,6 +212,7 @@ fn lint(
 ) -> BTreeSet<Expectation> {
     let options = Options {
         paths: vec![case.path.clone()],
+        excluded_dirs: Vec::new(),
         targets: fixture.targets.clone(),
         rules: rules::ALL.iter().collect(),
         jobs: Some(1),

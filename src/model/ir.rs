@@ -176,6 +176,16 @@ impl Value {
             _ => false,
         }
     }
+
+    /// Built only from literals and named constants: `(1000 + CERT_ID) as LPCSTR`.
+    pub fn is_constant(&self) -> bool {
+        match self {
+            Value::Int(_) | Value::Global(_) => true,
+            Value::Cast(inner, _) | Value::Masked(inner) => inner.is_constant(),
+            Value::Arith(left, right) => left.is_constant() && right.is_constant(),
+            _ => false,
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -200,8 +210,13 @@ pub struct Body {
 /// Where a conversion's inferred target type comes from (`x as _`, or an implicit C conversion).
 #[derive(Clone, Debug, PartialEq)]
 pub enum Slot {
-    /// Argument `index` of a call to `callee` (a function or a tuple-struct constructor).
-    Arg { callee: String, index: usize },
+    /// Argument `index` of `arity` arguments of a call to `callee` (a function or a
+    /// tuple-struct constructor).
+    Arg {
+        callee: String,
+        index: usize,
+        arity: usize,
+    },
     /// Field `field` of a struct literal of type `ty`.
     Field { ty: String, field: String },
 }
@@ -224,6 +239,8 @@ pub struct Conversion {
     pub value_span: Span,
     /// The target type as written, where it is written.
     pub to_span: Option<Span>,
+    /// Where the converted value goes, when it goes straight into an argument or a field.
+    pub destination: Option<Slot>,
     pub cond: Cond,
 }
 

@@ -360,7 +360,11 @@ impl<'a> Semantic<'a> {
     /// The declared type of the place a value flows into.
     pub fn slot_type(&self, slot: &Slot, target: &Target) -> Ty {
         match slot {
-            Slot::Arg { callee, index } => {
+            Slot::Arg {
+                callee,
+                index,
+                arity,
+            } => {
                 let callee = self.canonical(callee);
                 if let Some(decl) = self.declared_function(callee, target) {
                     return decl
@@ -374,8 +378,11 @@ impl<'a> Semantic<'a> {
                 if let Some(decl) = self.struct_decl(callee, target) {
                     return self.field_type(decl, &index.to_string(), target);
                 }
+                // Wrappers with the API's name but another shape (the `windows` crate's
+                // slices) must not take the API's parameter types.
                 self.knowledge()
                     .api(callee, target.pointer_width)
+                    .filter(|api| api.params.len() == *arity)
                     .and_then(|api| api.params.get(*index))
                     .map_or(Ty::Unknown, |(_, ty)| self.api_type(ty))
             }

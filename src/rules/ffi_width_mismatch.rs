@@ -18,22 +18,6 @@ pub const RULE: Rule = Rule {
     check,
 };
 
-/// Bindings are a contract for every Windows target, not only the ones this run builds for.
-const REFERENCE_TRIPLES: [&str; 2] = ["i686-pc-windows-msvc", "x86_64-pc-windows-msvc"];
-
-fn reference_targets(configured: &[Target]) -> Vec<Target> {
-    let mut targets: Vec<Target> = REFERENCE_TRIPLES
-        .iter()
-        .filter_map(|triple| Target::parse(triple).ok())
-        .collect();
-    for target in configured {
-        if !targets.iter().any(|t| t.triple == target.triple) {
-            targets.push(target.clone());
-        }
-    }
-    targets
-}
-
 /// A declared type that disagrees with the real one on some targets.
 struct Mismatch {
     span: Span,
@@ -46,10 +30,10 @@ struct Mismatch {
 
 fn check(cx: &mut Checker) {
     let semantic = cx.semantic;
-    let targets = reference_targets(semantic.model.targets);
+    let targets = semantic.model.targets;
     for decl in &semantic.file.functions {
         if decl.kind == FnKind::Foreign {
-            for mismatch in function_mismatches(cx, decl, &targets) {
+            for mismatch in function_mismatches(cx, decl, targets) {
                 report(cx, mismatch);
             }
         }

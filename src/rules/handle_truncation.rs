@@ -3,6 +3,7 @@
 use super::{Checker, Rule, target_list};
 use crate::diagnostic::{Applicability, Edit, Finding, Fix, Level};
 use crate::model::Origin;
+use crate::model::ir::Slot;
 use crate::model::ty::{HandleKind, IntTy};
 use crate::target::Target;
 
@@ -14,6 +15,12 @@ pub const RULE: Rule = Rule {
 fn check(cx: &mut Checker) {
     let semantic = cx.semantic;
     for conversion in &semantic.file.conversions {
+        // `LOWORD(hkl as u32)`: only part of the value is wanted.
+        if let Some(Slot::Arg { callee, .. }) = &conversion.destination
+            && semantic.knowledge().mask_functions.contains(semantic.canonical(callee))
+        {
+            continue;
+        }
         let body = &semantic.file.bodies[conversion.body];
         let mut first: Option<(Origin, IntTy, u32)> = None;
         let mut affected: Vec<&Target> = Vec::new();

@@ -17,8 +17,9 @@ const SMALL_ID_BITS: u32 = 16;
 fn check(cx: &mut Checker) {
     let semantic = cx.semantic;
     for conversion in &semantic.file.conversions {
-        // Pseudo-handles and resource IDs are literals: `-1isize as HANDLE`, `32512 as PCWSTR`.
-        if conversion.value.is_literal() {
+        // Pseudo-handles and resource IDs are constants: `-1isize as HANDLE`,
+        // `32512 as PCWSTR`, `(1000 + CERT_ID) as LPCSTR`.
+        if conversion.value.is_constant() {
             continue;
         }
         let body = &semantic.file.bodies[conversion.body];

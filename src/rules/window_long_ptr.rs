@@ -117,11 +117,12 @@ fn report(cx: &mut Checker, call: &CallSite, function: &WindowLongFn, reason: Re
     }];
     let mut new_names = vec![twin.to_string()];
     let mut safe = true;
-    let mut help = format!("use `{twin}`");
+    let mut usage = format!("use `{twin}`");
+    let mut notes = Vec::new();
     if let Reason::Index(name, index) = &reason
         && !index.twin.is_empty()
     {
-        help.push_str(&format!(" with `{}`", index.twin));
+        usage.push_str(&format!(" with `{}`", index.twin));
         match call.args.get(1).and_then(|arg| arg.name_span) {
             Some(span) => {
                 edits.push(Edit {
@@ -138,15 +139,15 @@ fn report(cx: &mut Checker, call: &CallSite, function: &WindowLongFn, reason: Re
             safe = false;
         }
         if !index.note.is_empty() {
-            help.push_str(&format!(" ({})", index.note));
+            notes.push(format!("note: {}", index.note));
         }
         if name.starts_with("GWL_") || name.starts_with("GCL_") || name.starts_with("DWL_") {
-            help.push_str(&format!(
-                "; the C headers remove `{name}` on 64-bit targets, but Rust bindings still export it, so this compiles and truncates"
+            notes.push(format!(
+                "note: the C headers remove `{name}` on 64-bit targets; Rust bindings still export it, so this compiles and truncates"
             ));
         }
     }
-    help.push_str(", and pass and receive `isize` (LONG_PTR) values");
+    usage.push_str(", which take and return `isize` (LONG_PTR)");
 
     // The Ptr functions take and return `isize`: a 32-bit cast on the value must widen too,
     // and a getter's result must flow straight into a conversion for the rename to type-check.
@@ -191,15 +192,15 @@ fn report(cx: &mut Checker, call: &CallSite, function: &WindowLongFn, reason: Re
             .collect::<Vec<_>>()
             .join(" and ");
         match cx.import_module_of(callee) {
-            Some(module) => help.push_str(&format!("; import {names} from `{module}`")),
-            None => help.push_str(&format!("; bring {names} into scope")),
+            Some(module) => notes.push(format!("import {names} from `{module}`")),
+            None => notes.push(format!("bring {names} into scope")),
         }
     }
 
     cx.report(
         Finding::new(call.span, message)
             .label(format!("truncated to 32 bits on {targets}"))
-            .help(help)
+            .help(std::iter::once(usage).chain(notes).collect::<Vec<_>>().join("\n"))
             .fix(Fix {
                 message: format!("call `{twin}`"),
                 applicability: if safe {

@@ -331,8 +331,14 @@ impl Lowerer {
         };
         let (body, ()) = self.in_body(ret.clone(), |l| {
             for input in &sig.inputs {
-                if let FnArg::Typed(pat) = input {
-                    l.bind_pattern(&pat.pat, Some(typeref(&pat.ty)), Value::Unknown);
+                match input {
+                    FnArg::Typed(pat) => {
+                        l.bind_pattern(&pat.pat, Some(typeref(&pat.ty)), Value::Unknown)
+                    }
+                    FnArg::Receiver(_) => {
+                        let ty = self_ty.map(TypeRef::named);
+                        l.bind("self".to_string(), ty, Value::Unknown);
+                    }
                 }
             }
             let expect = ret.clone().map_or(Expect::Nothing, Expect::Type);
@@ -471,6 +477,10 @@ impl Lowerer {
                 } else {
                     (ConversionTarget::Written(written), Some(span_of(&cast.ty)))
                 };
+                let destination = match expect {
+                    Expect::Slot(slot) => Some(slot.clone()),
+                    _ => None,
+                };
                 self.ir.conversions.push(Conversion {
                     body: self.body,
                     value: value.clone(),
@@ -478,6 +488,7 @@ impl Lowerer {
                     span: span_of(expr),
                     value_span: span_of(&cast.expr),
                     to_span,
+                    destination,
                     cond: self.cond.clone(),
                 });
                 Value::Cast(Box::new(value), to)
@@ -715,6 +726,7 @@ impl Lowerer {
                 let slot = Slot::Arg {
                     callee: callee.clone(),
                     index,
+                    arity: call.args.len(),
                 };
                 Arg {
                     value: self.expr(arg, &Expect::Slot(slot)),

@@ -56,6 +56,11 @@ pub(super) fn expr_macro(lowerer: &mut Lowerer, mac: &Macro, expect: &Expect) ->
     let name = last_segment(&mac.path);
     match name.as_str() {
         "cfg" => Value::Unknown,
+        // The `windows` crate declares the raw function inside the wrapper that calls it.
+        "link" => {
+            item_macro(lowerer, mac);
+            Value::Unknown
+        }
         // windows/windows-sys string literal macros produce pointers to static text.
         "w" | "s" | "h" | "wide" | "cstr" | "c_str" | "wstr" | "wch" | "wchz" => {
             if let Ok(literal) = syn::parse2::<LitStr>(mac.tokens.clone()) {

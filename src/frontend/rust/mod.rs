@@ -32,7 +32,7 @@ fn parse_and_lower(text: &str) -> Result<FileIr, String> {
     let depth = nesting_depth(&tokens);
     if depth > MAX_NESTING {
         return Err(format!(
-            "nesting is {depth} levels deep (more than {MAX_NESTING}); file skipped"
+            "nesting is over {MAX_NESTING} levels deep; file skipped"
         ));
     }
     let file: syn::File = syn::parse2(tokens).map_err(|e| {
@@ -60,22 +60,54 @@ fn blank_preamble(text: &str) -> std::borrow::Cow<'_, str> {
     blanked.into()
 }
 
+/// An upper bound on how deep syn will recurse: bracket groups, plus within each group the
+/// longest run of prefix operators (`&&&x`, `*const *const T`, `!!!x`, `|| || x`, `return
+/// return x`) and the deepest `<` nesting between statements, each of which syn parses by
+/// recursing once per step.
 fn nesting_depth(tokens: &TokenStream) -> usize {
     let mut deepest = 0;
-    let mut stack = vec![tokens.clone().into_iter()];
-    while let Some(top) = stack.last_mut() {
-        match top.next() {
-            Some(TokenTree::Group(group)) => {
-                stack.push(group.stream().into_iter());
-                deepest = deepest.max(stack.len() - 1);
-                if deepest > MAX_NESTING {
-                    break;
+    // One frame per open group: its token iterator, the group depth, the current prefix run
+    // and the current angle-bracket depth.
+    let mut stack = vec![(tokens.clone().into_iter(), 0usize, 0usize, 0usize)];
+    while let Some((iter, depth, prefix_run, angles)) = stack.last_mut() {
+        let Some(token) = iter.next() else {
+            stack.pop();
+            continue;
+        };
+        let group_depth = *depth;
+        match &token {
+            TokenTree::Group(group) => {
+                *prefix_run = 0;
+                stack.push((group.stream().into_iter(), group_depth + 1, 0, 0));
+                deepest = deepest.max(group_depth + 1);
+            }
+            TokenTree::Punct(punct) => match punct.as_char() {
+                '&' | '*' | '!' | '-' | '|' => *prefix_run += 1,
+                '<' => *angles += 1,
+                '>' => *angles = angles.saturating_sub(1),
+                // Statement and list boundaries end any generic nesting; comparisons before
+                // them must not add up.
+                ';' | ',' | '=' => {
+                    *prefix_run = 0;
+                    *angles = 0;
+                }
+                _ => *prefix_run = 0,
+            },
+            TokenTree::Ident(ident) => {
+                let word = ident.to_string();
+                match word.as_str() {
+                    "return" | "break" | "yield" | "box" => *prefix_run += 1,
+                    "const" | "mut" | "dyn" | "move" | "impl" | "raw" => {}
+                    _ => *prefix_run = 0,
                 }
             }
-            Some(_) => {}
-            None => {
-                stack.pop();
-            }
+            TokenTree::Literal(_) => *prefix_run = 0,
+        }
+        if let Some((_, depth, prefix_run, angles)) = stack.last() {
+            deepest = deepest.max(depth + prefix_run.max(angles));
+        }
+        if deepest > MAX_NESTING {
+            break;
         }
     }
     deepest
@@ -104,6 +136,23 @@ mod tests {
         );
         let err = lower(&text).unwrap_err();
         assert!(err.contains("nesting"), "{err}");
+    }
+
+    #[test]
+    fn deep_nesting_without_brackets_is_refused_too() {
+        for (prefix, tail) in [
+            ("&", "u8"),
+            ("*const ", "u8"),
+            ("Vec<", "u8"),
+            ("|| ", "1"),
+            ("!", "x"),
+        ] {
+            let text = format!("pub type T = {}{tail};", prefix.repeat(20_000));
+            assert!(lower(&text).unwrap_err().contains("nesting"), "{prefix}");
+        }
+        // Ordinary code with many comparisons and references stays well below the limit.
+        let ordinary = "fn f(a: &&u8) -> bool { a < &&1 && !(a > &&2) || -1 < 0 }\n".repeat(500);
+        assert!(lower(&ordinary).is_ok());
     }
 
     #[test]

@@ -1,0 +1,680 @@
+//! Bad input is normal input: every test puts one hostile file (or tree) next to a good file
+//! with a known finding, runs the built `ptrwidth` under a deadline, and requires that the run
+//! finishes (no panic, crash or hang), that the hostile file ends up in `errors` or is linted,
+//! and that the good file's finding is still reported.
+
+use std::collections::BTreeSet;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+const PTRWIDTH: &str = env!("CARGO_BIN_EXE_ptrwidth");
+
+/// A raw pointer narrowed to `u32`: one ERROR-level handle-truncation on line 1.
+const GOOD_SRC: &str = "pub fn f(p: *mut u8) -> u32 { p as u32 }\n";
+const GOOD: &str = "good.rs";
+
+/// No hostile input may take longer than this (the whole suite should take seconds).
+const DEADLINE: Duration = Duration::from_secs(60);
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+struct TempDir(PathBuf);
+
+impl TempDir {
+    /// A fresh directory holding `good.rs`.
+    fn new(name: &str) -> TempDir {
+        let path =
+            std::env::temp_dir().join(format!("ptrwidth-hostile-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).unwrap();
+        let dir = TempDir(path);
+        dir.write(GOOD, GOOD_SRC.as_bytes());
+        dir
+    }
+
+    fn path(&self) -> &Path {
+        &self.0
+    }
+
+    fn write(&self, relative: &str, contents: &[u8]) -> PathBuf {
+        let path = self.0.join(relative);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, contents).unwrap();
+        path
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+struct Run {
+    code: i32,
+    doc: Value,
+    stderr: String,
+}
+
+/// Runs `ptrwidth --format json ARGS` in `cwd`; a hang, a crash (signal), a panic message or
+/// output that is not one JSON document fails the test.
+fn lint(cwd: &Path, args: &[&str]) -> Run {
+    let mut child = Command::new(PTRWIDTH)
+        .arg("--format")
+        .arg("json")
+        .args(args)
+        .current_dir(cwd)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = child.stdout.take().unwrap();
+    let mut err = child.stderr.take().unwrap();
+    let out_thread = std::thread::spawn(move || {
+        let mut s = Vec::new();
+        out.read_to_end(&mut s).unwrap();
+        s
+    });
+    let err_thread = std::thread::spawn(move || {
+        let mut s = Vec::new();
+        err.read_to_end(&mut s).unwrap();
+        s
+    });
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > DEADLINE {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("ptrwidth {args:?} hangs: no result after {DEADLINE:?}");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let stdout = String::from_utf8_lossy(&out_thread.join().unwrap()).into_owned();
+    let stderr = String::from_utf8_lossy(&err_thread.join().unwrap()).into_owned();
+    let code = status
+        .code()
+        .unwrap_or_else(|| panic!("ptrwidth {args:?} crashed ({status:?})\nstderr:\n{stderr}"));
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("fatal runtime error"),
+        "ptrwidth {args:?} panicked:\n{stderr}"
+    );
+    let doc: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
+        panic!("ptrwidth {args:?}: stdout is not one JSON document ({e}), exit {code}\nstderr:\n{stderr}\nstdout:\n{stdout}")
+    });
+    Run { code, doc, stderr }
+}
+
+impl Run {
+    fn diagnostics(&self) -> &Vec<Value> {
+        self.doc["diagnostics"].as_array().unwrap()
+    }
+
+    fn diagnostic_paths(&self) -> BTreeSet<String> {
+        self.diagnostics()
+            .iter()
+            .map(|d| d["path"].as_str().unwrap().to_string())
+            .collect()
+    }
+
+    fn error_paths(&self) -> BTreeSet<String> {
+        self.doc["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["path"].as_str().unwrap().to_string())
+            .collect()
+    }
+
+    fn files(&self) -> u64 {
+        self.doc["summary"]["files"].as_u64().unwrap()
+    }
+
+    /// The good file's finding is reported, exactly once, at its place.
+    fn assert_good_reported(&self) {
+        let good: Vec<&Value> = self
+            .diagnostics()
+            .iter()
+            .filter(|d| d["path"] == GOOD)
+            .collect();
+        assert_eq!(
+            good.len(),
+            1,
+            "the finding in good.rs is missing or repeated: {}\nstderr:\n{}",
+            self.doc,
+            self.stderr
+        );
+        assert_eq!(good[0]["rule"], "handle-truncation");
+        assert_eq!(good[0]["level"], "error");
+        assert_eq!(good[0]["line"], 1);
+        assert_eq!(good[0]["column"], 31);
+        assert_eq!(self.code, 1, "good.rs has an error-level finding");
+    }
+
+    /// Every one of the `total` files of the run is either linted or reported in `errors`, and
+    /// if the hostile file is in `errors` its entry says why.
+    fn assert_handled(&self, bad: &str, total: u64) {
+        let errors = self.doc["errors"].as_array().unwrap();
+        assert_eq!(
+            self.files() + errors.len() as u64,
+            total,
+            "some file is neither linted nor in `errors`: {}",
+            self.doc
+        );
+        assert_eq!(
+            self.doc["summary"]["unreadable"].as_u64().unwrap(),
+            errors.len() as u64
+        );
+        if let Some(entry) = errors.iter().find(|e| e["path"] == bad) {
+            assert!(!entry["message"].as_str().unwrap().is_empty());
+        }
+    }
+
+    fn assert_error_entry(&self, bad: &str, total: u64) {
+        assert!(
+            self.error_paths().contains(bad),
+            "{bad} should be in `errors`: {}",
+            self.doc
+        );
+        self.assert_handled(bad, total);
+    }
+}
+
+/// Deterministic pseudo-random bytes (xorshift64*).
+fn pseudo_random_bytes(len: usize, mut seed: u64) -> Vec<u8> {
+    let mut out = Vec::with_capacity(len);
+    while out.len() < len {
+        seed ^= seed >> 12;
+        seed ^= seed << 25;
+        seed ^= seed >> 27;
+        out.extend_from_slice(&seed.wrapping_mul(0x2545_f491_4f6c_dd1d).to_le_bytes());
+    }
+    out.truncate(len);
+    out
+}
+
+/// Lints `good.rs` next to one hostile file, by walking the directory (`total` files) and by
+/// naming both files.
+fn check_hostile(dir: &TempDir, bad: &str, total: u64, must_error: bool) {
+    for (args, total) in [(&["."][..], total), (&[GOOD, bad], 2)] {
+        let run = lint(dir.path(), args);
+        run.assert_good_reported();
+        if must_error {
+            run.assert_error_entry(bad, total);
+        } else {
+            run.assert_handled(bad, total);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hostile files
+
+#[test]
+fn random_bytes() {
+    let dir = TempDir::new("random-bytes");
+    let mut bytes = pseudo_random_bytes(64 * 1024, 0x9e37_79b9_7f4a_7c15);
+    // Not valid UTF-8 whatever the generator does.
+    bytes[10] = 0xff;
+    dir.write("random.rs", &bytes);
+    check_hostile(&dir, "random.rs", 2, true);
+}
+
+#[test]
+fn random_text() {
+    // Valid UTF-8 made of Rust punctuation, keywords, quotes and non-ASCII: the parser must
+    // reject it (or accept it) gracefully.
+    let dir = TempDir::new("random-text");
+    let pieces = [
+        "fn",
+        "(",
+        ")",
+        "{",
+        "}",
+        "[",
+        "]",
+        "<",
+        ">",
+        " as ",
+        "u32",
+        "*mut ",
+        "&",
+        "'",
+        "\"",
+        "r#\"",
+        "/*",
+        "*/",
+        "//",
+        "\n",
+        "é",
+        "🦀",
+        "\u{200b}",
+        "#!",
+        "$",
+        "::",
+        "macro_rules!",
+        "HWND",
+        "=>",
+        ";",
+        "\\",
+        "b'",
+        "\t",
+        "\r",
+        "0x",
+        "1e",
+        "'a",
+        "union",
+    ];
+    let random = pseudo_random_bytes(8 * 1024, 42);
+    for (i, chunk) in random.chunks(1024).enumerate() {
+        let text: String = chunk
+            .iter()
+            .map(|&b| pieces[b as usize % pieces.len()])
+            .collect::<Vec<_>>()
+            .join(" ");
+        dir.write(&format!("text{i}.rs"), text.as_bytes());
+    }
+    let run = lint(dir.path(), &["."]);
+    run.assert_good_reported();
+    let handled = run.files() + run.error_paths().len() as u64;
+    assert_eq!(handled, 9, "every file is linted or in errors: {}", run.doc);
+}
+
+#[test]
+fn invalid_utf8() {
+    let dir = TempDir::new("invalid-utf8");
+    // A finding before the bad byte must not be reported from a file that cannot be read.
+    let mut bytes = b"pub fn g(q: *mut u8) -> u32 { q as u32 } // ".to_vec();
+    bytes.extend_from_slice(b"caf\xe9 \xff\xfe\n");
+    dir.write("latin1.rs", &bytes);
+    // Truncated multi-byte sequence at the very end.
+    dir.write("truncated.rs", b"pub fn h() {} // \xf0\x9f\xa6");
+    // UTF-16 with a byte-order mark.
+    let utf16: Vec<u8> = "\u{feff}fn main() {}\n"
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    dir.write("utf16.rs", &utf16);
+    check_hostile(&dir, "latin1.rs", 4, true);
+    let run = lint(dir.path(), &["."]);
+    run.assert_good_reported();
+    assert_eq!(
+        run.error_paths(),
+        ["latin1.rs", "truncated.rs", "utf16.rs"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
+    );
+    assert_eq!(
+        run.diagnostic_paths(),
+        [GOOD.to_string()].into_iter().collect()
+    );
+}
+
+#[test]
+fn deeply_nested_parentheses() {
+    let dir = TempDir::new("deep-parens");
+    let depth = 20_000;
+    let text = format!(
+        "pub fn f() -> u32 {{ let x = {}1{}; x }}\n",
+        "(".repeat(depth),
+        ")".repeat(depth)
+    );
+    dir.write("deep.rs", text.as_bytes());
+    // Also unbalanced, and brackets and braces.
+    let unclosed = format!("fn f() {{ let x = {}\n", "([{".repeat(depth / 3));
+    dir.write("unclosed.rs", unclosed.as_bytes());
+    check_hostile(&dir, "deep.rs", 3, false);
+    let run = lint(dir.path(), &["."]);
+    run.assert_good_reported();
+    run.assert_handled("unclosed.rs", 3);
+    assert!(run.error_paths().contains("unclosed.rs"));
+}
+
+#[test]
+fn deep_undelimited_nesting_within_limits() {
+    // Nesting shapes that do not overflow today, kept as regression tests.
+    let dir = TempDir::new("deep-other");
+    let n = 20_000;
+    dir.write(
+        "unary.rs",
+        format!("fn f() {{ let x = {}true; }}\n", "!".repeat(n)).as_bytes(),
+    );
+    dir.write(
+        "neg.rs",
+        format!("fn f() {{ let x = {}1; }}\n", "-".repeat(n)).as_bytes(),
+    );
+    dir.write(
+        "chain.rs",
+        format!("fn f() {{ let x = a{}; }}\n", ".b()".repeat(n)).as_bytes(),
+    );
+    dir.write(
+        "binop.rs",
+        format!("fn f() {{ let x = 1{}; }}\n", " + 1".repeat(n)).as_bytes(),
+    );
+    dir.write(
+        "index.rs",
+        format!("fn f() {{ let x = a{}; }}\n", "[0]".repeat(n)).as_bytes(),
+    );
+    let run = lint(dir.path(), &["."]);
+    run.assert_good_reported();
+    assert_eq!(
+        run.files() + run.error_paths().len() as u64,
+        6,
+        "every file is linted or in errors: {}",
+        run.doc
+    );
+}
+
+/// Builds one file per shape of nesting that the parser descends into recursively without a
+/// delimiter (so a bracket-depth guard does not see it) and lints it next to good.rs.
+fn check_deep_undelimited(name: &str, text: String) {
+    let dir = TempDir::new(name);
+    dir.write("deep.rs", text.as_bytes());
+    let run = lint(dir.path(), &["."]);
+    run.assert_good_reported();
+    run.assert_handled("deep.rs", 2);
+}
+
+#[test]
+fn deeply_nested_reference_type() {
+    check_deep_undelimited(
+        "deep-ref-type",
+        format!("pub type T = {}u8;\n", "&".repeat(20_000)),
+    );
+}
+
+#[test]
+fn deeply_nested_pointer_type() {
+    check_deep_undelimited(
+        "deep-ptr-type",
+        format!("pub type T = {}u8;\n", "*const ".repeat(20_000)),
+    );
+}
+
+#[test]
+fn deeply_nested_generic_type() {
+    check_deep_undelimited(
+        "deep-generic-type",
+        format!(
+            "pub type T = {}u8{};\n",
+            "Vec<".repeat(20_000),
+            ">".repeat(20_000)
+        ),
+    );
+}
+
+#[test]
+fn deeply_nested_closures() {
+    check_deep_undelimited(
+        "deep-closures",
+        format!("fn f() {{ let x = {}1; }}\n", "|| ".repeat(20_000)),
+    );
+}
+
+#[test]
+fn deeply_nested_unary_operators() {
+    check_deep_undelimited(
+        "deep-unary",
+        format!("fn f() {{ let x = {}true; }}\n", "!".repeat(200_000)),
+    );
+}
+
+#[test]
+fn five_megabyte_single_line() {
+    let dir = TempDir::new("long-line");
+    // A 5 MB string literal, then a finding on the same line.
+    let filler = "a".repeat(5 * 1024 * 1024);
+    let prefix = format!("pub const S: &str = \"{filler}\"; ");
+    let text = format!("{prefix}pub fn g(q: *mut u8) -> u32 {{ q as u32 }}");
+    dir.write("long.rs", text.as_bytes());
+    let run = lint(dir.path(), &["."]);
+    run.assert_good_reported();
+    run.assert_handled("long.rs", 2);
+    if !run.error_paths().contains("long.rs") {
+        let found: Vec<&Value> = run
+            .diagnostics()
+            .iter()
+            .filter(|d| d["path"] == "long.rs")
+            .collect();
+        assert_eq!(found.len(), 1, "{}", run.doc);
+        let start = text.find("q as u32").unwrap();
+        assert_eq!(found[0]["line"], 1);
+        assert_eq!(found[0]["column"], start as u64 + 1);
+        assert_eq!(found[0]["byte_start"], start as u64);
+    }
+    // The human report must not fail on it either.
+    let status = Command::new(PTRWIDTH)
+        .args(["--color", "never", "long.rs"])
+        .current_dir(dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(matches!(status.code(), Some(0..=1)), "{status:?}");
+}
+
+#[test]
+fn empty_and_blank_files() {
+    let dir = TempDir::new("empty-file");
+    dir.write("empty.rs", b"");
+    dir.write("blank.rs", b"\n\n   \r\n\t");
+    dir.write("bom.rs", "\u{feff}".as_bytes());
+    dir.write("comment.rs", b"// nothing\n/* still nothing */");
+    check_hostile(&dir, "empty.rs", 5, false);
+    let run = lint(dir.path(), &["."]);
+    run.assert_good_reported();
+    assert_eq!(
+        run.files() + run.error_paths().len() as u64,
+        5,
+        "every file is linted or in errors: {}",
+        run.doc
+    );
+    assert_eq!(
+        run.diagnostic_paths(),
+        [GOOD.to_string()].into_iter().collect()
+    );
+}
+
+#[test]
+fn unparsable_file() {
+    let dir = TempDir::new("unparsable");
+    // A finding in an unparsable file is not reported: the file goes to `errors`.
+    dir.write(
+        "broken.rs",
+        b"pub fn g(q: *mut u8) -> u32 { q as u32 }\nfn h( { let = ; }}}\n",
+    );
+    check_hostile(&dir, "broken.rs", 2, true);
+    let run = lint(dir.path(), &["."]);
+    let message = run.doc["errors"][0]["message"].as_str().unwrap();
+    assert!(!message.is_empty());
+    assert_eq!(
+        run.diagnostic_paths(),
+        [GOOD.to_string()].into_iter().collect()
+    );
+}
+
+#[test]
+fn odd_but_valid_files() {
+    // Windows line endings, a byte-order mark and a shebang: linted, with positions that
+    // count from the original bytes.
+    let dir = TempDir::new("odd-valid");
+    let text = "\u{feff}pub fn g(q: *mut u8) -> u32 {\r\n    q as u32\r\n}\r\n";
+    dir.write("crlf.rs", text.as_bytes());
+    dir.write(
+        "shebang.rs",
+        b"#!/usr/bin/env run-cargo-script\npub fn h(r: *mut u8) -> u32 { r as u32 }\n",
+    );
+    let run = lint(dir.path(), &["."]);
+    run.assert_good_reported();
+    assert_eq!(run.files(), 3, "{}", run.doc);
+    let crlf: Vec<&Value> = run
+        .diagnostics()
+        .iter()
+        .filter(|d| d["path"] == "crlf.rs")
+        .collect();
+    assert_eq!(crlf.len(), 1, "{}", run.doc);
+    assert_eq!(crlf[0]["line"], 2);
+    assert_eq!(crlf[0]["column"], 5);
+    assert_eq!(crlf[0]["byte_start"], text.find("q as").unwrap() as u64);
+    let shebang: Vec<&Value> = run
+        .diagnostics()
+        .iter()
+        .filter(|d| d["path"] == "shebang.rs")
+        .collect();
+    assert_eq!(shebang.len(), 1, "{}", run.doc);
+    assert_eq!(shebang[0]["line"], 2);
+}
+
+#[test]
+fn oversized_file() {
+    let dir = TempDir::new("oversized");
+    // 17 MB of comment lines: over any sane size limit, but must not stop the run.
+    let line = format!("// {}\n", "x".repeat(1020));
+    dir.write("huge.rs", line.repeat(17 * 1024).as_bytes());
+    let run = lint(dir.path(), &["."]);
+    run.assert_good_reported();
+    run.assert_handled("huge.rs", 2);
+}
+
+#[test]
+fn every_hostile_file_at_once() {
+    let dir = TempDir::new("all-at-once");
+    dir.write("a/random.rs", &pseudo_random_bytes(4096, 7));
+    dir.write("b/invalid.rs", b"fn f() {} // \xff\n");
+    dir.write(
+        "c/deep.rs",
+        format!("fn f() {{ {}1{} }}", "(".repeat(20_000), ")".repeat(20_000)).as_bytes(),
+    );
+    dir.write("d/empty.rs", b"");
+    dir.write("e/broken.rs", b"fn (");
+    dir.write("sub/also_good.rs", GOOD_SRC.as_bytes());
+    for jobs in ["-j1", "-j2"] {
+        let run = lint(dir.path(), &[jobs]);
+        run.assert_good_reported();
+        assert!(
+            run.diagnostic_paths().contains("sub/also_good.rs"),
+            "{}",
+            run.doc
+        );
+        for bad in ["a/random.rs", "b/invalid.rs", "e/broken.rs"] {
+            assert!(run.error_paths().contains(bad), "{bad}: {}", run.doc);
+        }
+        let handled = run.files() + run.error_paths().len() as u64;
+        assert_eq!(handled, 7, "{}", run.doc);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Discovery
+
+#[test]
+fn gitignored_files_are_skipped_outside_a_git_repository() {
+    let dir = TempDir::new("gitignore");
+    assert!(!dir.path().join(".git").exists());
+    dir.write(".gitignore", b"ignored.rs\n/generated/\n");
+    dir.write("ignored.rs", GOOD_SRC.as_bytes());
+    dir.write("generated/gen.rs", GOOD_SRC.as_bytes());
+    dir.write("sub/.ignore", b"local.rs\n");
+    dir.write("sub/local.rs", GOOD_SRC.as_bytes());
+    dir.write("sub/kept.rs", GOOD_SRC.as_bytes());
+    dir.write("target/debug/build.rs", GOOD_SRC.as_bytes());
+    dir.write(".hidden/secret.rs", GOOD_SRC.as_bytes());
+    dir.write("nested/target/out.rs", GOOD_SRC.as_bytes());
+    let run = lint(dir.path(), &["."]);
+    run.assert_good_reported();
+    assert_eq!(
+        run.diagnostic_paths(),
+        [GOOD, "sub/kept.rs"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+        "ignored, target/ and hidden files must be skipped"
+    );
+    assert_eq!(run.files(), 2);
+    // A file named explicitly is linted even if ignored.
+    for bad in ["ignored.rs", "sub/local.rs", "generated/gen.rs"] {
+        let run = lint(dir.path(), &[GOOD, bad]);
+        run.assert_good_reported();
+        assert!(run.diagnostic_paths().contains(bad), "{bad}: {}", run.doc);
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn symlink_loops_do_not_hang() {
+    use std::os::unix::fs::symlink;
+    let dir = TempDir::new("symlink-loop");
+    let outside = TempDir::new("symlink-loop-outside");
+    outside.write("far.rs", GOOD_SRC.as_bytes());
+    std::fs::create_dir_all(dir.path().join("sub/deeper")).unwrap();
+    symlink(".", dir.path().join("self")).unwrap();
+    symlink("..", dir.path().join("sub/up")).unwrap();
+    symlink("../..", dir.path().join("sub/deeper/top")).unwrap();
+    symlink("loop-b", dir.path().join("loop-a")).unwrap();
+    symlink("loop-a", dir.path().join("loop-b")).unwrap();
+    symlink("nowhere.rs", dir.path().join("dangling.rs")).unwrap();
+    symlink(GOOD, dir.path().join("alias.rs")).unwrap();
+    symlink(outside.path(), dir.path().join("outside")).unwrap();
+    let run = lint(dir.path(), &["."]);
+    run.assert_good_reported();
+    assert_eq!(
+        run.diagnostic_paths(),
+        [GOOD.to_string()].into_iter().collect(),
+        "symbolic links are not followed"
+    );
+    assert_eq!(run.files(), 1, "{}", run.doc);
+    // Naming the looping links or the dangling one explicitly finishes too.
+    for extra in ["self", "sub/up", "loop-a", "dangling.rs"] {
+        let run = lint(dir.path(), &[GOOD, extra]);
+        assert!(
+            run.diagnostic_paths().contains(GOOD),
+            "{extra}: {}",
+            run.doc
+        );
+        assert!(matches!(run.code, 1 | 2), "{extra}: exit {}", run.code);
+    }
+    let run = lint(dir.path(), &[GOOD, "loop-a", "dangling.rs"]);
+    run.assert_good_reported();
+    assert!(run.error_paths().contains("loop-a"), "{}", run.doc);
+    assert!(run.error_paths().contains("dangling.rs"), "{}", run.doc);
+    drop(outside);
+}
+
+#[cfg(unix)]
+#[test]
+fn special_files_and_odd_names() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = TempDir::new("special");
+    // A FIFO must never be opened for reading (that would block forever).
+    let fifo = dir.path().join("pipe.rs");
+    let made = Command::new("mkfifo").arg(&fifo).status();
+    // A directory whose name looks like a source file, and a file name that is not UTF-8.
+    dir.write("dir.rs/inner.rs", GOOD_SRC.as_bytes());
+    let odd = std::ffi::OsStr::from_bytes(b"odd\xff.rs");
+    std::fs::write(dir.path().join(odd), GOOD_SRC).unwrap();
+    let run = lint(dir.path(), &["."]);
+    run.assert_good_reported();
+    assert!(
+        run.diagnostic_paths().contains("dir.rs/inner.rs"),
+        "{}",
+        run.doc
+    );
+    assert!(
+        run.diagnostic_paths().iter().any(|p| p.starts_with("odd")),
+        "{}",
+        run.doc
+    );
+    if made.is_ok_and(|s| s.success()) {
+        let run = lint(dir.path(), &[GOOD, "pipe.rs"]);
+        run.assert_good_reported();
+    }
+}
