@@ -64,3 +64,11 @@ pub fn all() -> Result<&'static [RuleDoc], String> {
 pub fn get(name: &str) -> Option<&'static RuleDoc> {
     all().ok()?.iter().find(|doc| doc.name == name)
 }
+
+/// Every rule name in the catalog: the semantic rules and the engine's own checks.
+pub fn names() -> impl Iterator<Item = &'static str> + Clone {
+    all()
+        .unwrap_or_default()
+        .iter()
+        .map(|doc| doc.name.as_str())
+}

@@ -1,28 +1,58 @@
 //! The command line: `ptrwidth [OPTIONS] [PATH]...` and `cargo ptrwidth [OPTIONS] [PATH]...`,
-//! and `ptrwidth inspect FILE...`.
+//! plus the `rules`, `explain`, `config` and `inspect` subcommands.
 
+use std::collections::HashMap;
 use std::ffi::OsString;
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
+use std::process::{ExitCode, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::engine::{self, Options};
+use crate::baseline;
+use crate::catalog;
+use crate::config::{Config, RuleLevel, Source};
+use crate::diagnostic::Level;
+use crate::discover::Exclude;
+use crate::engine::{self, Options, Outcome, Policy, Progress};
+use crate::fix;
+use crate::inspect;
 use crate::knowledge::Knowledge;
-use crate::report::{self, Format, Style};
+use crate::report::{self, Context, Format, Package, PackageTarget, Style};
+use crate::rules::{self, Rule};
+use crate::suppress::UNUSED_ALLOW;
 use crate::target::{self, Target};
 
 const EXIT_CODES: &str = "\
 Exit codes:
-  0  no finding at error level (warnings alone exit 0)
-  1  at least one error-level finding
-  2  usage error, internal error, or nothing could be linted";
+  0  no error-level finding (warnings alone exit 0), or none at the --fail-on level
+  1  at least one error-level finding, or one at the --fail-on level; with --diff, fixes to apply
+  2  usage error, internal error, or nothing could be linted
+
+A path named like a subcommand (rules, explain, config, inspect) is given as ./rules.";
+
+const INSPECT_EXIT_CODES: &str = "\
+Exit codes:
+  0  every file was read
+  1  a file is not a Windows binary, or is corrupt
+  2  usage error";
+
+const DEFAULT_CHECK: &str = "cargo check --message-format=json";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum Color {
     Auto,
     Always,
+    Never,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum FailOn {
+    Error,
+    Warning,
     Never,
 }
 
@@ -32,36 +62,13 @@ enum Color {
     name = "ptrwidth",
     version,
     after_help = EXIT_CODES,
-    disable_help_subcommand = true
+    args_conflicts_with_subcommands = true
 )]
 struct Standalone {
     #[command(subcommand)]
     command: Option<Command>,
     #[command(flatten)]
     common: Common,
-}
-
-#[derive(Debug, Subcommand)]
-enum Command {
-    /// Print the machine, bitness and kind of Windows binaries (.dll .exe .sys .ocx .cpl .lib).
-    #[command(after_help = INSPECT_EXIT_CODES)]
-    Inspect(InspectArgs),
-}
-
-const INSPECT_EXIT_CODES: &str = "\
-Exit codes:
-  0  every file was read
-  1  a file is not a Windows binary, or is corrupt
-  2  usage error";
-
-#[derive(Debug, Args)]
-struct InspectArgs {
-    /// Binaries, or directories to search for them.
-    #[arg(value_name = "FILE", required = true)]
-    files: Vec<PathBuf>,
-    /// Output format [default: human].
-    #[arg(long, value_enum)]
-    format: Option<Format>,
 }
 
 /// Finds pointer-width (32/64-bit) portability bugs in the packages of a cargo workspace.
@@ -71,13 +78,19 @@ struct InspectArgs {
     bin_name = "cargo ptrwidth",
     version,
     after_help = EXIT_CODES,
-    disable_help_subcommand = true
+    args_conflicts_with_subcommands = true
 )]
 struct Cargo {
     #[command(subcommand)]
     command: Option<Command>,
     #[command(flatten)]
     common: Common,
+    #[command(flatten)]
+    cargo: CargoArgs,
+}
+
+#[derive(Debug, Args)]
+struct CargoArgs {
     /// Path to Cargo.toml of the workspace or package to lint.
     #[arg(long, value_name = "PATH")]
     manifest_path: Option<PathBuf>,
@@ -87,6 +100,38 @@ struct Cargo {
     /// Lint every workspace member (the default when no package is named).
     #[arg(long)]
     workspace: bool,
+    /// Leave this package out (repeatable).
+    #[arg(long = "exclude", value_name = "NAME")]
+    excluded: Vec<String>,
+    /// cargo's output flag: `json` (and its `json-*` variants) is `--format rustc-json`.
+    #[arg(long, value_name = "FMT")]
+    message_format: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// List the rules: name, default level and summary.
+    Rules,
+    /// Print a rule's documentation: why it matters, a bad and a good example, the fix.
+    Explain {
+        /// The rule's name, as in `ptrwidth rules`.
+        rule: String,
+    },
+    /// Print the effective configuration and where each value came from.
+    Config {
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Print the machine, bitness and kind of Windows binaries (.dll .exe .sys .ocx .cpl .lib).
+    #[command(after_help = INSPECT_EXIT_CODES)]
+    Inspect {
+        /// Binaries, or directories to search for them.
+        #[arg(value_name = "FILE", required = true)]
+        files: Vec<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = inspect::Format::Human)]
+        format: inspect::Format,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -94,11 +139,14 @@ struct Common {
     /// Files or directories to lint [default: `.`, or the cargo workspace with `cargo ptrwidth`].
     #[arg(value_name = "PATH")]
     paths: Vec<PathBuf>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    format: Format,
-    /// Windows target triple the code is built for (repeatable) [default: `build.target` from
-    /// .cargo/config.toml, else x86_64-pc-windows-msvc].
+    /// Output format [default: human].
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+    /// Also write a report in another format to a file (repeatable): `sarif=ptrwidth.sarif`.
+    #[arg(long = "report", value_name = "FORMAT=PATH", value_parser = parse_report)]
+    reports: Vec<(Format, PathBuf)>,
+    /// Windows target triple the code is built for (repeatable) [default: `targets` from the
+    /// configuration, else `build.target` from .cargo/config.toml, else x86_64-pc-windows-msvc].
     #[arg(long = "target", value_name = "TRIPLE")]
     targets: Vec<String>,
     /// Run only these rules.
@@ -107,6 +155,34 @@ struct Common {
     /// Do not run these rules.
     #[arg(long, value_name = "RULE,...", value_delimiter = ',')]
     ignore: Vec<String>,
+    /// Exit 1 on findings at this level or above.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    fail_on: FailOn,
+    /// Apply every machine-applicable fix, then report what is left.
+    #[arg(long)]
+    fix: bool,
+    /// With --fix or --diff, also apply fixes that may change behaviour (review them).
+    #[arg(long)]
+    unsafe_fixes: bool,
+    /// Print a unified diff of what --fix would change, and change nothing.
+    #[arg(long, conflicts_with = "fix")]
+    diff: bool,
+    /// Report only findings that this baseline file does not record.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Record the current findings in a baseline file, and exit 0.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["baseline", "fix", "diff"])]
+    write_baseline: Option<PathBuf>,
+    /// Run a check command first and pass its JSON records through (rustc-json output; for
+    /// rust-analyzer). The command is split on whitespace.
+    #[arg(
+        long,
+        value_name = "CMD",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = DEFAULT_CHECK
+    )]
+    with_check: Option<String>,
     /// Print only the summary line.
     #[arg(short, long)]
     quiet: bool,
@@ -118,12 +194,22 @@ struct Common {
     jobs: Option<usize>,
 }
 
+fn parse_report(value: &str) -> Result<(Format, PathBuf), String> {
+    let (format, path) = value
+        .split_once('=')
+        .ok_or_else(|| "expected FORMAT=PATH, e.g. sarif=ptrwidth.sarif".to_string())?;
+    let format = Format::from_str(format, true).map_err(|_| {
+        format!("unknown format `{format}`; formats are human, json, sarif, github, rustc-json")
+    })?;
+    Ok((format, PathBuf::from(path)))
+}
+
 pub fn main_standalone() -> ExitCode {
     let args = Standalone::parse();
-    match args.command {
-        Some(Command::Inspect(inspect)) => finish(run_inspect(&inspect, args.common.format)),
-        None => finish(run(args.common, None)),
-    }
+    finish(match args.command {
+        Some(command) => subcommand(command, None),
+        None => run(args.common, None),
+    })
 }
 
 /// cargo runs `cargo-ptrwidth ptrwidth [ARGS]`; the repeated name is dropped.
@@ -133,19 +219,29 @@ pub fn main_cargo() -> ExitCode {
         argv.remove(1);
     }
     let args = Cargo::parse_from(argv);
-    if let Some(Command::Inspect(inspect)) = &args.command {
-        return finish(run_inspect(inspect, args.common.format));
+    let mut common = args.common;
+    let cargo = args.cargo;
+    if let Some(message_format) = &cargo.message_format {
+        let format = if message_format.starts_with("json") {
+            Format::RustcJson
+        } else if matches!(message_format.as_str(), "human" | "short") {
+            Format::Human
+        } else {
+            return finish(Err(format!(
+                "unknown --message-format `{message_format}`; use json or human"
+            )));
+        };
+        if common.format.is_some_and(|f| f != format) {
+            return finish(Err(
+                "--message-format and --format name different formats".to_string()
+            ));
+        }
+        common.format = Some(format);
     }
-    let workspace = CargoSelection {
-        manifest_path: args.manifest_path,
-        packages: args.packages,
-    };
-    finish(run(args.common, Some(workspace)))
-}
-
-struct CargoSelection {
-    manifest_path: Option<PathBuf>,
-    packages: Vec<String>,
+    finish(match args.command {
+        Some(command) => subcommand(command, Some(&cargo)),
+        None => run(common, Some(&cargo)),
+    })
 }
 
 fn finish(result: Result<ExitCode, String>) -> ExitCode {
@@ -155,12 +251,57 @@ fn finish(result: Result<ExitCode, String>) -> ExitCode {
     })
 }
 
-/// `format` is the one given before `inspect`, used when none is given after it.
-fn run_inspect(args: &InspectArgs, format: Format) -> Result<ExitCode, String> {
-    let inspected = crate::inspect::inspect(&args.files);
-    let format = args.format.unwrap_or(format);
+fn subcommand(command: Command, cargo: Option<&CargoArgs>) -> Result<ExitCode, String> {
+    let docs = catalog::all().map_err(|e| format!("internal error: {e}"))?;
+    let mut out = String::new();
+    match command {
+        Command::Rules => {
+            let width = docs.iter().map(|d| d.name.len()).max().unwrap_or(0);
+            for doc in docs {
+                out.push_str(&format!(
+                    "{:width$}  {:7}  {}\n",
+                    doc.name,
+                    doc.level().as_str(),
+                    doc.summary
+                ));
+            }
+        }
+        Command::Explain { rule } => {
+            let doc = catalog::get(&rule).ok_or_else(|| unknown_rule(&rule))?;
+            out.push_str(&format!(
+                "{} ({}, tags: {})\n\n{}\n\n## Why\n\n{}\n\n## Fix\n\n{}\n",
+                doc.name,
+                doc.level().as_str(),
+                doc.tags.join(", "),
+                doc.summary,
+                doc.why.trim(),
+                doc.fix.trim()
+            ));
+            for (language, example) in &doc.examples {
+                out.push_str(&format!(
+                    "\n## Bad ({language})\n\n{}\n\n## Good ({language})\n\n{}\n",
+                    example.bad.trim_end(),
+                    example.good.trim_end()
+                ));
+            }
+        }
+        Command::Config { common } => {
+            let settled = settle(&common, cargo)?;
+            out = describe(&settled);
+        }
+        Command::Inspect { files, format } => return run_inspect(&files, format),
+    }
+    let mut stdout = io::stdout().lock();
+    match stdout.write_all(out.as_bytes()) {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(format!("cannot write output: {e}")),
+        _ => Ok(ExitCode::SUCCESS),
+    }
+}
+
+fn run_inspect(files: &[PathBuf], format: inspect::Format) -> Result<ExitCode, String> {
+    let inspected = inspect::inspect(files);
     let mut stdout = io::BufWriter::new(io::stdout().lock());
-    match crate::inspect::write(format, &inspected, &mut stdout).and_then(|()| stdout.flush()) {
+    match inspect::write(format, &inspected, &mut stdout).and_then(|()| stdout.flush()) {
         Ok(()) => {}
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
         Err(e) => return Err(format!("cannot write output: {e}")),
@@ -169,68 +310,56 @@ fn run_inspect(args: &InspectArgs, format: Format) -> Result<ExitCode, String> {
     Ok(ExitCode::from(u8::from(unreadable)))
 }
 
-fn run(args: Common, cargo: Option<CargoSelection>) -> Result<ExitCode, String> {
-    let knowledge = Knowledge::load().map_err(|e| format!("internal error: {e}"))?;
-    crate::catalog::all().map_err(|e| format!("internal error: {e}"))?;
-    let (paths, excluded_dirs) = match (&cargo, args.paths.is_empty()) {
-        (Some(selection), true) => cargo_package_dirs(selection)?,
-        (_, true) => (vec![PathBuf::from(".")], Vec::new()),
-        (_, false) => (args.paths.clone(), Vec::new()),
-    };
-    let targets = resolve_targets(&args.targets, &paths[0])?;
-    let rules = engine::select_rules(&args.select, &args.ignore)?;
-    if args.jobs == Some(0) {
-        return Err("--jobs must be at least 1".to_string());
+fn unknown_rule(name: &str) -> String {
+    match crate::suggest::nearest(name, catalog::names()) {
+        Some(near) => format!("unknown rule `{name}`; did you mean `{near}`?"),
+        None => format!(
+            "unknown rule `{name}`; rules are: {}",
+            catalog::names().collect::<Vec<_>>().join(", ")
+        ),
     }
-    let options = Options {
-        paths,
-        excluded_dirs,
-        targets,
-        rules,
-        jobs: args.jobs,
-    };
-    let outcome = engine::run(&options, &knowledge)?;
-
-    let color = match args.color {
-        Color::Always => true,
-        Color::Never => false,
-        Color::Auto => io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
-    };
-    let style = Style {
-        color,
-        quiet: args.quiet,
-    };
-    let mut stdout = io::BufWriter::new(io::stdout().lock());
-    let written =
-        report::write(args.format, &outcome, &style, &mut stdout).and_then(|()| stdout.flush());
-    match written {
-        Ok(()) => {}
-        // `ptrwidth | head` closing the pipe early is not a failure of the run.
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
-        Err(e) => return Err(format!("cannot write output: {e}")),
-    }
-
-    if outcome.files.is_empty() {
-        if !outcome.errors.is_empty() {
-            return Ok(ExitCode::from(2));
-        }
-        eprintln!("warning: no files to lint");
-    }
-    let errors = report::counts(&outcome).errors;
-    Ok(ExitCode::from(u8::from(errors > 0)))
 }
 
-/// `--target` values, else the cargo configuration above the first path, else the default.
-fn resolve_targets(requested: &[String], first_path: &Path) -> Result<Vec<Target>, String> {
-    let triples = if requested.is_empty() {
-        let configured = target::cargo_config_targets(first_path)?;
-        if configured.is_empty() {
-            vec![target::DEFAULT_TRIPLE.to_string()]
-        } else {
-            configured
+/// Everything a run is configured with, after flags, configuration and defaults are merged.
+struct Settled {
+    paths: Vec<PathBuf>,
+    config: Config,
+    targets: Vec<Target>,
+    targets_source: Source,
+    /// Every catalog rule's effective level, and where it was set.
+    levels: Vec<(&'static str, RuleLevel, Source)>,
+    packages: Vec<Package>,
+    /// Directories of workspace members not linted that lie inside members that are.
+    skipped_dirs: Vec<PathBuf>,
+}
+
+fn settle(args: &Common, cargo: Option<&CargoArgs>) -> Result<Settled, String> {
+    catalog::all().map_err(|e| format!("internal error: {e}"))?;
+    let (paths, packages, skipped_dirs) = match cargo {
+        Some(cargo) if args.paths.is_empty() => {
+            let workspace = cargo_workspace(cargo)?;
+            (workspace.dirs, workspace.packages, workspace.skipped_dirs)
         }
+        // Paths given: the workspace only attributes findings to packages, when there is one.
+        Some(cargo) => {
+            let packages = cargo_workspace(cargo).map_or_else(|_| Vec::new(), |w| w.packages);
+            (args.paths.clone(), packages, Vec::new())
+        }
+        None if args.paths.is_empty() => (vec![PathBuf::from(".")], Vec::new(), Vec::new()),
+        None => (args.paths.clone(), Vec::new(), Vec::new()),
+    };
+    let config = Config::discover(&paths[0])?;
+    let (triples, targets_source) = if !args.targets.is_empty() {
+        (args.targets.clone(), Source::Flag("--target"))
+    } else if let Some(targets) = &config.targets {
+        (targets.clone(), config.source())
     } else {
-        requested.to_vec()
+        let configured = target::cargo_config_targets(&paths[0])?;
+        if configured.is_empty() {
+            (vec![target::DEFAULT_TRIPLE.to_string()], Source::Default)
+        } else {
+            (configured, Source::CargoConfig)
+        }
     };
     let mut targets: Vec<Target> = Vec::new();
     for triple in triples {
@@ -239,41 +368,477 @@ fn resolve_targets(requested: &[String], first_path: &Path) -> Result<Vec<Target
             targets.push(target);
         }
     }
-    Ok(targets)
+    for name in args.select.iter().chain(&args.ignore) {
+        if catalog::get(name).is_none() {
+            return Err(unknown_rule(name));
+        }
+    }
+    let levels = catalog::all()
+        .map_err(|e| format!("internal error: {e}"))?
+        .iter()
+        .map(|doc| {
+            let name = doc.name.as_str();
+            let default = match doc.level() {
+                Level::Error => RuleLevel::Deny,
+                Level::Warning => RuleLevel::Warn,
+            };
+            let (level, source) = if args.ignore.iter().any(|n| n == name) {
+                (RuleLevel::Allow, Source::Flag("--ignore"))
+            } else if !args.select.is_empty() {
+                match (
+                    args.select.iter().any(|n| n == name),
+                    config.rules.get(name),
+                ) {
+                    (false, _) => (RuleLevel::Allow, Source::Flag("--select")),
+                    (true, Some(RuleLevel::Allow) | None) => (default, Source::Flag("--select")),
+                    (true, Some(level)) => (*level, config.source()),
+                }
+            } else {
+                match config.rules.get(name) {
+                    Some(level) => (*level, config.source()),
+                    None => (default, Source::Default),
+                }
+            };
+            (name, level, source)
+        })
+        .collect();
+    Ok(Settled {
+        paths,
+        config,
+        targets,
+        targets_source,
+        levels,
+        packages,
+        skipped_dirs,
+    })
 }
 
-/// The directories of the selected workspace members, and those of the members not selected
-/// (which may be nested inside a selected one and must not be walked).
-fn cargo_package_dirs(selection: &CargoSelection) -> Result<(Vec<PathBuf>, Vec<PathBuf>), String> {
+fn describe(settled: &Settled) -> String {
+    let quoted = |items: &[String]| {
+        items
+            .iter()
+            .map(|i| format!("{i:?}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let config = &settled.config;
+    let file = config.source();
+    let mut out = match &config.file {
+        Some(source) => format!("# configuration: {source}\n"),
+        None => "# no ptrwidth.toml, .ptrwidth.toml or Cargo.toml metadata found: defaults\n"
+            .to_string(),
+    };
+    let triples: Vec<String> = settled.targets.iter().map(|t| t.triple.clone()).collect();
+    out.push_str(&format!(
+        "targets = [{}]  # {}\n",
+        quoted(&triples),
+        settled.targets_source
+    ));
+    let exclude_source = if config.exclude.is_empty() {
+        Source::Default
+    } else {
+        file.clone()
+    };
+    out.push_str(&format!(
+        "exclude = [{}]  # {exclude_source}\n\n[rules]\n",
+        quoted(&config.exclude)
+    ));
+    for (name, level, source) in &settled.levels {
+        out.push_str(&format!("{name} = \"{}\"  # {source}\n", level.as_str()));
+    }
+    if !config.handles.is_empty() {
+        out.push_str("\n[handles]\n");
+        for (name, kind) in &config.handles {
+            let kind = match kind {
+                crate::model::ty::HandleKind::Address => "address",
+                crate::model::ty::HandleKind::Shared => "shared",
+            };
+            out.push_str(&format!("{name} = \"{kind}\"  # {file}\n"));
+        }
+    }
+    if !config.integers.is_empty() {
+        out.push_str("\n[integers]\n");
+        for (name, primitive) in &config.integers {
+            out.push_str(&format!("{name} = \"{primitive}\"  # {file}\n"));
+        }
+    }
+    if !config.functions.is_empty() {
+        out.push_str("\n[functions]\n");
+        for (name, signature) in &config.functions {
+            let ret = signature
+                .ret
+                .as_ref()
+                .map(|r| format!(", ret = {r:?}"))
+                .unwrap_or_default();
+            out.push_str(&format!(
+                "{name} = {{ params = [{}]{ret} }}  # {file}\n",
+                quoted(&signature.params)
+            ));
+        }
+    }
+    out
+}
+
+fn run(args: Common, cargo: Option<&CargoArgs>) -> Result<ExitCode, String> {
+    if args.jobs == Some(0) {
+        return Err("--jobs must be at least 1".to_string());
+    }
+    if args.unsafe_fixes && !(args.fix || args.diff) {
+        return Err("--unsafe-fixes needs --fix or --diff".to_string());
+    }
+    let format = match (&args.with_check, args.format) {
+        (Some(_), None | Some(Format::RustcJson)) => Format::RustcJson,
+        (Some(_), Some(_)) => {
+            return Err("--with-check writes rustc-json output; drop --format".to_string());
+        }
+        (None, format) => format.unwrap_or(Format::Human),
+    };
+    let settled = settle(&args, cargo)?;
+    let mut knowledge = Knowledge::load().map_err(|e| format!("internal error: {e}"))?;
+    settled.config.extend(&mut knowledge);
+    let selected: Vec<&'static Rule> = rules::ALL
+        .iter()
+        .filter(|rule| level_of(&settled, rule.name) != RuleLevel::Allow)
+        .collect();
+    let levels: HashMap<String, Level> = settled
+        .levels
+        .iter()
+        .filter_map(|(name, level, source)| {
+            let level = match level {
+                RuleLevel::Deny => Level::Error,
+                RuleLevel::Warn => Level::Warning,
+                RuleLevel::Allow => return None,
+            };
+            // Only a level the configuration sets replaces the rule's own, which may report
+            // some findings as errors and others as warnings.
+            matches!(source, Source::File { .. }).then(|| (name.to_string(), level))
+        })
+        .collect();
+    let check = args
+        .with_check
+        .as_deref()
+        .map(CheckCommand::spawn)
+        .transpose()?;
+    let progress = (!format.is_machine() && !args.quiet && io::stderr().is_terminal())
+        .then(|| Arc::new(Progress::default()));
+    let options = Options {
+        paths: settled.paths.clone(),
+        excluded_dirs: settled.skipped_dirs.clone(),
+        targets: settled.targets.clone(),
+        rules: selected,
+        jobs: args.jobs,
+    };
+    let policy = Policy {
+        exclude: Exclude::new(&settled.config.base, &settled.config.exclude)?,
+        levels,
+        unused_allow: level_of(&settled, UNUSED_ALLOW) != RuleLevel::Allow,
+        progress: progress.clone(),
+    };
+    let lint = || -> Result<Outcome, String> {
+        let spinner = progress.clone().map(Spinner::start);
+        let outcome = engine::run_with(&options, &policy, &knowledge);
+        if let Some(spinner) = spinner {
+            spinner.stop();
+        }
+        outcome
+    };
+    let mut outcome = lint()?;
+
+    if let Some(path) = &args.write_baseline {
+        let count = baseline::write(&outcome, path)?;
+        eprintln!("ptrwidth: recorded {count} findings in {}", path.display());
+        return Ok(ExitCode::SUCCESS);
+    }
+    if args.diff || args.fix {
+        let plan = fix::plan(&outcome, args.unsafe_fixes);
+        for conflict in &plan.conflicts {
+            eprintln!("note: {conflict}");
+        }
+        for failure in &plan.failures {
+            eprintln!("warning: {}: {}", failure.path, failure.message);
+        }
+        if args.diff {
+            print!("{}", fix::diff(&plan));
+            return Ok(ExitCode::from(u8::from(!plan.files.is_empty())));
+        }
+        let failures = fix::write(&plan, &settled.paths);
+        for failure in &failures {
+            eprintln!("warning: {}: {}", failure.path, failure.message);
+        }
+        let written = plan.files.len() - failures.len();
+        eprintln!(
+            "ptrwidth: fixed {} findings in {written} files",
+            plan.fixed()
+        );
+        if written > 0 {
+            outcome = lint()?;
+        }
+    }
+    if let Some(path) = &args.baseline {
+        let applied = baseline::apply(&mut outcome, path)?;
+        if applied.stale > 0 {
+            eprintln!(
+                "note: {} entries of baseline {} no longer match any finding; rewrite it with --write-baseline",
+                applied.stale,
+                path.display()
+            );
+        }
+    }
+
+    let color = match args.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let mut cx = Context {
+        style: Style {
+            color,
+            quiet: args.quiet,
+        },
+        root: report::repository_root(),
+        packages: &settled.packages,
+        build_succeeded: true,
+    };
+    let mut stdout = io::BufWriter::new(io::stdout().lock());
+    let mut written = Ok(());
+    if let Some(check) = check {
+        match check.pass_through(&mut stdout) {
+            Ok(succeeded) => cx.build_succeeded = succeeded,
+            Err(e) => written = Err(e),
+        }
+    }
+    let written = written
+        .and_then(|()| report::write(format, &outcome, &cx, &mut stdout))
+        .and_then(|()| stdout.flush());
+    match written {
+        Ok(()) => {}
+        // `ptrwidth | head` closing the pipe early is not a failure of the run.
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
+        Err(e) => return Err(format!("cannot write output: {e}")),
+    }
+    let file_cx = Context {
+        style: Style {
+            color: false,
+            quiet: false,
+        },
+        ..cx
+    };
+    for (format, path) in &args.reports {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        }
+        let mut file = io::BufWriter::new(
+            std::fs::File::create(path).map_err(|e| format!("{}: {e}", path.display()))?,
+        );
+        report::write(*format, &outcome, &file_cx, &mut file)
+            .and_then(|()| file.flush())
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+
+    if outcome.files.is_empty() {
+        if !outcome.errors.is_empty() {
+            return Ok(ExitCode::from(2));
+        }
+        eprintln!("warning: no files to lint");
+    }
+    let counts = report::counts(&outcome);
+    let failing = match args.fail_on {
+        FailOn::Error => counts.errors,
+        FailOn::Warning => counts.errors + counts.warnings,
+        FailOn::Never => 0,
+    };
+    let check_failed = !file_cx.build_succeeded;
+    Ok(ExitCode::from(u8::from(failing > 0 || check_failed)))
+}
+
+fn level_of(settled: &Settled, rule: &str) -> RuleLevel {
+    settled
+        .levels
+        .iter()
+        .find(|(name, _, _)| *name == rule)
+        .map_or(RuleLevel::Allow, |(_, level, _)| *level)
+}
+
+/// A check command (`cargo check --message-format=json`) running while ptrwidth lints.
+struct CheckCommand {
+    child: std::process::Child,
+    lines: std::thread::JoinHandle<Vec<String>>,
+}
+
+impl CheckCommand {
+    fn spawn(command: &str) -> Result<CheckCommand, String> {
+        let mut words = command.split_whitespace();
+        let program = words
+            .next()
+            .ok_or_else(|| "--with-check needs a command".to_string())?;
+        // Inside cargo, `cargo` is the cargo that ran us.
+        let program = match (program, std::env::var_os("CARGO")) {
+            ("cargo", Some(cargo)) => PathBuf::from(cargo),
+            _ => PathBuf::from(program),
+        };
+        let mut child = std::process::Command::new(&program)
+            .args(words)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("cannot run `{command}`: {e}"))?;
+        let stdout = child.stdout.take().expect("stdout is piped");
+        // Read while ptrwidth lints, so the command never blocks on a full pipe.
+        let lines = std::thread::spawn(move || {
+            io::BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+                .collect()
+        });
+        Ok(CheckCommand { child, lines })
+    }
+
+    /// Copies the command's records except its `build-finished`; whether it succeeded.
+    fn pass_through(mut self, out: &mut dyn Write) -> io::Result<bool> {
+        let lines = self.lines.join().unwrap_or_default();
+        let status = self.child.wait()?;
+        let mut succeeded = status.success();
+        for line in lines {
+            match serde_json::from_str::<serde_json::Value>(&line) {
+                Ok(record) if record["reason"] == "build-finished" => {
+                    succeeded &= record["success"] != false;
+                }
+                _ => writeln!(out, "{line}")?,
+            }
+        }
+        Ok(succeeded)
+    }
+}
+
+/// A one-line progress display on stderr, shown only once a run has taken a second.
+struct Spinner {
+    stop: Arc<AtomicBool>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl Spinner {
+    fn start(progress: Arc<Progress>) -> Spinner {
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopped = stop.clone();
+        let thread = std::thread::spawn(move || {
+            let started = Instant::now();
+            let frames = ['|', '/', '-', '\\'];
+            let mut shown = false;
+            let mut frame = 0;
+            while !stopped.load(Ordering::Relaxed) {
+                std::thread::sleep(Duration::from_millis(100));
+                let elapsed = started.elapsed();
+                if elapsed < Duration::from_secs(1) {
+                    continue;
+                }
+                let done = progress.done.load(Ordering::Relaxed);
+                let total = progress.total.load(Ordering::Relaxed);
+                let rate = done as f64 / elapsed.as_secs_f64();
+                eprint!(
+                    "\r{} linting: {done}/{total} files ({rate:.0} files/s)\x1b[K",
+                    frames[frame % frames.len()]
+                );
+                frame += 1;
+                shown = true;
+            }
+            if shown {
+                eprint!("\r\x1b[K");
+            }
+        });
+        Spinner { stop, thread }
+    }
+
+    fn stop(self) {
+        self.stop.store(true, Ordering::Relaxed);
+        let _ = self.thread.join();
+    }
+}
+
+struct Workspace {
+    /// Directories of the packages to lint.
+    dirs: Vec<PathBuf>,
+    packages: Vec<Package>,
+    skipped_dirs: Vec<PathBuf>,
+}
+
+/// The packages `cargo metadata` lists for the selection. cargo_metadata runs `$CARGO` when
+/// set, so the cargo that ran `cargo ptrwidth` answers.
+fn cargo_workspace(cargo: &CargoArgs) -> Result<Workspace, String> {
     let mut command = cargo_metadata::MetadataCommand::new();
     command.no_deps();
-    if let Some(manifest) = &selection.manifest_path {
+    if let Some(manifest) = &cargo.manifest_path {
         command.manifest_path(manifest);
     }
-    let metadata = command
-        .exec()
-        .map_err(|e| format!("cannot read the cargo workspace (is this a cargo project?): {e}"))?;
+    let metadata = command.exec().map_err(|e| {
+        let detail = match e {
+            cargo_metadata::Error::CargoMetadata { stderr } => stderr
+                .lines()
+                .find(|l| l.starts_with("error"))
+                .unwrap_or(stderr.trim())
+                .to_string(),
+            other => other.to_string(),
+        };
+        let cargo = std::env::var_os("CARGO")
+            .map(|c| format!(" with CARGO={}", c.to_string_lossy()))
+            .unwrap_or_default();
+        format!("cannot read the cargo workspace{cargo} ({detail}); run it in a cargo project, or use `ptrwidth PATH` outside one")
+    })?;
     let members = metadata.workspace_packages();
-    for wanted in &selection.packages {
+    for wanted in cargo.packages.iter().chain(&cargo.excluded) {
         if !members.iter().any(|p| p.name.as_str() == wanted) {
             return Err(format!(
                 "package `{wanted}` is not a member of the workspace"
             ));
         }
     }
-    let (selected, others): (Vec<_>, Vec<_>) = members.iter().partition(|p| {
-        selection.packages.is_empty() || selection.packages.iter().any(|w| w == p.name.as_str())
-    });
-    let dir = |p: &&cargo_metadata::Package| {
+    let dir_of = |p: &cargo_metadata::Package| {
         p.manifest_path
             .parent()
             .map(|dir| relative_to_cwd(dir.as_std_path()))
     };
-    let dirs: Vec<PathBuf> = selected.iter().filter_map(dir).collect();
+    let chosen = |p: &cargo_metadata::Package| {
+        let name = p.name.as_str();
+        (cargo.packages.is_empty() || cargo.packages.iter().any(|w| w == name))
+            && !cargo.excluded.iter().any(|w| w == name)
+    };
+    let dirs: Vec<PathBuf> = members
+        .iter()
+        .filter(|p| chosen(p))
+        .filter_map(|p| dir_of(p))
+        .collect();
     if dirs.is_empty() {
-        return Err("the workspace has no packages".to_string());
+        return Err("no workspace package is left to lint".to_string());
     }
-    Ok((dirs, others.iter().filter_map(dir).collect()))
+    // A member left out is skipped where it nests inside a linted one, never when it holds one.
+    let skipped_dirs = members
+        .iter()
+        .filter(|p| !chosen(p))
+        .filter_map(|p| dir_of(p))
+        .filter(|skipped| !dirs.iter().any(|dir| dir.starts_with(skipped)))
+        .collect();
+    let packages = members
+        .iter()
+        .map(|p| Package {
+            id: p.id.repr.clone(),
+            manifest_path: p.manifest_path.clone().into_std_path_buf(),
+            targets: p
+                .targets
+                .iter()
+                .map(|t| PackageTarget {
+                    name: t.name.clone(),
+                    kind: t.kind.iter().map(ToString::to_string).collect(),
+                    crate_types: t.crate_types.iter().map(ToString::to_string).collect(),
+                    src_path: t.src_path.clone().into_std_path_buf(),
+                    edition: t.edition.as_str().to_string(),
+                })
+                .collect(),
+        })
+        .collect();
+    Ok(Workspace {
+        dirs,
+        packages,
+        skipped_dirs,
+    })
 }
 
 fn relative_to_cwd(path: &Path) -> PathBuf {

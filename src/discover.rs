@@ -35,15 +35,77 @@ pub struct Input {
 }
 
 /// Walks the paths: `.gitignore`/`.ignore` are honoured, hidden directories, `target/` and the
-/// `excluded_dirs` skipped, symbolic links not followed (so loops cannot occur). A file named
-/// on the command line is always read. The result is sorted and free of duplicates.
+/// `excluded_dirs` skipped, symbolic links not followed (so loops cannot occur). A file named on the command
+/// line is always read. The result is sorted and free of duplicates.
 pub fn discover(paths: &[PathBuf], excluded_dirs: &[PathBuf]) -> (Vec<Input>, Vec<FileError>) {
+    discover_excluding(
+        paths,
+        &Exclude::default().with_dirs(excluded_dirs.iter().cloned()),
+    )
+}
+
+/// Paths left out of directory walks: globs from the configuration and directories (another
+/// package's, inside the one being linted). Files named on the command line are still read.
+#[derive(Clone, Debug, Default)]
+pub struct Exclude {
+    /// Globs are matched against paths relative to this directory (the configuration's).
+    base: PathBuf,
+    globs: Option<globset::GlobSet>,
+    dirs: Vec<PathBuf>,
+}
+
+impl Exclude {
+    /// `patterns` are globs relative to `base`; one without a `/` matches a name at any depth.
+    pub fn new(base: &Path, patterns: &[String]) -> Result<Exclude, String> {
+        let mut builder = globset::GlobSetBuilder::new();
+        for pattern in patterns {
+            let anchored = pattern.trim_start_matches("./").trim_end_matches('/');
+            let full = if anchored.contains('/') {
+                anchored.to_string()
+            } else {
+                format!("**/{anchored}")
+            };
+            let glob = globset::GlobBuilder::new(&full)
+                .literal_separator(true)
+                .build()
+                .map_err(|e| format!("exclude pattern `{pattern}`: {}", e.kind()))?;
+            builder.add(glob);
+        }
+        let globs = builder
+            .build()
+            .map_err(|e| format!("exclude patterns: {e}"))?;
+        Ok(Exclude {
+            base: absolute(base),
+            globs: (!patterns.is_empty()).then_some(globs),
+            dirs: Vec::new(),
+        })
+    }
+
+    pub fn with_dirs(mut self, dirs: impl IntoIterator<Item = PathBuf>) -> Exclude {
+        self.dirs.extend(dirs.into_iter().map(|d| absolute(&d)));
+        self
+    }
+
+    pub fn excludes(&self, path: &Path) -> bool {
+        let path = absolute(path);
+        if self.dirs.iter().any(|dir| path.starts_with(dir)) {
+            return true;
+        }
+        let Some(globs) = &self.globs else {
+            return false;
+        };
+        path.strip_prefix(&self.base)
+            .is_ok_and(|relative| globs.is_match(relative))
+    }
+}
+
+fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(normalize(path)).unwrap_or_else(|_| path.to_path_buf())
+}
+
+pub fn discover_excluding(paths: &[PathBuf], exclude: &Exclude) -> (Vec<Input>, Vec<FileError>) {
     let mut inputs = BTreeSet::new();
     let mut errors = Vec::new();
-    let excluded: HashSet<PathBuf> = excluded_dirs
-        .iter()
-        .filter_map(|d| d.canonicalize().ok())
-        .collect();
     for path in paths {
         match std::fs::metadata(path) {
             Err(e) => errors.push(FileError::new(path, e.to_string())),
@@ -59,7 +121,7 @@ pub fn discover(paths: &[PathBuf], excluded_dirs: &[PathBuf]) -> (Vec<Input>, Ve
                     "not a kind of file ptrwidth reads".into(),
                 )),
             },
-            Ok(meta) if meta.is_dir() => walk(path, &excluded, &mut inputs, &mut errors),
+            Ok(meta) if meta.is_dir() => walk(path, exclude, &mut inputs, &mut errors),
             Ok(_) => errors.push(FileError::new(
                 path,
                 "not a regular file or directory".into(),
@@ -83,13 +145,8 @@ pub fn discover(paths: &[PathBuf], excluded_dirs: &[PathBuf]) -> (Vec<Input>, Ve
     (inputs, errors)
 }
 
-fn walk(
-    root: &Path,
-    excluded: &HashSet<PathBuf>,
-    inputs: &mut BTreeSet<Input>,
-    errors: &mut Vec<FileError>,
-) {
-    let excluded = excluded.clone();
+fn walk(root: &Path, exclude: &Exclude, inputs: &mut BTreeSet<Input>, errors: &mut Vec<FileError>) {
+    let exclude = exclude.clone();
     let walker = ignore::WalkBuilder::new(root)
         .hidden(true)
         .git_ignore(true)
@@ -97,15 +154,8 @@ fn walk(
         .follow_links(false)
         .filter_entry(move |entry| {
             let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
-            let skipped = entry.depth() > 0
-                && is_dir
-                && (entry.file_name() == "target"
-                    || (!excluded.is_empty()
-                        && entry
-                            .path()
-                            .canonicalize()
-                            .is_ok_and(|p| excluded.contains(&p))));
-            !skipped
+            entry.depth() == 0
+                || !((is_dir && entry.file_name() == "target") || exclude.excludes(entry.path()))
         })
         .build();
     for entry in walker {

@@ -4,18 +4,21 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 
-use crate::diagnostic::Diagnostic;
-use crate::discover::{self, FileKind, Input};
+use crate::catalog;
+use crate::diagnostic::{Diagnostic, Level};
+use crate::discover::{self, Exclude, FileKind, Input};
 use crate::frontend;
 use crate::knowledge::Knowledge;
 use crate::model::Model;
 use crate::model::ir::FileIr;
 use crate::model::tree::{Location, normalize};
-use crate::rules::{self, Checker, Rule};
+use crate::rules::{Checker, Rule};
 use crate::source::SourceFile;
+use crate::suppress::{self, UNUSED_ALLOW, comments::Syntax};
 use crate::target::Target;
 
 /// Files larger than this are skipped: no real source file is this big, and reading one
@@ -54,36 +57,92 @@ pub struct Options {
     pub jobs: Option<usize>,
 }
 
+/// How a project adjusts a run (from its configuration): what is walked, how loud each rule
+/// is, and whether stale allows are reported.
+pub struct Policy {
+    pub exclude: Exclude,
+    /// Levels that replace a rule's own (`warn`/`deny` in the configuration).
+    pub levels: HashMap<String, Level>,
+    /// Report `ptrwidth: allow(...)` comments that suppress nothing.
+    pub unused_allow: bool,
+    pub progress: Option<Arc<Progress>>,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            exclude: Exclude::default(),
+            levels: HashMap::new(),
+            unused_allow: true,
+            progress: None,
+        }
+    }
+}
+
+/// Files read so far and files to read, for a progress display on another thread.
+#[derive(Debug, Default)]
+pub struct Progress {
+    pub done: AtomicUsize,
+    pub total: AtomicUsize,
+}
+
 pub struct Outcome {
     pub files: Vec<SourceFile>,
+    /// The kind of each file, by the same index as `files`.
+    pub kinds: Vec<FileKind>,
     /// Sorted by path, line, column and rule.
     pub diagnostics: Vec<Diagnostic>,
     pub errors: Vec<FileError>,
 }
 
 pub fn run(options: &Options, knowledge: &Knowledge) -> Result<Outcome, String> {
+    run_with(options, &Policy::default(), knowledge)
+}
+
+pub fn run_with(
+    options: &Options,
+    policy: &Policy,
+    knowledge: &Knowledge,
+) -> Result<Outcome, String> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(options.jobs.unwrap_or(0))
         .stack_size(WORKER_STACK_BYTES)
         .build()
         .map_err(|e| format!("cannot start worker threads: {e}"))?;
-    Ok(pool.install(|| run_in_pool(options, knowledge)))
+    Ok(pool.install(|| run_in_pool(options, policy, knowledge)))
 }
 
-fn run_in_pool(options: &Options, knowledge: &Knowledge) -> Outcome {
-    let (inputs, mut errors) = discover::discover(&options.paths, &options.excluded_dirs);
-    let read: Vec<Result<Option<(SourceFile, FileIr)>, FileError>> =
-        inputs.par_iter().map(read_and_lower).collect();
+fn run_in_pool(options: &Options, policy: &Policy, knowledge: &Knowledge) -> Outcome {
+    let exclude = policy
+        .exclude
+        .clone()
+        .with_dirs(options.excluded_dirs.iter().cloned());
+    let (inputs, mut errors) = discover::discover_excluding(&options.paths, &exclude);
+    if let Some(progress) = &policy.progress {
+        progress.total.store(inputs.len(), Ordering::Relaxed);
+    }
+    let read: Vec<Result<Option<(SourceFile, FileIr)>, FileError>> = inputs
+        .par_iter()
+        .map(|input| {
+            let result = read_and_lower(input);
+            if let Some(progress) = &policy.progress {
+                progress.done.fetch_add(1, Ordering::Relaxed);
+            }
+            result
+        })
+        .collect();
     let paths = inputs.iter().zip(&read).filter_map(|(input, result)| {
         matches!(result, Ok(Some(_))).then_some(input.path.as_path())
     });
     let locations = locate(paths, &options.paths);
     let mut files = Vec::new();
+    let mut kinds = Vec::new();
     let mut irs = Vec::new();
-    for result in read {
+    for (input, result) in inputs.iter().zip(read) {
         match result {
             Ok(Some((file, ir))) => {
                 files.push(file);
+                kinds.push(input.kind);
                 irs.push(ir);
             }
             Ok(None) => {}
@@ -93,17 +152,34 @@ fn run_in_pool(options: &Options, knowledge: &Knowledge) -> Outcome {
     let ir_refs: Vec<&FileIr> = irs.iter().collect();
     let model = Model::new(knowledge, &options.targets, &ir_refs).with_locations(&locations);
     let files_ref = &files;
+    let kinds_ref = &kinds;
+    let settings =
+        suppress::Settings {
+            ran: options.rules.iter().map(|rule| rule.name).collect(),
+            unused_allow: policy.unused_allow.then(|| {
+                policy.levels.get(UNUSED_ALLOW).copied().unwrap_or_else(|| {
+                    catalog::get(UNUSED_ALLOW).map_or(Level::Warning, |d| d.level())
+                })
+            }),
+        };
     let mut diagnostics: Vec<Diagnostic> = (0..ir_refs.len())
         .into_par_iter()
         .flat_map_iter(|id| {
             let semantic = model.semantic_of(id);
+            let source = &files_ref[id];
             let mut found = Vec::new();
             for rule in &options.rules {
-                let mut checker = Checker::new(&semantic, &files_ref[id], id, rule);
+                let mut checker = Checker::new(&semantic, source, id, rule);
                 (rule.check)(&mut checker);
                 found.extend(checker.into_diagnostics());
             }
-            found
+            for diagnostic in &mut found {
+                if let Some(level) = policy.levels.get(diagnostic.rule) {
+                    diagnostic.level = *level;
+                }
+            }
+            let syntax = Syntax::of(kinds_ref[id], &source.path);
+            suppress::apply(syntax, source, id, found, &settings)
         })
         .collect();
     diagnostics.sort_by(|a, b| {
@@ -114,6 +190,7 @@ fn run_in_pool(options: &Options, knowledge: &Knowledge) -> Outcome {
     errors.sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));
     Outcome {
         files,
+        kinds,
         diagnostics,
         errors,
     }
@@ -202,22 +279,4 @@ pub fn display_path(path: &Path) -> String {
         .unwrap_or_else(|| path.to_path_buf())
         .to_string_lossy()
         .replace('\\', "/")
-}
-
-/// Every rule, or those named, less those ignored; an unknown name is an error.
-pub fn select_rules(select: &[String], ignore: &[String]) -> Result<Vec<&'static Rule>, String> {
-    for name in select.iter().chain(ignore) {
-        if rules::find(name).is_none() {
-            let known: Vec<&str> = rules::ALL.iter().map(|r| r.name).collect();
-            return Err(format!(
-                "unknown rule `{name}`; rules are: {}",
-                known.join(", ")
-            ));
-        }
-    }
-    Ok(rules::ALL
-        .iter()
-        .filter(|r| select.is_empty() || select.iter().any(|s| s == r.name))
-        .filter(|r| !ignore.iter().any(|i| i == r.name))
-        .collect())
 }

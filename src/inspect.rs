@@ -10,7 +10,14 @@ use crate::discover::{self, FileKind};
 use crate::engine::{self, display_path};
 use crate::frontend::binary;
 use crate::model::ir::BinaryInfo;
-use crate::report::Format;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// One line per binary.
+    Human,
+    /// One JSON document.
+    Json,
+}
 
 pub struct Inspected {
     pub path: String,

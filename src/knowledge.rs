@@ -206,6 +206,43 @@ impl Knowledge {
             .filter(move |row| row.pointer_width.is_none_or(|w| w == pointer_width))
     }
 
+    /// A project's own pointer-sized handle type (from its configuration).
+    pub fn add_handle(&mut self, name: &str, kind: HandleKind) {
+        let handle = HandleTy {
+            name: name.to_string(),
+            kind,
+            repr: HandleRepr::Pointer,
+        };
+        self.handles.insert(name.to_string(), handle);
+    }
+
+    /// A project's own integer typedef (from its configuration).
+    pub fn add_integer(&mut self, name: &str, int: IntTy) {
+        self.integers.insert(name.to_string(), int);
+    }
+
+    /// A project's own function with Win32-style types, e.g. a wrapper around an API; types are
+    /// written as in Rust or the Windows headers (`HWND`, `u32`, `*mut c_void`).
+    pub fn add_function(&mut self, name: &str, params: &[String], ret: Option<&str>) {
+        let declared = ApiFn {
+            dll: String::new(),
+            pointer_width: None,
+            ret: ret.map_or_else(
+                || ApiType {
+                    class: "void".to_string(),
+                    name: None,
+                },
+                written_api_type,
+            ),
+            params: params
+                .iter()
+                .enumerate()
+                .map(|(i, ty)| (format!("p{i}"), written_api_type(ty)))
+                .collect(),
+        };
+        self.apis.insert(name.to_string(), vec![declared]);
+    }
+
     pub fn api_count(&self) -> usize {
         self.apis.len()
     }
@@ -235,6 +272,25 @@ fn int_table(entries: HashMap<String, String>) -> Result<HashMap<String, IntTy>,
             None => Err(format!("integer type {name}: unknown primitive `{prim}`")),
         })
         .collect()
+}
+
+/// A type as a user writes it, in the API table's terms: pointers by shape, primitives by
+/// name, other names kept for the type tables to resolve.
+fn written_api_type(text: &str) -> ApiType {
+    let text = text.trim();
+    let (class, name) = if text.starts_with('*') || text.starts_with('&') {
+        ("ptr", None)
+    } else if text.starts_with("fn") || text.starts_with("extern") {
+        ("fnptr", None)
+    } else if IntTy::from_primitive(text).is_some() || matches!(text, "bool" | "f32" | "f64") {
+        (text, None)
+    } else {
+        ("other", Some(text.to_string()))
+    };
+    ApiType {
+        class: class.to_string(),
+        name,
+    }
 }
 
 fn parse_api_type(text: &str) -> ApiType {

@@ -5,11 +5,15 @@
 //! [`report`]. [`engine`] runs it; [`cli`] is the command line; [`inspect`] prints what the
 //! binary front end reads from DLLs and libraries.
 
+pub mod baseline;
 pub mod catalog;
 pub mod cli;
+pub mod config;
 pub mod diagnostic;
 pub mod discover;
 pub mod engine;
+pub mod fingerprint;
+pub mod fix;
 pub mod frontend;
 pub mod inspect;
 pub mod knowledge;
@@ -17,4 +21,6 @@ pub mod model;
 pub mod report;
 pub mod rules;
 pub mod source;
+pub mod suggest;
+pub mod suppress;
 pub mod target;

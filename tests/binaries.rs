@@ -145,11 +145,11 @@ fn inspect_human_output_is_one_line_per_binary() {
 }
 
 #[test]
-fn options_before_inspect_apply_to_it_and_paths_still_lint() {
+fn inspect_is_a_subcommand_and_paths_still_lint() {
     let output = ptrwidth(&[
+        "inspect",
         "--format",
         "json",
-        "inspect",
         "examples/scan-bridge/vendor/scanner.dll",
     ]);
     assert_eq!(json(&output)["binaries"][0]["bits"], 32);

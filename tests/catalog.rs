@@ -8,29 +8,38 @@ use ptrwidth::engine::{self, Options};
 use ptrwidth::knowledge::Knowledge;
 use ptrwidth::model::ty::Ty;
 use ptrwidth::rules;
+use ptrwidth::suppress::UNUSED_ALLOW;
 use ptrwidth::target::Target;
 
 #[test]
 fn every_rule_has_a_complete_catalog_entry() {
     let docs = catalog::all().unwrap();
-    assert_eq!(docs.len(), rules::ALL.len());
+    for doc in docs {
+        assert!(
+            rules::find(&doc.name).is_some() || doc.name == UNUSED_ALLOW,
+            "{}: a catalog entry without a rule",
+            doc.name
+        );
+    }
     for rule in rules::ALL {
-        let doc = catalog::get(rule.name).unwrap();
+        assert!(catalog::get(rule.name).is_some(), "{}", rule.name);
+    }
+    for doc in docs {
         assert!(
             !doc.summary.ends_with('.') && doc.summary.len() < 90,
             "{}",
-            rule.name
+            doc.name
         );
         assert!(
             doc.why.len() < 1024,
             "{}: why is over SARIF's 1,024 characters",
-            rule.name
+            doc.name
         );
-        assert!(!doc.fix.is_empty() && !doc.tags.is_empty(), "{}", rule.name);
+        assert!(!doc.fix.is_empty() && !doc.tags.is_empty(), "{}", doc.name);
         assert!(
             doc.examples.contains_key("rust"),
             "{}: no Rust example",
-            rule.name
+            doc.name
         );
     }
 }
@@ -67,7 +76,11 @@ fn catalog_examples_behave_as_documented() {
                 paths: vec![path.clone()],
                 excluded_dirs: Vec::new(),
                 targets: vec![Target::parse("x86_64-pc-windows-msvc").unwrap()],
-                rules: vec![rules::find(&doc.name).unwrap()],
+                // `unused-allow` judges the allows of the rules that ran: all of them.
+                rules: match rules::find(&doc.name) {
+                    Some(rule) => vec![rule],
+                    None => rules::ALL.iter().collect(),
+                },
                 jobs: Some(1),
             };
             let outcome = engine::run(&options, &knowledge).unwrap();
@@ -77,9 +90,13 @@ fn catalog_examples_behave_as_documented() {
                 doc.name,
                 outcome.errors
             );
-            assert_eq!(
-                !outcome.diagnostics.is_empty(),
-                should_fire,
+            let behaves = if should_fire {
+                outcome.diagnostics.iter().any(|d| d.rule == doc.name)
+            } else {
+                outcome.diagnostics.is_empty()
+            };
+            assert!(
+                behaves,
                 "{} {kind} example: {:?}",
                 doc.name,
                 outcome

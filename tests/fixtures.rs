@@ -14,6 +14,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+use ptrwidth::catalog;
 use ptrwidth::diagnostic::Level;
 use ptrwidth::engine::{self, Options};
 use ptrwidth::knowledge::Knowledge;
@@ -92,7 +93,7 @@ fn parse_markers(
                 let level = parse_level(words.next(), file, index + 1);
                 let rule = words.next().expect("a marker names a rule").to_string();
                 assert!(
-                    rules::find(&rule).is_some(),
+                    catalog::get(&rule).is_some(),
                     "{file}:{}: unknown rule `{rule}`",
                     index + 1
                 );
@@ -131,7 +132,7 @@ fn parse_case(case: &Path, files: &[PathBuf], root: &Path) -> Fixture {
     };
     for (path, level, rule) in binaries.expect {
         assert!(
-            rules::find(&rule).is_some(),
+            catalog::get(&rule).is_some(),
             "@ expect: unknown rule `{rule}`"
         );
         expected.insert((in_case(&path), 1, level, rule));
@@ -292,8 +293,8 @@ fn every_fixture_reports_exactly_its_markers() {
 #[test]
 fn every_rule_has_fixtures_that_fire_and_stay_silent() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    for rule in rules::ALL {
-        let entries = sorted_entries(&root.join("fixtures").join(rule.name));
+    for rule in catalog::all().unwrap() {
+        let entries = sorted_entries(&root.join("fixtures").join(&rule.name));
         let names: Vec<String> = entries
             .iter()
             .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
@@ -317,7 +318,7 @@ fn every_rule_has_fixtures_that_fire_and_stay_silent() {
             parse_case(entry, &files, root)
                 .expected
                 .iter()
-                .any(|(_, _, _, r)| r == rule.name)
+                .any(|(_, _, _, r)| *r == rule.name)
         });
         assert!(
             marked,

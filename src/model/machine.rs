@@ -143,9 +143,10 @@ impl BinaryInfo {
             .then_some(first)
     }
 
-    /// Where the description stands in the text a binary shows in reports.
+    /// Where findings about the binary point: its start. The text it shows in reports is
+    /// this description, but offsets into the file must not claim any of its bytes.
     pub fn description_span(&self) -> Span {
-        Span::new(0, self.describe().len())
+        Span::new(0, 0)
     }
 
     /// The `Machine` value in the file's header for code of this machine: a PE image marks

@@ -16,18 +16,9 @@ const MAX_SNIPPET_LINE: usize = 400;
 
 pub fn write(outcome: &Outcome, style: &Style, out: &mut dyn Write) -> io::Result<()> {
     if !style.quiet {
-        let theme = if style.color {
-            GraphicalTheme::unicode()
-        } else {
-            GraphicalTheme::unicode_nocolor()
-        };
-        let handler = GraphicalReportHandler::new_themed(theme).with_links(false);
+        let handler = handler(style.color);
         for diagnostic in &outcome.diagnostics {
-            let report = Report::new(outcome, diagnostic);
-            let mut rendered = String::new();
-            handler
-                .render_report(&mut rendered, &report)
-                .map_err(|_| io::Error::other("cannot render a diagnostic"))?;
+            let rendered = render_with(&handler, outcome, diagnostic)?;
             writeln!(out, "{rendered}")?;
         }
         for error in &outcome.errors {
@@ -49,6 +40,33 @@ pub fn write(outcome: &Outcome, style: &Style, out: &mut dyn Write) -> io::Resul
         ));
     }
     writeln!(out, "{summary}")
+}
+
+fn handler(color: bool) -> GraphicalReportHandler {
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    GraphicalReportHandler::new_themed(theme).with_links(false)
+}
+
+/// One diagnostic as the human format shows it, without color.
+pub fn render(outcome: &Outcome, diagnostic: &Diagnostic) -> io::Result<String> {
+    render_with(&handler(false), outcome, diagnostic)
+}
+
+fn render_with(
+    handler: &GraphicalReportHandler,
+    outcome: &Outcome,
+    diagnostic: &Diagnostic,
+) -> io::Result<String> {
+    let report = Report::new(outcome, diagnostic);
+    let mut rendered = String::new();
+    handler
+        .render_report(&mut rendered, &report)
+        .map_err(|_| io::Error::other("cannot render a diagnostic"))?;
+    Ok(rendered)
 }
 
 struct Report {

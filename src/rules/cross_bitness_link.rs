@@ -177,7 +177,7 @@ fn folder(cx: &mut Checker, info: &BinaryInfo) {
             ),
         )
         .level(Level::Warning)
-        .label("the machine in the headers")
+        .label("what its headers say")
         .help(format!(
             "put the {} build here, or move this one to the folder of its machine; code that picks the folder by target gets the wrong binary",
             arch_label(arch)
@@ -219,7 +219,7 @@ fn siblings(cx: &mut Checker, info: &BinaryInfo) {
         ),
     )
     .level(Level::Warning)
-    .label("the machine in the headers")
+    .label("what its headers say")
     .help("keep the DLL, its import library and its tools of one machine together, one folder per machine");
     for other in &clashing {
         finding = finding.secondary(other.file, other.span(), other.info.describe());
