@@ -66,27 +66,29 @@ fn check(cx: &mut Checker) {
 
 /// The two remedies: a build for the target's machine, or the DLL out of process behind COM.
 fn remedy(binaries: &[BinaryRef], target: &Target) -> String {
-    let mut help = format!(
+    let mut lines = vec![format!(
         "ship an {} build of the DLL for {}",
         arch_label(target.arch),
         target.triple
-    );
+    )];
     let dll_bits = binaries.first().and_then(|b| b.info.bits());
     if dll_bits == Some(target.pointer_width) && target.arch != Arch::Arm {
-        help.push_str(" (an ARM64X build loads into ARM64, x64 and ARM64EC processes alike)");
+        lines.push(
+            "note: an ARM64X build loads into ARM64, x64 and ARM64EC processes alike".to_string(),
+        );
     }
     if let Some(bits) = dll_bits.filter(|&b| b != target.pointer_width) {
-        help.push_str(&format!(
-            ", or keep the {bits}-bit DLL out of process and call it over COM: register it \
-             (with the {bits}-bit regsvr32) as an in-process server, give its CLSID an AppID \
-             whose `DllSurrogate` value is empty so that the system surrogate (dllhost.exe) \
-             hosts it, and create it with `CLSCTX_LOCAL_SERVER | CLSCTX_ACTIVATE_{bits}_BIT_SERVER`; \
-             the registry lines (`reg import surrogate.reg /reg:{bits}`):\n\
-             [HKEY_CLASSES_ROOT\\CLSID\\{{your-clsid}}]\n\
-             \"AppID\"=\"{{your-appid}}\"\n\
-             [HKEY_CLASSES_ROOT\\AppID\\{{your-appid}}]\n\
-             \"DllSurrogate\"=\"\""
+        lines.push(format!(
+            "or keep the {bits}-bit DLL out of process and call it over COM: register it with the \
+             {bits}-bit regsvr32, give its CLSID an AppID whose `DllSurrogate` value is empty so \
+             that the system surrogate (dllhost.exe) hosts it, and create it with \
+             `CLSCTX_LOCAL_SERVER | CLSCTX_ACTIVATE_{bits}_BIT_SERVER`; the registry lines, for \
+             `reg import surrogate.reg /reg:{bits}`:"
         ));
+        lines.push("    [HKEY_CLASSES_ROOT\\CLSID\\{your-clsid}]".to_string());
+        lines.push("    \"AppID\"=\"{your-appid}\"".to_string());
+        lines.push("    [HKEY_CLASSES_ROOT\\AppID\\{your-appid}]".to_string());
+        lines.push("    \"DllSurrogate\"=\"\"".to_string());
     }
-    help
+    lines.join("\n")
 }
