@@ -228,38 +228,30 @@ impl<'a> Semantic<'a> {
         self.model.targets.iter().filter(move |t| cond.is_live(t))
     }
 
+    /// The first declaration live on the target: this file's, else the rest of the tree's.
+    fn lookup<T: Copy>(
+        &self,
+        pick: impl for<'d> Fn(&'d Declarations<'a>) -> Option<&'d Vec<T>>,
+        live: impl Fn(&T) -> bool,
+    ) -> Option<T> {
+        let first_live = |decls: &Vec<T>| decls.iter().find(|d| live(d)).copied();
+        pick(&self.local)
+            .and_then(first_live)
+            .or_else(|| pick(&self.model.global).and_then(first_live))
+    }
+
     fn alias(&self, name: &str, target: &Target) -> Option<&'a TypeRef> {
-        let live = |decls: &Vec<(&'a Cond, &'a TypeRef)>| {
-            decls
-                .iter()
-                .find(|(cond, _)| cond.is_live(target))
-                .map(|(_, ty)| *ty)
-        };
-        self.local
-            .aliases
-            .get(name)
-            .and_then(live)
-            .or_else(|| self.model.global.aliases.get(name).and_then(live))
+        self.lookup(|d| d.aliases.get(name), |(cond, _)| cond.is_live(target))
+            .map(|(_, ty)| ty)
     }
 
     pub fn struct_decl(&self, name: &str, target: &Target) -> Option<&'a StructDecl> {
-        let live =
-            |decls: &Vec<&'a StructDecl>| decls.iter().find(|d| d.cond.is_live(target)).copied();
-        self.local
-            .structs
-            .get(name)
-            .and_then(live)
-            .or_else(|| self.model.global.structs.get(name).and_then(live))
+        self.lookup(|d| d.structs.get(name), |decl| decl.cond.is_live(target))
     }
 
     /// A function declared in the tree (this file first), live on the target.
     pub fn function(&self, name: &str, target: &Target) -> Option<&'a FnDecl> {
-        let live = |decls: &Vec<&'a FnDecl>| decls.iter().find(|d| d.cond.is_live(target)).copied();
-        self.local
-            .functions
-            .get(name)
-            .and_then(live)
-            .or_else(|| self.model.global.functions.get(name).and_then(live))
+        self.lookup(|d| d.functions.get(name), |decl| decl.cond.is_live(target))
     }
 
     /// The function a call binds to: this file's declaration, else the real Win32 function
@@ -284,17 +276,8 @@ impl<'a> Semantic<'a> {
     }
 
     fn const_type(&self, name: &str, target: &Target) -> Option<&'a TypeRef> {
-        let live = |decls: &Vec<(&'a Cond, &'a TypeRef)>| {
-            decls
-                .iter()
-                .find(|(cond, _)| cond.is_live(target))
-                .map(|(_, ty)| *ty)
-        };
-        self.local
-            .consts
-            .get(name)
-            .and_then(live)
-            .or_else(|| self.model.global.consts.get(name).and_then(live))
+        self.lookup(|d| d.consts.get(name), |(cond, _)| cond.is_live(target))
+            .map(|(_, ty)| ty)
     }
 
     /// What a written type means on a target.
