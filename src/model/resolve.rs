@@ -67,14 +67,7 @@ impl<'a> Semantic<'a> {
 
     fn text_const(&self, name: &str, target: &Target) -> Option<&'a TextConst> {
         let name = self.canonical(name);
-        let live = |decls: &Vec<&'a TextConst>| {
-            decls.iter().find(|decl| decl.cond.is_live(target)).copied()
-        };
-        self.local
-            .text_consts
-            .get(name)
-            .and_then(live)
-            .or_else(|| self.model.global.text_consts.get(name).and_then(live))
+        self.lookup(|d| d.text_consts.get(name), |decl| decl.cond.is_live(target))
     }
 
     /// The parts of a text with constants replaced by their text on the target: only
