@@ -67,7 +67,10 @@ impl<'a> Semantic<'a> {
 
     fn text_const(&self, name: &str, target: &Target) -> Option<&'a TextConst> {
         let name = self.canonical(name);
-        self.lookup(|d| d.text_consts.get(name), |decl| decl.cond.is_live(target))
+        self.lookup(
+            |d| d.text_consts.get(name),
+            |decl| decl.cond.is_live(target),
+        )
     }
 
     /// The parts of a text with constants replaced by their text on the target: only
