@@ -1,8 +1,10 @@
-//! Front ends: each turns one file's text into the language-neutral [`FileIr`].
+//! Front ends: each turns one file's bytes into the language-neutral [`FileIr`]; binaries
+//! yield what their headers say.
 //!
 //! Front ends see only the text they are given: they never read files, and never look at
 //! other files. Cross-file knowledge is the model's job.
 
+pub mod binary;
 pub mod registry;
 pub mod rust;
 
@@ -28,7 +30,8 @@ pub fn lower(kind: FileKind, bytes: Vec<u8>) -> Option<Result<Lowered, String>> 
         FileKind::Registry(format) => {
             Some(registry::lower(format, bytes).map(|(text, ir)| Lowered { text, ir }))
         }
-        FileKind::C | FileKind::Idl | FileKind::Binary => None,
+        FileKind::Binary => Some(binary::lower(&bytes)),
+        FileKind::C | FileKind::Idl => None,
     }
 }
 

@@ -7,19 +7,24 @@
 
 pub mod cfg;
 pub mod ir;
+pub mod machine;
 pub mod registry;
+mod resolve;
+pub mod tree;
 pub mod ty;
 
 use std::collections::HashMap;
 
 use crate::knowledge::{ApiType, Knowledge};
+use crate::source::FileId;
 use crate::target::Target;
 use cfg::Cond;
 use ir::{
-    Body, ConversionTarget, FileIr, FnDecl, FnKind, Guid, GuidConst, Slot, StructDecl, TypeRef,
-    Value,
+    Body, ConversionTarget, FileIr, FnDecl, FnKind, Guid, GuidConst, Slot, StructDecl, TextConst,
+    TypeRef, Value,
 };
 use registry::ComIndex;
+use tree::{Location, Tree};
 use ty::{HandleKind, HandleRepr, HandleTy, IntTy, PtrKind, Ty};
 
 /// Alias chains and value flow deeper than this are treated as unknown (and cycles end).
@@ -32,6 +37,7 @@ struct Declarations<'a> {
     functions: HashMap<&'a str, Vec<&'a FnDecl>>,
     consts: HashMap<&'a str, Vec<(&'a Cond, &'a TypeRef)>>,
     guids: HashMap<&'a str, Vec<&'a GuidConst>>,
+    text_consts: HashMap<&'a str, Vec<&'a TextConst>>,
 }
 
 impl<'a> Declarations<'a> {
@@ -42,6 +48,7 @@ impl<'a> Declarations<'a> {
             functions: HashMap::new(),
             consts: HashMap::new(),
             guids: HashMap::new(),
+            text_consts: HashMap::new(),
         }
     }
 
@@ -67,6 +74,9 @@ impl<'a> Declarations<'a> {
         for decl in &file.guids {
             self.guids.entry(&decl.name).or_default().push(decl);
         }
+        for decl in &file.text_consts {
+            self.text_consts.entry(&decl.name).or_default().push(decl);
+        }
     }
 }
 
@@ -75,6 +85,8 @@ pub struct Model<'a> {
     pub targets: &'a [Target],
     global: Declarations<'a>,
     com: ComIndex<'a>,
+    files: &'a [&'a FileIr],
+    tree: Tree<'a>,
 }
 
 impl<'a> Model<'a> {
@@ -88,10 +100,26 @@ impl<'a> Model<'a> {
             targets,
             global,
             com: ComIndex::new(files),
+            files,
+            tree: Tree::default(),
         }
     }
 
-    /// The model as seen from one file.
+    /// Tells the model where each file lives (`locations[i]` for `files[i]`), so that it can
+    /// resolve the libraries code loads and links to the binaries of the run.
+    pub fn with_locations(mut self, locations: &'a [Location]) -> Self {
+        self.tree = Tree::new(self.files, locations);
+        self
+    }
+
+    /// The model as seen from the file with this index.
+    pub fn semantic_of(&'a self, id: FileId) -> Semantic<'a> {
+        let mut semantic = self.semantic(self.files[id]);
+        semantic.id = Some(id);
+        semantic
+    }
+
+    /// The model as seen from one file, without knowing where it lives.
     pub fn semantic(&'a self, file: &'a FileIr) -> Semantic<'a> {
         let mut local = Declarations::new();
         local.add(file);
@@ -103,6 +131,7 @@ impl<'a> Model<'a> {
         Semantic {
             model: self,
             file,
+            id: None,
             local,
             renames,
         }
@@ -187,6 +216,8 @@ const INTO_RAW_OWNERS: &[&str] = &["Box", "Arc", "Rc", "CString", "Weak"];
 pub struct Semantic<'a> {
     pub model: &'a Model<'a>,
     pub file: &'a FileIr,
+    /// The file's index in the run, when the model knows where files live.
+    id: Option<FileId>,
     local: Declarations<'a>,
     /// `use a::HWND as WindowHandle`: local name → imported name.
     renames: HashMap<&'a str, &'a str>,
