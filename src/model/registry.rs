@@ -12,6 +12,7 @@ use std::collections::{HashMap, HashSet};
 use super::ir::{
     FileIr, Guid, KeySegment, RegistryAction, RegistryEntry, RegistryRoot, RegistryView,
 };
+use super::tree::BinaryRef;
 use crate::source::FileId;
 
 /// The names of the 32-bit view's reserved node.
@@ -233,4 +234,40 @@ fn same_key(a: &RegistryEntry, b: &RegistryEntry) -> bool {
             .collect()
     };
     a.root == b.root && a.view == b.view && names(a) == names(b)
+}
+
+impl<'a> super::Semantic<'a> {
+    /// The binaries of the run a registered server path may be: the file a relative path names
+    /// from this file's directory (a WiX `Source`), else every binary of the path's file name
+    /// (an installed path such as `C:\Program Files\...\x.dll` or `[INSTALLDIR]x.dll`).
+    /// Nothing for placeholders the registering module fills in (`%MODULE%`).
+    pub fn registered_binaries(&self, path: &str) -> Vec<BinaryRef<'a>> {
+        let path = path.trim().trim_matches('"').replace('\\', "/");
+        if path.is_empty() || path.contains("%MODULE") {
+            return Vec::new();
+        }
+        let relative = !(path.starts_with('/')
+            || path.starts_with('%')
+            || path.starts_with('[')
+            || path.as_bytes().get(1) == Some(&b':'));
+        if relative
+            && let Some(dir) = self.location().and_then(|l| l.path.parent())
+            && let Some(binary) = self.model.tree.at_path(&dir.join(&path))
+        {
+            return vec![binary];
+        }
+        let name = path.rsplit(['/', ']']).next().unwrap_or(&path);
+        self.model.tree.named(name)
+    }
+
+    /// The pointer width of the DLL a registered path names, when every binary it may be has
+    /// the same one.
+    pub fn registered_bits(&self, path: &str) -> Option<(u32, Vec<BinaryRef<'a>>)> {
+        let binaries = self.registered_binaries(path);
+        let first = binaries.first()?.info.bits()?;
+        binaries
+            .iter()
+            .all(|b| b.info.bits() == Some(first))
+            .then_some((first, binaries))
+    }
 }

@@ -128,6 +128,18 @@ place x64/core.lib \
     $link/bad_i686_links_x64_libs/lib/x64/core.lib \
     $link/good_build_rs_per_target/lib/x64/core.lib
 place x64/scanner.lib $link/bad_i686_links_x64_libs/lib/x64/scanner.lib
+inproc=inproc-bitness-mismatch
+place x86/scanner.dll \
+    $inproc/bad_reg_imports_x86_dll/bin/inkwell.dll \
+    $inproc/bad_wix_components/bin/x86/quill.dll \
+    $inproc/bad_client_inproc_only/bin/x86/inkwell.dll \
+    $inproc/bad_code_registers_x86_dll/vendor/inkwell.dll \
+    $inproc/good_surrogate/bin/x86/inkwell.dll \
+    $inproc/good_both_views/bin/x86/inkwell.dll
+place x64/scanner.dll \
+    $inproc/bad_wix_components/bin/x64/nib.dll \
+    $inproc/good_both_views/bin/x64/inkwell64.dll \
+    $inproc/good_matching/bin/x64/nib.dll
 for file in truncated.dll bad_e_lfanew.dll empty.dll readme.dll truncated.lib; do
     place "corrupt/$file" "$load/good_corrupt_binaries/vendor/$file"
 done
