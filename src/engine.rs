@@ -64,15 +64,16 @@ pub fn run(options: &Options, knowledge: &Knowledge) -> Result<Outcome, String> 
 
 fn run_in_pool(options: &Options, knowledge: &Knowledge) -> Outcome {
     let (inputs, mut errors) = discover::discover(&options.paths);
-    let read: Vec<Result<Option<(SourceFile, FileIr)>, FileError>> =
+    let read: Vec<Result<Option<(SourceFile, FileIr, Vec<FileError>)>, FileError>> =
         inputs.par_iter().map(read_and_lower).collect();
     let mut files = Vec::new();
     let mut irs = Vec::new();
     for result in read {
         match result {
-            Ok(Some((file, ir))) => {
+            Ok(Some((file, ir, partial))) => {
                 files.push(file);
                 irs.push(ir);
+                errors.extend(partial);
             }
             Ok(None) => {}
             Err(error) => errors.push(error),
@@ -108,8 +109,10 @@ fn run_in_pool(options: &Options, knowledge: &Knowledge) -> Outcome {
     }
 }
 
-/// Reads a file once and lowers it; `Ok(None)` for kinds no front end reads yet.
-fn read_and_lower(input: &Input) -> Result<Option<(SourceFile, FileIr)>, FileError> {
+/// Reads a file once and lowers it; `Ok(None)` for kinds no front end reads yet. A file that
+/// lowers in part comes with errors for the parts it could not analyse.
+#[allow(clippy::type_complexity)]
+fn read_and_lower(input: &Input) -> Result<Option<(SourceFile, FileIr, Vec<FileError>)>, FileError> {
     let fail = |message: String| FileError::new(&input.path, message);
     let size = std::fs::metadata(&input.path)
         .map_err(|e| fail(e.to_string()))?
@@ -124,10 +127,12 @@ fn read_and_lower(input: &Input) -> Result<Option<(SourceFile, FileIr)>, FileErr
         return Ok(None);
     };
     let lowered = lowered.map_err(fail)?;
+    let partial = lowered.errors.into_iter().map(fail).collect();
     let text: Arc<str> = lowered.text.into();
     Ok(Some((
         SourceFile::new(input.path.clone(), display_path(&input.path), text),
         lowered.ir,
+        partial,
     )))
 }
 
