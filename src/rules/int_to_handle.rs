@@ -1,7 +1,11 @@
-//! `int-to-handle`: a 32-bit integer turned into a pointer or handle.
+//! `int-to-handle`: a 32-bit integer turned into a pointer or handle, by a cast or (in C)
+//! implicitly, as when a function declared to return a handle returns a `DWORD`.
+
+use std::collections::HashSet;
 
 use super::{Checker, Rule, target_list};
 use crate::diagnostic::Finding;
+use crate::model::ir::{BodyId, FnKind};
 use crate::model::ty::{IntTy, Ty};
 use crate::target::Target;
 
@@ -16,9 +20,21 @@ const SMALL_ID_BITS: u32 = 16;
 
 fn check(cx: &mut Checker) {
     let semantic = cx.semantic;
+    let helpers = &semantic.knowledge().helpers;
+    // `LongToHandle` and its kin widen on purpose, in their own bodies.
+    let helper_bodies: HashSet<BodyId> = semantic
+        .file
+        .functions
+        .iter()
+        .filter(|f| helpers.is_helper(&f.name))
+        .filter_map(|f| match f.kind {
+            FnKind::Defined(body) => Some(body),
+            FnKind::Foreign => None,
+        })
+        .collect();
     for conversion in &semantic.file.conversions {
         // Pseudo-handles and resource IDs are literals: `-1isize as HANDLE`, `32512 as PCWSTR`.
-        if conversion.value.is_literal() {
+        if conversion.value.is_literal() || helper_bodies.contains(&conversion.body) {
             continue;
         }
         let body = &semantic.file.bodies[conversion.body];
@@ -48,13 +64,17 @@ fn check(cx: &mut Checker) {
             (None, Ty::Handle(handle)) => format!("`{}`", handle.name),
             (None, _) => "a pointer".to_string(),
         };
+        let verb = if conversion.implicit {
+            "implicitly converted"
+        } else {
+            "converted"
+        };
         let extension = if int.signed { "sign-extended" } else { "zero-filled" };
         cx.report(
             Finding::new(
                 conversion.span,
-                format!("32-bit integer (`{source}`) converted to {destination}"),
+                format!("32-bit integer (`{source}`) {verb} to {destination}"),
             )
-
             .label(format!(
                 "the upper 32 bits are {extension} on {}",
                 target_list(&affected)

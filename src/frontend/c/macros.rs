@@ -44,7 +44,7 @@ struct MacrosFile {
     blank: Vec<String>,
     blank_call: Vec<String>,
     blank_suffixes: Vec<String>,
-    sal_prefixes: Vec<String>,
+    prefixes: Vec<String>,
     replace: HashMap<String, Replacement>,
     declarators: Declarators,
     conditions: HashMap<String, ConditionEntry>,
@@ -61,9 +61,16 @@ pub enum Action {
 pub struct MacroTable {
     actions: HashMap<String, Action>,
     blank_suffixes: Vec<String>,
-    sal_prefixes: Vec<String>,
+    /// Prefixes by their first four bytes: one lookup per identifier, not one per prefix.
+    prefixes: HashMap<[u8; PREFIX_KEY], Vec<String>>,
     handle_declarators: Vec<String>,
     conditions: HashMap<String, Cond>,
+}
+
+const PREFIX_KEY: usize = 4;
+
+fn prefix_key(name: &str) -> Option<[u8; PREFIX_KEY]> {
+    name.as_bytes().get(..PREFIX_KEY)?.try_into().ok()
 }
 
 static TABLE: LazyLock<Result<MacroTable, String>> = LazyLock::new(|| {
@@ -85,6 +92,15 @@ static TABLE: LazyLock<Result<MacroTable, String>> = LazyLock::new(|| {
         }
         actions.insert(name, Action::Replace(replacement));
     }
+    let mut prefixes: HashMap<[u8; PREFIX_KEY], Vec<String>> = HashMap::new();
+    for prefix in file.prefixes {
+        let Some(key) = prefix_key(&prefix) else {
+            return Err(format!(
+                "rules/data/c-macros.toml: prefix `{prefix}` is shorter than {PREFIX_KEY} bytes"
+            ));
+        };
+        prefixes.entry(key).or_default().push(prefix);
+    }
     let conditions = file
         .conditions
         .into_iter()
@@ -93,7 +109,7 @@ static TABLE: LazyLock<Result<MacroTable, String>> = LazyLock::new(|| {
     Ok(MacroTable {
         actions,
         blank_suffixes: file.blank_suffixes,
-        sal_prefixes: file.sal_prefixes,
+        prefixes,
         handle_declarators: file.declarators.handle,
         conditions,
     })
@@ -110,7 +126,10 @@ impl MacroTable {
             return Some(action.clone());
         }
         let bytes = name.as_bytes();
-        if bytes.first() == Some(&b'_') && self.sal_prefixes.iter().any(|p| name.starts_with(p.as_str())) {
+        if prefix_key(name)
+            .and_then(|key| self.prefixes.get(&key))
+            .is_some_and(|prefixes| prefixes.iter().any(|p| name.starts_with(p.as_str())))
+        {
             return Some(Action::BlankCall);
         }
         let all_caps = bytes
@@ -122,7 +141,14 @@ impl MacroTable {
                 .iter()
                 .any(|s| name.len() > s.len() + 1 && name.ends_with(s.as_str()))
         {
-            return Some(Action::Blank);
+            return Some(if name.ends_with('_') {
+                Action::Replace(Replacement {
+                    text: String::new(),
+                    mode: Mode::Unwrap,
+                })
+            } else {
+                Action::Blank
+            });
         }
         None
     }

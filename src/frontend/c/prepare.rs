@@ -101,6 +101,7 @@ const CPP_WORDS: &[&str] = &[
     "public",
     "private",
     "protected",
+    "throw",
 ];
 
 struct Scanner<'a> {
@@ -521,7 +522,36 @@ impl Scanner<'_> {
         if self.tracker.directive(name, &rest.replace("\\\n", " ")) {
             self.prepared_conds.push((end, self.tracker.current()));
         }
+        if matches!(name, "ifdef" | "if") && rest.contains("__cplusplus") {
+            self.linkage_guard(end);
+        }
         end
+    }
+
+    /// `#ifdef __cplusplus` / `extern "C" {` / `#endif` and the `}` closing it later: the
+    /// braces pair up only across the two groups, which a parser of one file cannot see, and
+    /// the linkage changes nothing here. Both halves are blanked.
+    fn linkage_guard(&mut self, line_end: usize) {
+        let start = self.skip_blanks(line_end);
+        let rest = &self.src[start..];
+        let end = if rest.starts_with(b"}") {
+            start + 1
+        } else if rest.starts_with(b"extern") {
+            let quote = self.skip_blanks(start + 6);
+            if self.src.get(quote) != Some(&b'"') {
+                return;
+            }
+            let brace = self.skip_blanks(self.skip_quoted(quote));
+            if self.src.get(brace) != Some(&b'{') {
+                return;
+            }
+            brace + 1
+        } else {
+            return;
+        };
+        if self.src.get(self.skip_blanks(end)) == Some(&b'#') {
+            self.blank(start, end);
+        }
     }
 
     fn skip_comment(&self, i: usize) -> Option<usize> {
