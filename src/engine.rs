@@ -112,7 +112,9 @@ fn run_in_pool(options: &Options, knowledge: &Knowledge) -> Outcome {
 /// Reads a file once and lowers it; `Ok(None)` for kinds no front end reads yet. A file that
 /// lowers in part comes with errors for the parts it could not analyse.
 #[allow(clippy::type_complexity)]
-fn read_and_lower(input: &Input) -> Result<Option<(SourceFile, FileIr, Vec<FileError>)>, FileError> {
+fn read_and_lower(
+    input: &Input,
+) -> Result<Option<(SourceFile, FileIr, Vec<FileError>)>, FileError> {
     let fail = |message: String| FileError::new(&input.path, message);
     let size = std::fs::metadata(&input.path)
         .map_err(|e| fail(e.to_string()))?

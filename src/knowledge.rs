@@ -57,11 +57,15 @@ impl HandleNames {
         if self.exact.contains(&name.to_ascii_lowercase()) {
             return true;
         }
-        let mut chars = name.chars();
+        // `hWnd`, and `phKey`/`pphObject` for pointers to handles.
+        let hungarian = name.trim_start_matches('p');
+        let mut chars = hungarian.chars();
         if chars.next() == Some('h') && chars.next().is_some_and(|c| c.is_ascii_uppercase()) {
             return true;
         }
-        self.suffixes.iter().any(|s| name.len() > s.len() && name.ends_with(s.as_str()))
+        self.suffixes
+            .iter()
+            .any(|s| name.len() > s.len() && name.ends_with(s.as_str()))
     }
 }
 

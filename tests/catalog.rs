@@ -26,11 +26,14 @@ fn every_rule_has_a_complete_catalog_entry() {
             rule.name
         );
         assert!(!doc.fix.is_empty() && !doc.tags.is_empty(), "{}", rule.name);
-        assert!(
-            doc.examples.contains_key("rust"),
-            "{}: no Rust example",
-            rule.name
-        );
+        assert!(!doc.examples.is_empty(), "{}: no example", rule.name);
+        for language in doc.examples.keys() {
+            assert!(
+                extension(language).is_some(),
+                "{}: examples in unknown language `{language}`",
+                rule.name
+            );
+        }
     }
 }
 
@@ -41,30 +44,52 @@ fn catalog_examples_behave_as_documented() {
     let dir = std::env::temp_dir().join(format!("ptrwidth-catalog-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     for doc in catalog::all().unwrap() {
-        let example = &doc.examples["rust"];
-        for (kind, code, should_fire) in
-            [("bad", &example.bad, true), ("good", &example.good, false)]
+        for (language, example) in &doc.examples {
+            check_example(&knowledge, &dir, &doc.name, language, example);
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// The file extension the examples of a language are linted with.
+fn extension(language: &str) -> Option<&'static str> {
+    match language {
+        "rust" => Some("rs"),
+        "c" => Some("c"),
+        "cpp" => Some("cpp"),
+        "idl" => Some("idl"),
+        _ => None,
+    }
+}
+
+fn check_example(
+    knowledge: &Knowledge,
+    dir: &Path,
+    rule: &str,
+    language: &str,
+    example: &catalog::Example,
+) {
+    let extension = extension(language).unwrap();
+    for (kind, code, should_fire) in [("bad", &example.bad, true), ("good", &example.good, false)] {
         {
-            let path = dir.join(format!("{}_{kind}.rs", doc.name.replace('-', "_")));
+            let path = dir.join(format!("{}_{kind}.{extension}", rule.replace('-', "_")));
             std::fs::write(&path, code).unwrap();
             let options = Options {
                 paths: vec![path.clone()],
                 targets: vec![Target::parse("x86_64-pc-windows-msvc").unwrap()],
-                rules: vec![rules::find(&doc.name).unwrap()],
+                rules: vec![rules::find(rule).unwrap()],
                 jobs: Some(1),
             };
-            let outcome = engine::run(&options, &knowledge).unwrap();
+            let outcome = engine::run(&options, knowledge).unwrap();
             assert!(
                 outcome.errors.is_empty(),
-                "{}: {:?}",
-                doc.name,
+                "{rule} {language} {kind} example: {:?}",
                 outcome.errors
             );
             assert_eq!(
                 !outcome.diagnostics.is_empty(),
                 should_fire,
-                "{} {kind} example: {:?}",
-                doc.name,
+                "{rule} {language} {kind} example: {:?}",
                 outcome
                     .diagnostics
                     .iter()
@@ -73,7 +98,6 @@ fn catalog_examples_behave_as_documented() {
             );
         }
     }
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]

@@ -12,9 +12,9 @@ pub mod ty;
 use std::collections::HashMap;
 
 use crate::knowledge::{ApiType, Knowledge};
+use crate::source::FileId;
 use crate::target::Target;
 use cfg::Cond;
-use crate::source::FileId;
 use ir::{
     Body, ConversionTarget, FileIr, FnDecl, FnKind, Slot, StructDecl, TypeAlias, TypeRef, Value,
 };
@@ -65,6 +65,7 @@ impl<'a> Declarations<'a> {
 pub enum CDecl<'a> {
     Function(&'a FnDecl),
     Struct(&'a StructDecl),
+    Alias(&'a TypeAlias),
 }
 
 pub struct Model<'a> {
@@ -100,6 +101,12 @@ impl<'a> Model<'a> {
                     .entry(&decl.name)
                     .or_default()
                     .push((id, CDecl::Struct(decl)));
+            }
+            for alias in &file.aliases {
+                c_index
+                    .entry(&alias.name)
+                    .or_default()
+                    .push((id, CDecl::Alias(alias)));
             }
         }
         Model {
@@ -140,7 +147,7 @@ impl<'a> Model<'a> {
         self.files.get(file).map(|ir| self.semantic(ir))
     }
 
-    /// The C, C++ and MIDL functions and structs of the tree with this name.
+    /// The C, C++ and MIDL functions, structs and typedefs of the tree with this name.
     pub fn c_declarations(&self, name: &str) -> &[(FileId, CDecl<'a>)] {
         self.c_index.get(name).map_or(&[], Vec::as_slice)
     }
@@ -252,7 +259,8 @@ impl<'a> Semantic<'a> {
 
     /// The type alias (typedef) of this name live on the target, this file's first.
     pub fn alias_decl(&self, name: &str, target: &Target) -> Option<&'a TypeAlias> {
-        let live = |decls: &Vec<&'a TypeAlias>| decls.iter().find(|a| a.cond.is_live(target)).copied();
+        let live =
+            |decls: &Vec<&'a TypeAlias>| decls.iter().find(|a| a.cond.is_live(target)).copied();
         self.local
             .aliases
             .get(name)

@@ -192,7 +192,9 @@ fn tokenize(text: &str) -> Vec<Token<'_>> {
         } else if b == b'/' && bytes.get(i + 1) == Some(&b'/') {
             break;
         } else if b == b'/' && bytes.get(i + 1) == Some(&b'*') {
-            i = text[i + 2..].find("*/").map_or(bytes.len(), |end| i + 2 + end + 2);
+            i = text[i + 2..]
+                .find("*/")
+                .map_or(bytes.len(), |end| i + 2 + end + 2);
         } else if b.is_ascii_alphabetic() || b == b'_' {
             let start = i;
             while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
@@ -221,7 +223,10 @@ fn tokenize(text: &str) -> Vec<Token<'_>> {
 
 fn parse_number(text: &str) -> Token<'_> {
     let digits = text.trim_end_matches(['u', 'U', 'l', 'L']);
-    let parsed = if let Some(hex) = digits.strip_prefix("0x").or_else(|| digits.strip_prefix("0X")) {
+    let parsed = if let Some(hex) = digits
+        .strip_prefix("0x")
+        .or_else(|| digits.strip_prefix("0X"))
+    {
         u64::from_str_radix(hex, 16)
     } else if digits.len() > 1 && digits.starts_with('0') {
         u64::from_str_radix(&digits[1..], 8)
@@ -371,9 +376,18 @@ mod tests {
         assert_eq!(eval(&[("ifdef", "_WIN64")], X86), Some(false));
         assert_eq!(eval(&[("ifndef", "_WIN64")], X64), Some(false));
         assert_eq!(eval(&[("ifdef", "_WIN64"), ("else", "")], X86), Some(true));
-        assert_eq!(eval(&[("if", "defined(_M_IX86) || defined(__i386__)")], X86), Some(true));
-        assert_eq!(eval(&[("if", "defined(_M_IX86) || defined(__i386__)")], X64), Some(false));
-        assert_eq!(eval(&[("if", "!defined(_WIN64) && defined(_WIN32)")], X64), Some(false));
+        assert_eq!(
+            eval(&[("if", "defined(_M_IX86) || defined(__i386__)")], X86),
+            Some(true)
+        );
+        assert_eq!(
+            eval(&[("if", "defined(_M_IX86) || defined(__i386__)")], X64),
+            Some(false)
+        );
+        assert_eq!(
+            eval(&[("if", "!defined(_WIN64) && defined(_WIN32)")], X64),
+            Some(false)
+        );
         assert_eq!(eval(&[("if", "_M_AMD64 /* x64 */")], X64), Some(true));
         assert_eq!(eval(&[("if", "0")], X64), Some(false));
         assert_eq!(eval(&[("if", "0"), ("else", "")], X64), Some(true));

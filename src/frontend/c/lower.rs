@@ -105,7 +105,8 @@ fn named_children<'t>(node: Node<'t>) -> Vec<Node<'t>> {
 }
 
 fn children_by_field<'t>(node: Node<'t>, field: &str) -> Vec<Node<'t>> {
-    node.children_by_field_name(field, &mut node.walk()).collect()
+    node.children_by_field_name(field, &mut node.walk())
+        .collect()
 }
 
 impl<'t> Lowerer<'t> {
@@ -152,10 +153,15 @@ impl<'t> Lowerer<'t> {
             }
             "preproc_def" => self.define(node),
             "expression_statement" => self.declaring_macro(node),
-            "preproc_if" | "preproc_ifdef" | "preproc_else" | "preproc_elif" | "preproc_elifdef"
-            | "linkage_specification" | "declaration_list" | "template_declaration" | "ERROR" => {
-                self.items(node, owner, depth)
-            }
+            "preproc_if"
+            | "preproc_ifdef"
+            | "preproc_else"
+            | "preproc_elif"
+            | "preproc_elifdef"
+            | "linkage_specification"
+            | "declaration_list"
+            | "template_declaration"
+            | "ERROR" => self.items(node, owner, depth),
             "namespace_definition" => {
                 if let Some(body) = node.child_by_field_name("body") {
                     self.items(body, owner, depth);
@@ -167,7 +173,10 @@ impl<'t> Lowerer<'t> {
 
     /// `DECLARE_HANDLE(HWND);` at file scope.
     fn declaring_macro(&mut self, node: Node<'t>) {
-        let Some(call) = node.named_child(0).filter(|c| c.kind() == "call_expression") else {
+        let Some(call) = node
+            .named_child(0)
+            .filter(|c| c.kind() == "call_expression")
+        else {
             return;
         };
         let (Some(function), Some(args)) = (
@@ -205,7 +214,8 @@ impl<'t> Lowerer<'t> {
             return;
         };
         let value_span = span(value);
-        let start = value_span.start + (self.text_of(value).len() - self.text_of(value).trim_start().len());
+        let start =
+            value_span.start + (self.text_of(value).len() - self.text_of(value).trim_start().len());
         self.ir.aliases.push(TypeAlias {
             name: self.text_of(name).to_string(),
             ty,
@@ -263,7 +273,9 @@ impl<'t> Lowerer<'t> {
         for declarator in children_by_field(node, "declarator") {
             let (inner, value) = match declarator.kind() {
                 "init_declarator" => (
-                    declarator.child_by_field_name("declarator").unwrap_or(declarator),
+                    declarator
+                        .child_by_field_name("declarator")
+                        .unwrap_or(declarator),
                     declarator.child_by_field_name("value"),
                 ),
                 _ => (declarator, None),
@@ -291,7 +303,8 @@ impl<'t> Lowerer<'t> {
                 // A data member: struct_specifier collects those itself.
                 continue;
             }
-            self.globals.insert(name.clone(), (declared.ty.clone(), ty_span));
+            self.globals
+                .insert(name.clone(), (declared.ty.clone(), ty_span));
             self.ir.consts.push(ConstDecl {
                 name,
                 ty: declared.ty.clone(),
@@ -397,7 +410,9 @@ impl<'t> Lowerer<'t> {
             "enum_specifier" => self.enum_specifier(node),
             "qualified_type_identifier" => node
                 .child_by_field_name("name")
-                .map_or(TypeRef::Other, |name| self.base_type(name, name_hint, depth)),
+                .map_or(TypeRef::Other, |name| {
+                    self.base_type(name, name_hint, depth)
+                }),
             "placeholder_type_specifier" => TypeRef::Infer,
             _ => TypeRef::Other,
         }
@@ -517,8 +532,13 @@ impl<'t> Lowerer<'t> {
                 }
                 "function_definition" => self.function_definition(member, Some(owner)),
                 "declaration" => self.declaration(member, Some(owner), depth + 1),
-                "preproc_if" | "preproc_ifdef" | "preproc_else" | "preproc_elif"
-                | "preproc_elifdef" | "field_declaration_list" | "ERROR" => {
+                "preproc_if"
+                | "preproc_ifdef"
+                | "preproc_else"
+                | "preproc_elif"
+                | "preproc_elifdef"
+                | "field_declaration_list"
+                | "ERROR" => {
                     if depth > MAX_NESTING {
                         self.truncated = true;
                     } else {
@@ -569,7 +589,8 @@ impl<'t> Lowerer<'t> {
                     };
                     current = node.child_by_field_name("declarator");
                 }
-                "parenthesized_declarator" | "abstract_parenthesized_declarator"
+                "parenthesized_declarator"
+                | "abstract_parenthesized_declarator"
                 | "attributed_declarator" => current = node.named_child(0),
                 "init_declarator" => current = node.child_by_field_name("declarator"),
                 "identifier" | "field_identifier" | "type_identifier" | "primitive_type"
@@ -597,7 +618,8 @@ impl<'t> Lowerer<'t> {
             None => TypeRef::Unit,
         };
         let declared = self.declarator(declarator, base, false);
-        let (Some((name, name_span)), Some((params_node, ret))) = (declared.name, declared.function)
+        let (Some((name, name_span)), Some((params_node, ret))) =
+            (declared.name, declared.function)
         else {
             return;
         };
@@ -658,7 +680,13 @@ impl<'t> Lowerer<'t> {
         });
     }
 
-    fn bind(&mut self, name: String, ty: Option<TypeRef>, value: Value, ty_span: Option<Span>) -> LocalId {
+    fn bind(
+        &mut self,
+        name: String,
+        ty: Option<TypeRef>,
+        value: Value,
+        ty_span: Option<Span>,
+    ) -> LocalId {
         let body = &mut self.ir.bodies[self.body];
         let id = body.locals.len();
         body.locals.push(Local {
@@ -696,7 +724,12 @@ impl<'t> Lowerer<'t> {
                 if let Some(value_node) = node.named_child(0) {
                     let value = self.expr(value_node);
                     if let Some(ret) = self.ir.bodies[self.body].ret.clone() {
-                        self.implicit(&value, ConversionTarget::Written(ret), value_node, self.ret_span);
+                        self.implicit(
+                            &value,
+                            ConversionTarget::Written(ret),
+                            value_node,
+                            self.ret_span,
+                        );
                     }
                     self.ir.bodies[self.body].returns.push(value);
                 }
@@ -723,8 +756,14 @@ impl<'t> Lowerer<'t> {
                 }
             }
             "type_definition" => self.type_definition(node, depth),
-            "comment" | "break_statement" | "continue_statement" | "goto_statement"
-            | "statement_identifier" | "preproc_def" | "preproc_function_def" | "preproc_call"
+            "comment"
+            | "break_statement"
+            | "continue_statement"
+            | "goto_statement"
+            | "statement_identifier"
+            | "preproc_def"
+            | "preproc_function_def"
+            | "preproc_call"
             | "preproc_include" => {}
             _ => {
                 self.expr(node);
@@ -740,7 +779,9 @@ impl<'t> Lowerer<'t> {
         for declarator in children_by_field(node, "declarator") {
             let (inner, value_node) = match declarator.kind() {
                 "init_declarator" => (
-                    declarator.child_by_field_name("declarator").unwrap_or(declarator),
+                    declarator
+                        .child_by_field_name("declarator")
+                        .unwrap_or(declarator),
                     declarator.child_by_field_name("value"),
                 ),
                 _ => (declarator, None),
@@ -757,7 +798,12 @@ impl<'t> Lowerer<'t> {
             let value = match (value_node, &ty) {
                 (Some(v), Some(ty)) => {
                     let value = self.initializer(v, ty);
-                    self.implicit(&value, ConversionTarget::Written(ty.clone()), v, Some(ty_span));
+                    self.implicit(
+                        &value,
+                        ConversionTarget::Written(ty.clone()),
+                        v,
+                        Some(ty_span),
+                    );
                     value
                 }
                 (Some(v), None) => self.expr(v),
@@ -797,7 +843,13 @@ impl<'t> Lowerer<'t> {
     }
 
     /// Records an implicit conversion of a value flowing into a typed place.
-    fn implicit(&mut self, value: &Value, to: ConversionTarget, node: Node<'t>, to_span: Option<Span>) {
+    fn implicit(
+        &mut self,
+        value: &Value,
+        to: ConversionTarget,
+        node: Node<'t>,
+        to_span: Option<Span>,
+    ) {
         if matches!(value, Value::Unknown | Value::Int(_) | Value::Text) {
             return;
         }
@@ -916,8 +968,13 @@ impl<'t> Lowerer<'t> {
                 node.child_by_field_name("right")
                     .map_or(Value::Unknown, |r| self.expr(r))
             }
-            "sizeof_expression" | "alignof_expression" | "offsetof_expression"
-            | "lambda_expression" | "char_literal" | "true" | "false" => Value::Unknown,
+            "sizeof_expression"
+            | "alignof_expression"
+            | "offsetof_expression"
+            | "lambda_expression"
+            | "char_literal"
+            | "true"
+            | "false" => Value::Unknown,
             "initializer_list" => self.initializer(node, &TypeRef::Other),
             _ => {
                 for child in named_children(node) {
@@ -1131,7 +1188,9 @@ impl<'t> Lowerer<'t> {
                     };
                     self.implicit(&value, ConversionTarget::Inferred(slot), right, None);
                 }
-                self.ir.bodies[self.body].field_stores.push((id, field, value));
+                self.ir.bodies[self.body]
+                    .field_stores
+                    .push((id, field, value));
             }
             _ => {
                 self.expr(left);
@@ -1176,7 +1235,12 @@ fn sized_type(words: &[&str]) -> TypeRef {
     let short = words.contains(&"short");
     let base = words
         .iter()
-        .find(|w| !matches!(**w, "unsigned" | "signed" | "long" | "short" | "int" | "const" | "volatile"))
+        .find(|w| {
+            !matches!(
+                **w,
+                "unsigned" | "signed" | "long" | "short" | "int" | "const" | "volatile"
+            )
+        })
         .copied();
     let name = match base {
         Some("double" | "float") => return TypeRef::Other,
@@ -1217,7 +1281,10 @@ fn type_from_text(text: &str) -> Option<TypeRef> {
         [single] => primitive(single),
         several
             if several.iter().all(|w| {
-                matches!(*w, "unsigned" | "signed" | "long" | "short" | "int" | "char")
+                matches!(
+                    *w,
+                    "unsigned" | "signed" | "long" | "short" | "int" | "char"
+                )
             }) =>
         {
             sized_type(several)
@@ -1232,10 +1299,18 @@ fn type_from_text(text: &str) -> Option<TypeRef> {
 
 /// A C integer literal: decimal, hex, octal or binary, with `u`/`l` suffixes.
 fn parse_int(text: &str) -> Option<i128> {
-    let digits = text.trim_end_matches(['u', 'U', 'l', 'L', 'z', 'Z']).replace('\'', "");
-    if let Some(hex) = digits.strip_prefix("0x").or_else(|| digits.strip_prefix("0X")) {
+    let digits = text
+        .trim_end_matches(['u', 'U', 'l', 'L', 'z', 'Z'])
+        .replace('\'', "");
+    if let Some(hex) = digits
+        .strip_prefix("0x")
+        .or_else(|| digits.strip_prefix("0X"))
+    {
         i128::from_str_radix(hex, 16).ok()
-    } else if let Some(bin) = digits.strip_prefix("0b").or_else(|| digits.strip_prefix("0B")) {
+    } else if let Some(bin) = digits
+        .strip_prefix("0b")
+        .or_else(|| digits.strip_prefix("0B"))
+    {
         i128::from_str_radix(bin, 2).ok()
     } else if digits.len() > 1 && digits.starts_with('0') {
         i128::from_str_radix(&digits[1..], 8).ok()

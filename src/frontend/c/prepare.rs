@@ -120,6 +120,10 @@ struct Scanner<'a> {
     depth: usize,
     /// Brace depths whose closing brace belongs to a blanked `library`/`module` header.
     blank_closers: Vec<usize>,
+    /// A MIDL block keyword was read and its `{` has not come yet.
+    container_pending: bool,
+    /// Brace depths of MIDL blocks, which end without the `;` a C struct needs.
+    container_closers: Vec<usize>,
 }
 
 pub fn prepare(src: &[u8], dialect: Dialect, table: &MacroTable) -> Prepared {
@@ -137,6 +141,8 @@ pub fn prepare(src: &[u8], dialect: Dialect, table: &MacroTable) -> Prepared {
         pending_attributes: None,
         depth: 0,
         blank_closers: Vec::new(),
+        container_pending: false,
+        container_closers: Vec::new(),
     };
     scanner.run();
     Prepared {
@@ -217,14 +223,24 @@ impl Scanner<'_> {
             }
         }
         match b {
-            b'{' => self.depth += 1,
+            b'{' => {
+                self.depth += 1;
+                if std::mem::take(&mut self.container_pending) {
+                    self.container_closers.push(self.depth);
+                }
+            }
             b'}' => {
                 if self.blank_closers.last() == Some(&self.depth) {
                     self.blank_closers.pop();
                     self.blank(i, i + 1);
                 }
+                if self.container_closers.last() == Some(&self.depth) {
+                    self.container_closers.pop();
+                    self.terminate(i + 1);
+                }
                 self.depth = self.depth.saturating_sub(1);
             }
+            b';' => self.container_pending = false,
             _ => {}
         }
         self.previous = if matches!(b, b')' | b']') {
@@ -267,6 +283,7 @@ impl Scanner<'_> {
             "interface" | "dispinterface" | "coclass" if idl || word == "interface" => {
                 let (name_start, name_end) = self.next_identifier(end)?;
                 self.write(start, end, "struct");
+                self.container_pending = idl;
                 if idl {
                     let attributes = self
                         .pending_attributes
@@ -389,6 +406,29 @@ impl Scanner<'_> {
                     }
                 }
             }
+        }
+    }
+
+    /// Gives a MIDL block the `;` that ends a C struct, in the blank after its `}`: a space, a
+    /// tab, or a line break that no directive needs.
+    fn terminate(&mut self, after: usize) {
+        if self.src.get(self.skip_blanks(after)) == Some(&b';') {
+            return;
+        }
+        let run = self.src[after..]
+            .iter()
+            .take_while(|b| b.is_ascii_whitespace())
+            .count();
+        let blanks = &self.src[after..after + run];
+        let newlines = blanks.iter().filter(|&&b| b == b'\n').count();
+        let next_is_directive = self.src.get(after + run) == Some(&b'#');
+        let slot = blanks
+            .iter()
+            .position(|&b| b != b'\n')
+            .or_else(|| (newlines > 1 || !next_is_directive).then_some(0))
+            .filter(|_| run > 0);
+        if let Some(slot) = slot {
+            self.out[after + slot] = b';';
         }
     }
 
@@ -517,7 +557,9 @@ impl Scanner<'_> {
         }
         let line = String::from_utf8_lossy(&src[hash + 1..end]);
         let line = line.trim_start();
-        let name_len = line.find(|c: char| !c.is_ascii_alphabetic()).unwrap_or(line.len());
+        let name_len = line
+            .find(|c: char| !c.is_ascii_alphabetic())
+            .unwrap_or(line.len());
         let (name, rest) = line.split_at(name_len);
         if self.tracker.directive(name, &rest.replace("\\\n", " ")) {
             self.prepared_conds.push((end, self.tracker.current()));
@@ -567,9 +609,7 @@ impl Scanner<'_> {
                 }
                 Some(j)
             }
-            Some(b'*') => Some(
-                find(&src[i + 2..], b"*/").map_or(src.len(), |p| i + 2 + p + 2),
-            ),
+            Some(b'*') => Some(find(&src[i + 2..], b"*/").map_or(src.len(), |p| i + 2 + p + 2)),
             _ => None,
         }
     }
@@ -608,7 +648,11 @@ impl Scanner<'_> {
         if !self.src.get(start).copied().is_some_and(is_ident_start) {
             return None;
         }
-        let end = start + self.src[start..].iter().take_while(|&&b| is_ident(b)).count();
+        let end = start
+            + self.src[start..]
+                .iter()
+                .take_while(|&&b| is_ident(b))
+                .count();
         Some((start, end))
     }
 
@@ -688,24 +732,39 @@ mod tests {
             "HANDLE CreateFileW( LPCWSTR a, PVOID p, DWORD *q);"
         );
         assert_eq!(
-            show("__declspec(dllimport) int __stdcall f(void) __attribute__((deprecated(\"x)\")));", Dialect::C),
+            show(
+                "__declspec(dllimport) int __stdcall f(void) __attribute__((deprecated(\"x)\")));",
+                Dialect::C
+            ),
             "int f(void) ;"
         );
         // Only outside comments and strings.
-        assert_eq!(show("/* WINAPI */ char *s = \"WINAPI\";", Dialect::C), "/* WINAPI */ char *s = \"WINAPI\";");
+        assert_eq!(
+            show("/* WINAPI */ char *s = \"WINAPI\";", Dialect::C),
+            "/* WINAPI */ char *s = \"WINAPI\";"
+        );
     }
 
     #[test]
     fn rewrites_com_macros() {
         assert_eq!(
-            show("DECLARE_INTERFACE_(IFoo, IUnknown) { STDMETHOD(Bar)(THIS_ DWORD x) PURE; STDMETHOD_(ULONG, AddRef)(THIS) PURE; };", Dialect::C),
+            show(
+                "DECLARE_INTERFACE_(IFoo, IUnknown) { STDMETHOD(Bar)(THIS_ DWORD x) PURE; STDMETHOD_(ULONG, AddRef)(THIS) PURE; };",
+                Dialect::C
+            ),
             "struct IFoo { HRESULT (Bar)( DWORD x) ; ULONG( AddRef)( ) ; };"
         );
         assert_eq!(
-            show("MIDL_INTERFACE(\"00000000-0000\") IFoo : public IUnknown {};", Dialect::Cpp),
+            show(
+                "MIDL_INTERFACE(\"00000000-0000\") IFoo : public IUnknown {};",
+                Dialect::Cpp
+            ),
             "struct IFoo : public IUnknown {};"
         );
-        assert_eq!(show("STDMETHODIMP_(ULONG) C::AddRef() {}", Dialect::Cpp), "ULONG C::AddRef() {}");
+        assert_eq!(
+            show("STDMETHODIMP_(ULONG) C::AddRef() {}", Dialect::Cpp),
+            "ULONG C::AddRef() {}"
+        );
     }
 
     #[test]
@@ -713,13 +772,21 @@ mod tests {
         let text = "import \"oaidl.idl\";\n[object, uuid(1-2), dual] interface IFoo : IDispatch {\n  [id(1), call_as(X)] HRESULT M([in] DWORD hWnd, [out, size_is(n)] BYTE b[]);\n}\nlibrary L { coclass C { [default] interface IFoo; }; }";
         let prepared = prep(text, Dialect::Idl);
         assert_eq!(
-            String::from_utf8(prepared.text.clone()).unwrap().split_whitespace().collect::<Vec<_>>().join(" "),
-            "struct IFoo { HRESULT M( DWORD hWnd, BYTE b[]); } struct C { struct IFoo; };"
+            String::from_utf8(prepared.text.clone())
+                .unwrap()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" "),
+            "struct IFoo { HRESULT M( DWORD hWnd, BYTE b[]); }; struct C { struct IFoo; };"
         );
         assert_eq!(prepared.containers.len(), 3);
         let interface = &prepared.containers[&text.find("interface").unwrap()];
         assert!(interface.interface);
-        let names: Vec<&str> = interface.attributes.iter().map(|a| a.name.as_str()).collect();
+        let names: Vec<&str> = interface
+            .attributes
+            .iter()
+            .map(|a| a.name.as_str())
+            .collect();
         assert_eq!(names, ["object", "uuid", "dual"]);
         let hwnd = text.find("DWORD hWnd").unwrap();
         assert_eq!(prepared.attributes_before(hwnd)[0].name, "in");
@@ -741,7 +808,15 @@ mod tests {
 
     #[test]
     fn unbalanced_input_stays_in_place() {
-        for text in ["DECLSPEC_ALIGN(", "[in", "\"open", "/* open", "#if (", "interface", "library L"] {
+        for text in [
+            "DECLSPEC_ALIGN(",
+            "[in",
+            "\"open",
+            "/* open",
+            "#if (",
+            "interface",
+            "library L",
+        ] {
             prep(text, Dialect::Idl);
             prep(text, Dialect::C);
         }

@@ -179,7 +179,11 @@ impl Lowerer {
                     .named
                     .iter()
                     .filter_map(|f| {
-                        Some((f.ident.as_ref()?.to_string(), typeref(&f.ty), span_of(&f.ty)))
+                        Some((
+                            f.ident.as_ref()?.to_string(),
+                            typeref(&f.ty),
+                            span_of(&f.ty),
+                        ))
                     })
                     .collect();
                 l.struct_decl(&u.ident, fields, repr_c(&u.attrs));
