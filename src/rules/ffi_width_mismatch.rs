@@ -232,7 +232,7 @@ fn compare(
         let entry = mismatch.get_or_insert_with(|| Mismatch {
             span,
             what: what.clone(),
-            expected: format!("`{spelled}` ({}) in the C declaration", describe(&real)),
+            expected: format!("`{spelled}` ({})", describe(&real)),
             widths: Vec::new(),
             replacement: rust_binding_for(c_ty, &real),
             declared_at: Some((c_file, c_span, format!("declared `{spelled}` here"))),
@@ -381,7 +381,7 @@ fn report(cx: &mut Checker, mismatch: Mismatch) {
         .collect();
     let written = cx.text(mismatch.span).to_string();
     let source = if mismatch.declared_at.is_some() {
-        "the header has"
+        "the C declaration has"
     } else {
         "Windows has"
     };

@@ -132,7 +132,9 @@ fn handle_named_declarations(cx: &mut Checker) {
             found.push((*span, name.clone(), ty, &decl.cond, "field"));
         }
     }
-    for decl in &semantic.file.functions {
+    let helpers = &semantic.knowledge().helpers;
+    // `ULongToHandle(const unsigned long h)` takes the 32-bit form of a handle by design.
+    for decl in semantic.file.functions.iter().filter(|f| !helpers.is_helper(&f.name)) {
         for param in &decl.params {
             found.push((param.ty_span, param.name.clone(), &param.ty, &decl.cond, "parameter"));
         }
