@@ -64,7 +64,7 @@ pub fn run(options: &Options, knowledge: &Knowledge) -> Result<Outcome, String> 
 
 fn run_in_pool(options: &Options, knowledge: &Knowledge) -> Outcome {
     let (inputs, mut errors) = discover::discover(&options.paths);
-    let read: Vec<Result<Option<(SourceFile, FileIr, Vec<FileError>)>, FileError>> =
+    let read: Vec<Result<Option<ReadFile>, FileError>> =
         inputs.par_iter().map(read_and_lower).collect();
     let mut files = Vec::new();
     let mut irs = Vec::new();
@@ -109,12 +109,11 @@ fn run_in_pool(options: &Options, knowledge: &Knowledge) -> Outcome {
     }
 }
 
-/// Reads a file once and lowers it; `Ok(None)` for kinds no front end reads yet. A file that
-/// lowers in part comes with errors for the parts it could not analyse.
-#[allow(clippy::type_complexity)]
-fn read_and_lower(
-    input: &Input,
-) -> Result<Option<(SourceFile, FileIr, Vec<FileError>)>, FileError> {
+/// A file read and lowered, with errors for the parts of it that could not be analysed.
+type ReadFile = (SourceFile, FileIr, Vec<FileError>);
+
+/// Reads a file once and lowers it; `Ok(None)` for kinds no front end reads yet.
+fn read_and_lower(input: &Input) -> Result<Option<ReadFile>, FileError> {
     let fail = |message: String| FileError::new(&input.path, message);
     let size = std::fs::metadata(&input.path)
         .map_err(|e| fail(e.to_string()))?

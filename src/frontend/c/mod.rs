@@ -48,9 +48,6 @@ pub fn lower(dialect: Dialect, bytes: Vec<u8>) -> Result<Lowered, String> {
         .map_err(|e| format!("internal error: prepared text is not UTF-8 ({e})"))?;
     let ir = lower::lower(tree.root_node(), prepared_text, &prepared, language, table);
     let mut errors = Vec::new();
-    if std::env::var_os("DEBUG_TS").is_some() {
-        debug_errors(tree.root_node(), prepared_text);
-    }
     if let Some(problem) = syntax_errors(tree.root_node(), &text, language) {
         errors.push(problem);
     }
@@ -158,34 +155,3 @@ fn syntax_errors(root: Node, text: &str, language: Language) -> Option<String> {
 
 #[cfg(test)]
 mod tests;
-
-fn debug_errors(root: Node, text: &str) {
-    let mut stack = vec![root];
-    let mut n = 0;
-    while let Some(node) = stack.pop() {
-        if node.is_error() || node.is_missing() {
-            n += 1;
-            if n > 3 {
-                break;
-            }
-            let s = node.start_byte();
-            let a = text.floor_char_boundary(s.saturating_sub(60));
-            let b = text.ceil_char_boundary((s + 60).min(text.len()));
-            eprintln!(
-                "ERRCTX {} <<{}>>",
-                if node.is_missing() {
-                    "MISSING"
-                } else {
-                    "ERROR"
-                },
-                text[a..b].replace('\n', " ")
-            );
-            continue;
-        }
-        if node.has_error() {
-            let mut v: Vec<_> = node.children(&mut node.walk()).collect();
-            v.reverse();
-            stack.extend(v);
-        }
-    }
-}

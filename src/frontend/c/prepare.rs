@@ -217,10 +217,12 @@ impl Scanner<'_> {
         if b == b':' && self.src.get(i + 1) == Some(&b':') {
             self.cpp = true;
         }
-        if b == b'[' && self.dialect == Dialect::Idl && self.previous == Previous::Opening {
-            if let Some(end) = self.attribute_list(i) {
-                return end;
-            }
+        if b == b'['
+            && self.dialect == Dialect::Idl
+            && self.previous == Previous::Opening
+            && let Some(end) = self.attribute_list(i)
+        {
+            return end;
         }
         match b {
             b'{' => {
@@ -604,7 +606,7 @@ impl Scanner<'_> {
         match src.get(i + 1) {
             Some(b'/') => {
                 let mut j = i + 2;
-                while j < src.len() && !(src[j] == b'\n' && !continued(src, j)) {
+                while j < src.len() && (src[j] != b'\n' || continued(src, j)) {
                     j += 1;
                 }
                 Some(j)
