@@ -46,26 +46,46 @@ impl Helpers {
 pub struct HandleNames {
     exact: HashSet<String>,
     suffixes: Vec<String>,
+    integer_prefixes: Vec<String>,
     not_handles: HashSet<String>,
 }
 
 impl HandleNames {
-    pub fn matches(&self, name: &str) -> bool {
-        if self.not_handles.contains(name) {
+    /// Whether a name marks its value as a handle; `pointer` when the declaration is a
+    /// pointer, whose name may say so too (`phKey`, `pphObject`).
+    pub fn matches(&self, name: &str, pointer: bool) -> bool {
+        // `_FileHandle`: the CRT's reserved names, whose file handles are `int` descriptors.
+        if self.not_handles.contains(name) || name.starts_with('_') {
             return false;
         }
         if self.exact.contains(&name.to_ascii_lowercase()) {
             return true;
         }
-        // `hWnd`, and `phKey`/`pphObject` for pointers to handles.
-        let hungarian = name.trim_start_matches('p');
-        let mut chars = hungarian.chars();
-        if chars.next() == Some('h') && chars.next().is_some_and(|c| c.is_ascii_uppercase()) {
-            return true;
-        }
-        self.suffixes
-            .iter()
-            .any(|s| name.len() > s.len() && name.ends_with(s.as_str()))
+        self.is_hungarian_handle(name, pointer) || self.has_handle_suffix(name)
+    }
+
+    /// `hWnd`, `hProcess`; `phKey` for a pointer.
+    pub fn is_hungarian_handle(&self, name: &str, pointer: bool) -> bool {
+        let name = if pointer {
+            name.trim_start_matches('p')
+        } else {
+            name
+        };
+        let mut chars = name.chars();
+        chars.next() == Some('h') && chars.next().is_some_and(|c| c.is_ascii_uppercase())
+    }
+
+    fn has_handle_suffix(&self, name: &str) -> bool {
+        // `dwSessionHandle`, `bInheritHandle`: the Hungarian prefix says it is an integer.
+        let integer_prefix = self.integer_prefixes.iter().any(|p| {
+            name.strip_prefix(p.as_str())
+                .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_uppercase()))
+        });
+        !integer_prefix
+            && self
+                .suffixes
+                .iter()
+                .any(|s| name.len() > s.len() && name.ends_with(s.as_str()))
     }
 }
 

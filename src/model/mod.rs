@@ -534,10 +534,12 @@ impl<'a> Semantic<'a> {
                 } else {
                     left.ty
                 };
-                ValueInfo {
-                    ty,
-                    origin: left.origin.or(right.origin),
-                }
+                // Two addresses combined are a distance (`end - start`), not an address.
+                let origin = match (left.origin, right.origin) {
+                    (Some(_), Some(_)) => None,
+                    (left, right) => left.or(right),
+                };
+                ValueInfo { ty, origin }
             }
             Value::Masked(inner) => ValueInfo {
                 ty: self.info_at(body, inner, target, next).ty,

@@ -58,7 +58,11 @@ fn check(cx: &mut Checker) {
         };
         for ((name, ty), span) in decl.fields.iter().zip(&decl.field_spans) {
             if let Some(wire) = wire_type(semantic, ty, target)
-                && (wire.handle_type || semantic.knowledge().handle_names.matches(name))
+                && (wire.handle_type
+                    || semantic
+                        .knowledge()
+                        .handle_names
+                        .matches(name, matches!(ty, TypeRef::Pointer(_))))
             {
                 findings.push(handle_finding(cx, *span, &format!("field `{name}` of `{}`", decl.name), wire));
             }
@@ -96,7 +100,12 @@ fn method(cx: &Checker, decl: &FnDecl, target: &Target, findings: &mut Vec<Findi
         let Some(wire) = wire_type(semantic, ty, target) else {
             continue;
         };
-        if wire.handle_type || (!name.is_empty() && semantic.knowledge().handle_names.matches(name)) {
+        let named = !name.is_empty()
+            && semantic
+                .knowledge()
+                .handle_names
+                .matches(name, matches!(ty, TypeRef::Pointer(_)));
+        if wire.handle_type || named {
             findings.push(handle_finding(cx, span, &what, wire));
         } else if let (Some(attribute), Wire::Int3264) = (automation, wire.wire) {
             let written = cx.text(span);

@@ -44,6 +44,7 @@ fn conversions(cx: &mut Checker) {
             continue;
         }
         let body = &semantic.file.bodies[conversion.body];
+        let cpp_implicit = conversion.implicit && semantic.file.language == Language::Cpp;
         let mut first: Option<(Origin, IntTy, u32)> = None;
         let mut affected: Vec<&Target> = Vec::new();
         for target in cx.live_64bit_targets(&conversion.cond) {
@@ -54,7 +55,13 @@ fn conversions(cx: &mut Checker) {
             if width >= target.pointer_width {
                 continue;
             }
-            let Some(origin) = semantic.value_info(body, &conversion.value, target).origin else {
+            let info = semantic.value_info(body, &conversion.value, target);
+            // C++ converts no pointer to an integer implicitly: such a conversion means the
+            // call or name was bound to the wrong declaration (a member, an overload).
+            if cpp_implicit && info.ty.is_pointer_like() {
+                continue;
+            }
+            let Some(origin) = info.origin else {
                 continue;
             };
             first.get_or_insert((origin, int, width));
@@ -123,6 +130,8 @@ fn conversions(cx: &mut Checker) {
     }
 }
 
+const BOOLEANS: &[&str] = &["BOOL", "WINBOOL", "BOOLEAN", "bool", "_Bool"];
+
 /// `DWORD hWnd;`, `void Attach(ULONG hProcess)`: a handle by its name, 32 bits by its type.
 fn handle_named_declarations(cx: &mut Checker) {
     let semantic = cx.semantic;
@@ -140,14 +149,21 @@ fn handle_named_declarations(cx: &mut Checker) {
         }
     }
     let knowledge = semantic.knowledge();
+    let names = &knowledge.handle_names;
     for (span, name, ty, cond, what) in found {
-        if !knowledge.handle_names.matches(&name) {
+        if !names.matches(&name, false) {
             continue;
         }
-        // `HRESULT hResult`, `HFILE hFile`: handle-looking types that are integers by design.
-        if let TypeRef::Named(written) = ty
-            && knowledge.narrow_handles.contains_key(written.as_str())
-        {
+        // Only the plain integer types: a typedef of its own (`D3DTEXTUREHANDLE`, `HRESULT`,
+        // `DPNHANDLE`) is a handle that is 32 bits by design, and a boolean never is one.
+        let TypeRef::Named(written) = ty else {
+            continue;
+        };
+        if !knowledge.integers.contains_key(written.as_str()) || BOOLEANS.contains(&written.as_str()) {
+            continue;
+        }
+        // In an `int`, `hDest` is a height (`StretchBlt(..., int wDest, int hDest, ...)`).
+        if matches!(written.as_str(), "int" | "INT") && names.is_hungarian_handle(&name, false) {
             continue;
         }
         let targets = cx.live_64bit_targets(cond);

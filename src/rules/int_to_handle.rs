@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use super::{Checker, Rule, target_list};
 use crate::diagnostic::Finding;
-use crate::model::ir::{BodyId, FnKind};
+use crate::model::ir::{BodyId, FnKind, Language};
 use crate::model::ty::{IntTy, Ty};
 use crate::target::Target;
 
@@ -34,7 +34,10 @@ fn check(cx: &mut Checker) {
         .collect();
     for conversion in &semantic.file.conversions {
         // Pseudo-handles and resource IDs are literals: `-1isize as HANDLE`, `32512 as PCWSTR`.
-        if conversion.value.is_literal() || helper_bodies.contains(&conversion.body) {
+        // C++ converts no integer to a pointer implicitly: such a conversion means the call
+        // or name was bound to the wrong declaration (a member, an overload).
+        let cpp_implicit = conversion.implicit && semantic.file.language == Language::Cpp;
+        if conversion.value.is_literal() || helper_bodies.contains(&conversion.body) || cpp_implicit {
             continue;
         }
         let body = &semantic.file.bodies[conversion.body];

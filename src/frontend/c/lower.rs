@@ -568,8 +568,8 @@ impl<'t> Lowerer<'t> {
                     };
                     current = node.child_by_field_name("declarator");
                 }
+                // A C++ reference is another name for a value of its type, not a pointer.
                 "reference_declarator" | "abstract_reference_declarator" => {
-                    ty = TypeRef::Reference(Box::new(ty));
                     current = node.named_child(0);
                 }
                 "function_declarator" | "abstract_function_declarator" => {
@@ -1046,11 +1046,14 @@ impl<'t> Lowerer<'t> {
                     .map(|s| self.text_of(s).to_string());
                 (last_name(function), scope)
             }
+            // `obj->Method(...)`, `This->lpVtbl->Method(...)`: a method, which the model would
+            // confuse with a free function of the same name (`GetWindow`, `GetErrorInfo`).
             "field_expression" => {
-                if let Some(base) = function.child_by_field_name("argument") {
-                    self.expr(base);
+                self.expr(function);
+                for arg in arg_nodes {
+                    self.expr(arg);
                 }
-                (function.child_by_field_name("field"), None)
+                return Value::Unknown;
             }
             "template_function" => (function.child_by_field_name("name"), None),
             _ => {
