@@ -71,32 +71,30 @@ fn check_example(
 ) {
     let extension = extension(language).unwrap();
     for (kind, code, should_fire) in [("bad", &example.bad, true), ("good", &example.good, false)] {
-        {
-            let path = dir.join(format!("{}_{kind}.{extension}", rule.replace('-', "_")));
-            std::fs::write(&path, code).unwrap();
-            let options = Options {
-                paths: vec![path.clone()],
-                targets: vec![Target::parse("x86_64-pc-windows-msvc").unwrap()],
-                rules: vec![rules::find(rule).unwrap()],
-                jobs: Some(1),
-            };
-            let outcome = engine::run(&options, knowledge).unwrap();
-            assert!(
-                outcome.errors.is_empty(),
-                "{rule} {language} {kind} example: {:?}",
-                outcome.errors
-            );
-            assert_eq!(
-                !outcome.diagnostics.is_empty(),
-                should_fire,
-                "{rule} {language} {kind} example: {:?}",
-                outcome
-                    .diagnostics
-                    .iter()
-                    .map(|d| &d.message)
-                    .collect::<Vec<_>>()
-            );
-        }
+        let path = dir.join(format!("{}_{kind}.{extension}", rule.replace('-', "_")));
+        std::fs::write(&path, code).unwrap();
+        let options = Options {
+            paths: vec![path.clone()],
+            targets: vec![Target::parse("x86_64-pc-windows-msvc").unwrap()],
+            rules: vec![rules::find(rule).unwrap()],
+            jobs: Some(1),
+        };
+        let outcome = engine::run(&options, knowledge).unwrap();
+        assert!(
+            outcome.errors.is_empty(),
+            "{rule} {language} {kind} example: {:?}",
+            outcome.errors
+        );
+        assert_eq!(
+            !outcome.diagnostics.is_empty(),
+            should_fire,
+            "{rule} {language} {kind} example: {:?}",
+            outcome
+                .diagnostics
+                .iter()
+                .map(|d| &d.message)
+                .collect::<Vec<_>>()
+        );
     }
 }
 
