@@ -8,7 +8,9 @@ use crate::engine::FileError;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum FileKind {
     Rust,
+    /// C, or a `.h` header that may hold C++.
     C,
+    Cpp,
     Idl,
     Registry,
     Binary,
@@ -19,7 +21,8 @@ impl FileKind {
         let extension = path.extension()?.to_str()?.to_ascii_lowercase();
         Some(match extension.as_str() {
             "rs" => FileKind::Rust,
-            "h" | "hh" | "hpp" | "hxx" | "c" | "cc" | "cpp" | "cxx" | "inl" => FileKind::C,
+            "h" | "c" => FileKind::C,
+            "hh" | "hpp" | "hxx" | "cc" | "cpp" | "cxx" | "inl" => FileKind::Cpp,
             "idl" | "odl" => FileKind::Idl,
             "reg" | "rgs" | "wxs" | "wxi" => FileKind::Registry,
             "dll" | "exe" | "ocx" | "sys" | "lib" | "cpl" => FileKind::Binary,

@@ -4,7 +4,8 @@ use std::collections::{HashMap, HashSet};
 
 use serde::Deserialize;
 
-use crate::model::ty::{HandleKind, HandleRepr, HandleTy, IntTy, PtrKind, Ty};
+use crate::model::ir::Language;
+use crate::model::ty::{HandleKind, HandleRepr, HandleTy, IntBits, IntTy, PtrKind, Ty};
 
 const TYPES_TOML: &str = include_str!("../rules/data/win32-types.toml");
 const WINDOW_LONG_TOML: &str = include_str!("../rules/data/window-long.toml");
@@ -20,7 +21,79 @@ pub struct Knowledge {
     /// Functions that keep only part of their argument (`LOWORD`, `GET_X_LPARAM`).
     pub mask_functions: HashSet<String>,
     pub window_long: WindowLong,
+    pub helpers: Helpers,
+    pub handle_names: HandleNames,
+    /// MIDL types that keep all 64 bits on the wire (`HANDLE_PTR`).
+    pub full_width_on_wire: HashSet<String>,
     apis: HashMap<String, Vec<ApiFn>>,
+}
+
+/// Functions and macros that convert between handles and integers on purpose.
+#[derive(Deserialize)]
+pub struct Helpers {
+    pub truncate: HashSet<String>,
+    pub widen: HashSet<String>,
+    pub split: HashSet<String>,
+}
+
+impl Helpers {
+    /// Whether a function's own body converts on purpose.
+    pub fn is_helper(&self, name: &str) -> bool {
+        self.truncate.contains(name) || self.widen.contains(name) || self.split.contains(name)
+    }
+}
+
+/// Names that mark a parameter or field as holding a handle.
+#[derive(Deserialize)]
+pub struct HandleNames {
+    exact: HashSet<String>,
+    suffixes: Vec<String>,
+    integer_prefixes: Vec<String>,
+    not_handles: HashSet<String>,
+}
+
+impl HandleNames {
+    /// Whether a name marks its value as a handle; `pointer` when the declaration is a
+    /// pointer, whose name may say so too (`phKey`, `pphObject`).
+    pub fn matches(&self, name: &str, pointer: bool) -> bool {
+        // `_FileHandle`: the CRT's reserved names, whose file handles are `int` descriptors.
+        if self.not_handles.contains(name) || name.starts_with('_') {
+            return false;
+        }
+        if self.exact.contains(&name.to_ascii_lowercase()) {
+            return true;
+        }
+        self.is_hungarian_handle(name, pointer) || self.has_handle_suffix(name)
+    }
+
+    /// `hWnd`, `hProcess`; `phKey` for a pointer.
+    pub fn is_hungarian_handle(&self, name: &str, pointer: bool) -> bool {
+        let name = if pointer {
+            name.trim_start_matches('p')
+        } else {
+            name
+        };
+        let mut chars = name.chars();
+        chars.next() == Some('h') && chars.next().is_some_and(|c| c.is_ascii_uppercase())
+    }
+
+    fn has_handle_suffix(&self, name: &str) -> bool {
+        // `dwSessionHandle`, `bInheritHandle`: the Hungarian prefix says it is an integer.
+        let integer_prefix = self.integer_prefixes.iter().any(|p| {
+            name.strip_prefix(p.as_str())
+                .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_uppercase()))
+        });
+        !integer_prefix
+            && self
+                .suffixes
+                .iter()
+                .any(|s| name.len() > s.len() && name.ends_with(s.as_str()))
+    }
+}
+
+#[derive(Deserialize)]
+struct MidlEntries {
+    full_width: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -30,6 +103,9 @@ struct TypesFile {
     narrow_handles: HashMap<String, String>,
     integers: HashMap<String, String>,
     pointers: PointerEntries,
+    helpers: Helpers,
+    handle_names: HandleNames,
+    midl: MidlEntries,
 }
 
 #[derive(Deserialize)]
@@ -89,6 +165,9 @@ pub struct WindowLongIndex {
     pub twin_value64: Option<i64>,
     #[serde(default)]
     pub note: String,
+    /// The C headers keep this 32-bit name on 64-bit targets (`GWL_ID`).
+    #[serde(default)]
+    pub in_win64_headers: bool,
 }
 
 #[derive(Deserialize)]
@@ -166,6 +245,9 @@ impl Knowledge {
             function_pointers: types.pointers.function.into_iter().collect(),
             mask_functions: types.masks.functions.into_iter().collect(),
             window_long,
+            helpers: types.helpers,
+            handle_names: types.handle_names,
+            full_width_on_wire: types.midl.full_width.into_iter().collect(),
             apis: parse_api_table(API_TSV)?,
         })
     }
@@ -189,6 +271,26 @@ impl Knowledge {
             return Some(Ty::Pointer(PtrKind::Function));
         }
         None
+    }
+
+    /// How code in `language` spells the pointer-sized integer to use instead of the 32-bit
+    /// type written as `written`: `DWORD` → `DWORD_PTR`, `long` → `LONG_PTR`, `u32` → `usize`.
+    pub fn pointer_sized_spelling(&self, language: Language, written: &str, int: IntTy) -> String {
+        if !language.is_c_family() {
+            return int.pointer_sized_name().to_string();
+        }
+        let widened = format!("{}_PTR", written.trim().to_ascii_uppercase());
+        let pointer_sized = self
+            .integers
+            .get(&widened)
+            .is_some_and(|w| w.bits == IntBits::Pointer);
+        if pointer_sized {
+            widened
+        } else if int.signed {
+            "LONG_PTR".to_string()
+        } else {
+            "ULONG_PTR".to_string()
+        }
     }
 
     /// The declaration of a Win32 function that applies on a target of this pointer width.

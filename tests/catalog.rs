@@ -35,11 +35,14 @@ fn every_rule_has_a_complete_catalog_entry() {
             doc.name
         );
         assert!(!doc.fix.is_empty() && !doc.tags.is_empty(), "{}", doc.name);
-        assert!(
-            doc.examples.contains_key("rust"),
-            "{}: no Rust example",
-            doc.name
-        );
+        assert!(!doc.examples.is_empty(), "{}: no example", doc.name);
+        for language in doc.examples.keys() {
+            assert!(
+                extension(language).is_some(),
+                "{}: examples in unknown language `{language}`",
+                doc.name
+            );
+        }
     }
 }
 
@@ -50,48 +53,67 @@ fn catalog_examples_behave_as_documented() {
     let dir = std::env::temp_dir().join(format!("ptrwidth-catalog-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     for doc in catalog::all().unwrap() {
-        let example = &doc.examples["rust"];
-        for (kind, code, should_fire) in
-            [("bad", &example.bad, true), ("good", &example.good, false)]
-        {
-            let path = dir.join(format!("{}_{kind}.rs", doc.name.replace('-', "_")));
-            std::fs::write(&path, code).unwrap();
-            let options = Options {
-                paths: vec![path.clone()],
-                excluded_dirs: Vec::new(),
-                targets: vec![Target::parse("x86_64-pc-windows-msvc").unwrap()],
-                // `unused-allow` judges the allows of the rules that ran: all of them.
-                rules: match rules::find(&doc.name) {
-                    Some(rule) => vec![rule],
-                    None => rules::ALL.iter().collect(),
-                },
-                jobs: Some(1),
-            };
-            let outcome = engine::run(&options, &knowledge).unwrap();
-            assert!(
-                outcome.errors.is_empty(),
-                "{}: {:?}",
-                doc.name,
-                outcome.errors
-            );
-            let behaves = if should_fire {
-                outcome.diagnostics.iter().any(|d| d.rule == doc.name)
-            } else {
-                outcome.diagnostics.is_empty()
-            };
-            assert!(
-                behaves,
-                "{} {kind} example: {:?}",
-                doc.name,
-                outcome
-                    .diagnostics
-                    .iter()
-                    .map(|d| &d.message)
-                    .collect::<Vec<_>>()
-            );
+        for (language, example) in &doc.examples {
+            check_example(&knowledge, &dir, &doc.name, language, example);
         }
     }
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// The file extension the examples of a language are linted with.
+fn extension(language: &str) -> Option<&'static str> {
+    match language {
+        "rust" => Some("rs"),
+        "c" => Some("c"),
+        "cpp" => Some("cpp"),
+        "idl" => Some("idl"),
+        _ => None,
+    }
+}
+
+fn check_example(
+    knowledge: &Knowledge,
+    dir: &Path,
+    rule: &str,
+    language: &str,
+    example: &catalog::Example,
+) {
+    let extension = extension(language).unwrap();
+    for (kind, code, should_fire) in [("bad", &example.bad, true), ("good", &example.good, false)] {
+        let path = dir.join(format!("{}_{kind}.{extension}", rule.replace('-', "_")));
+        std::fs::write(&path, code).unwrap();
+        let options = Options {
+            paths: vec![path.clone()],
+            excluded_dirs: Vec::new(),
+            targets: vec![Target::parse("x86_64-pc-windows-msvc").unwrap()],
+            // `unused-allow` judges the allows of the rules that ran: all of them.
+            rules: match rules::find(rule) {
+                Some(found) => vec![found],
+                None => rules::ALL.iter().collect(),
+            },
+            jobs: Some(1),
+        };
+        let outcome = engine::run(&options, knowledge).unwrap();
+        assert!(
+            outcome.errors.is_empty(),
+            "{rule} {language} {kind} example: {:?}",
+            outcome.errors
+        );
+        let behaves = if should_fire {
+            outcome.diagnostics.iter().any(|d| d.rule == rule)
+        } else {
+            outcome.diagnostics.is_empty()
+        };
+        assert!(
+            behaves,
+            "{rule} {language} {kind} example: {:?}",
+            outcome
+                .diagnostics
+                .iter()
+                .map(|d| &d.message)
+                .collect::<Vec<_>>()
+        );
+    }
 }
 
 #[test]

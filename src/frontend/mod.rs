@@ -3,6 +3,7 @@
 //! Front ends see only the text they are given: they never read files, and never look at
 //! other files. Cross-file knowledge is the model's job.
 
+pub mod c;
 pub mod rust;
 
 use crate::discover::FileKind;
@@ -12,6 +13,8 @@ use crate::model::ir::FileIr;
 pub struct Lowered {
     pub text: String,
     pub ir: FileIr,
+    /// Parts of the file that could not be analysed, one line each; the rest of it was.
+    pub errors: Vec<String>,
 }
 
 /// Lowers a file of the given kind from its bytes as read; `None` when no front end handles
@@ -20,9 +23,16 @@ pub fn lower(kind: FileKind, bytes: Vec<u8>) -> Option<Result<Lowered, String>> 
     match kind {
         FileKind::Rust => Some(utf8(bytes).and_then(|text| {
             let ir = rust::lower(&text)?;
-            Ok(Lowered { text, ir })
+            Ok(Lowered {
+                text,
+                ir,
+                errors: Vec::new(),
+            })
         })),
-        FileKind::C | FileKind::Idl | FileKind::Registry | FileKind::Binary => None,
+        FileKind::C => Some(c::lower(c::Dialect::C, bytes)),
+        FileKind::Cpp => Some(c::lower(c::Dialect::Cpp, bytes)),
+        FileKind::Idl => Some(c::lower(c::Dialect::Idl, bytes)),
+        FileKind::Registry | FileKind::Binary => None,
     }
 }
 

@@ -12,9 +12,12 @@ pub mod ty;
 use std::collections::HashMap;
 
 use crate::knowledge::{ApiType, Knowledge};
+use crate::source::FileId;
 use crate::target::Target;
 use cfg::Cond;
-use ir::{Body, ConversionTarget, FileIr, FnDecl, FnKind, Slot, StructDecl, TypeRef, Value};
+use ir::{
+    Body, ConversionTarget, FileIr, FnDecl, FnKind, Slot, StructDecl, TypeAlias, TypeRef, Value,
+};
 use ty::{HandleKind, HandleRepr, HandleTy, IntTy, PtrKind, Ty};
 
 /// Alias chains and value flow deeper than this are treated as unknown (and cycles end).
@@ -22,7 +25,7 @@ const MAX_RESOLVE_DEPTH: usize = 32;
 
 /// Declarations of the whole run, by name.
 struct Declarations<'a> {
-    aliases: HashMap<&'a str, Vec<(&'a Cond, &'a TypeRef)>>,
+    aliases: HashMap<&'a str, Vec<&'a TypeAlias>>,
     structs: HashMap<&'a str, Vec<&'a StructDecl>>,
     functions: HashMap<&'a str, Vec<&'a FnDecl>>,
     consts: HashMap<&'a str, Vec<(&'a Cond, &'a TypeRef)>>,
@@ -40,10 +43,7 @@ impl<'a> Declarations<'a> {
 
     fn add(&mut self, file: &'a FileIr) {
         for alias in &file.aliases {
-            self.aliases
-                .entry(&alias.name)
-                .or_default()
-                .push((&alias.cond, &alias.ty));
+            self.aliases.entry(&alias.name).or_default().push(alias);
         }
         for decl in &file.structs {
             self.structs.entry(&decl.name).or_default().push(decl);
@@ -60,22 +60,62 @@ impl<'a> Declarations<'a> {
     }
 }
 
+/// A C, C++ or MIDL declaration and the file it is in: what bindings are checked against.
+#[derive(Clone, Copy, Debug)]
+pub enum CDecl<'a> {
+    Function(&'a FnDecl),
+    Struct(&'a StructDecl),
+    Alias(&'a TypeAlias),
+}
+
 pub struct Model<'a> {
     pub knowledge: &'a Knowledge,
     pub targets: &'a [Target],
-    global: Declarations<'a>,
+    files: &'a [&'a FileIr],
+    /// Rust names and C names live apart: a binding's `type LONG = i64` must not change
+    /// what `LONG` means in a header, nor a header's typedef what it means in Rust.
+    rust: Declarations<'a>,
+    c_family: Declarations<'a>,
+    c_index: HashMap<&'a str, Vec<(FileId, CDecl<'a>)>>,
 }
 
 impl<'a> Model<'a> {
     pub fn new(knowledge: &'a Knowledge, targets: &'a [Target], files: &'a [&'a FileIr]) -> Self {
-        let mut global = Declarations::new();
-        for file in files {
-            global.add(file);
+        let mut rust = Declarations::new();
+        let mut c_family = Declarations::new();
+        let mut c_index: HashMap<&str, Vec<(FileId, CDecl)>> = HashMap::new();
+        for (id, file) in files.iter().enumerate() {
+            if !file.language.is_c_family() {
+                rust.add(file);
+                continue;
+            }
+            c_family.add(file);
+            for decl in &file.functions {
+                c_index
+                    .entry(&decl.name)
+                    .or_default()
+                    .push((id, CDecl::Function(decl)));
+            }
+            for decl in &file.structs {
+                c_index
+                    .entry(&decl.name)
+                    .or_default()
+                    .push((id, CDecl::Struct(decl)));
+            }
+            for alias in &file.aliases {
+                c_index
+                    .entry(&alias.name)
+                    .or_default()
+                    .push((id, CDecl::Alias(alias)));
+            }
         }
         Model {
             knowledge,
             targets,
-            global,
+            files,
+            rust,
+            c_family,
+            c_index,
         }
     }
 
@@ -88,12 +128,28 @@ impl<'a> Model<'a> {
             .iter()
             .filter_map(|import| Some((import.rename.as_deref()?, import.name.as_deref()?)))
             .collect();
+        let global = if file.language.is_c_family() {
+            &self.c_family
+        } else {
+            &self.rust
+        };
         Semantic {
             model: self,
             file,
             local,
+            global,
             renames,
         }
+    }
+
+    /// The model as seen from the file with this id.
+    pub fn semantic_of(&'a self, file: FileId) -> Option<Semantic<'a>> {
+        self.files.get(file).map(|ir| self.semantic(ir))
+    }
+
+    /// The C, C++ and MIDL functions, structs and typedefs of the tree with this name.
+    pub fn c_declarations(&self, name: &str) -> &[(FileId, CDecl<'a>)] {
+        self.c_index.get(name).map_or(&[], Vec::as_slice)
     }
 }
 
@@ -176,6 +232,8 @@ pub struct Semantic<'a> {
     pub model: &'a Model<'a>,
     pub file: &'a FileIr,
     local: Declarations<'a>,
+    /// The declarations of the whole tree in this file's language family.
+    global: &'a Declarations<'a>,
     /// `use a::HWND as WindowHandle`: local name → imported name.
     renames: HashMap<&'a str, &'a str>,
 }
@@ -204,12 +262,29 @@ impl<'a> Semantic<'a> {
         let first_live = |decls: &Vec<T>| decls.iter().find(|d| live(d)).copied();
         pick(&self.local)
             .and_then(first_live)
-            .or_else(|| pick(&self.model.global).and_then(first_live))
+            .or_else(|| pick(self.global).and_then(first_live))
     }
 
     fn alias(&self, name: &str, target: &Target) -> Option<&'a TypeRef> {
-        self.lookup(|d| d.aliases.get(name), |(cond, _)| cond.is_live(target))
-            .map(|(_, ty)| ty)
+        self.alias_decl(name, target).map(|alias| &alias.ty)
+    }
+
+    /// The type alias (typedef) of this name live on the target, this file's first.
+    pub fn alias_decl(&self, name: &str, target: &Target) -> Option<&'a TypeAlias> {
+        self.lookup(|d| d.aliases.get(name), |alias| alias.cond.is_live(target))
+    }
+
+    /// The struct a type name stands for, through typedefs and pointers to it (`PINFO`,
+    /// `INFO` and `tagINFO` all name `struct tagINFO`).
+    pub fn struct_through_aliases(&self, name: &str, target: &Target) -> Option<&'a StructDecl> {
+        let mut name = self.canonical(name);
+        for _ in 0..MAX_RESOLVE_DEPTH {
+            if let Some(decl) = self.struct_decl(name, target) {
+                return Some(decl);
+            }
+            name = self.alias(name, target)?.pointee_name()?;
+        }
+        None
     }
 
     pub fn struct_decl(&self, name: &str, target: &Target) -> Option<&'a StructDecl> {
@@ -232,7 +307,7 @@ impl<'a> Semantic<'a> {
         if self.knowledge().api(name, target.pointer_width).is_some() {
             return None;
         }
-        self.model.global.functions.get(name).and_then(live)
+        self.global.functions.get(name).and_then(live)
     }
 
     fn is_local_function(&self, decl: &FnDecl) -> bool {
@@ -278,11 +353,15 @@ impl<'a> Semantic<'a> {
         if let Some(int) = IntTy::from_primitive(name).filter(|_| !name.contains("half")) {
             return Ty::Int(int);
         }
+        let rust = !self.file.language.is_c_family();
         match name {
-            "bool" => return Ty::Bool,
-            "f32" => return Ty::Float(32),
-            "f64" => return Ty::Float(64),
-            "char" => return Ty::Int(IntTy::from_primitive("u32").expect("u32 is a primitive")),
+            "bool" | "_Bool" => return Ty::Bool,
+            "f32" | "float" => return Ty::Float(32),
+            "f64" | "double" => return Ty::Float(64),
+            // Rust's `char` is a 32-bit scalar value; C's is the 8-bit integer the tables know.
+            "char" if rust => {
+                return Ty::Int(IntTy::from_primitive("u32").expect("u32 is a primitive"));
+            }
             _ => {}
         }
         if let Some(aliased) = self.alias(name, target) {
@@ -337,7 +416,7 @@ impl<'a> Semantic<'a> {
                     .map_or(Ty::Unknown, |(_, ty)| self.api_type(ty))
             }
             Slot::Field { ty, field } => self
-                .struct_decl(ty, target)
+                .struct_through_aliases(ty, target)
                 .map_or(Ty::Unknown, |decl| self.field_type(decl, field, target)),
         }
     }
@@ -448,10 +527,12 @@ impl<'a> Semantic<'a> {
                 } else {
                     left.ty
                 };
-                ValueInfo {
-                    ty,
-                    origin: left.origin.or(right.origin),
-                }
+                // Two addresses combined are a distance (`end - start`), not an address.
+                let origin = match (left.origin, right.origin) {
+                    (Some(_), Some(_)) => None,
+                    (left, right) => left.or(right),
+                };
+                ValueInfo { ty, origin }
             }
             Value::Masked(inner) => ValueInfo {
                 ty: self.info_at(body, inner, target, next).ty,
@@ -546,7 +627,7 @@ impl<'a> Semantic<'a> {
                 .get(*id)
                 .and_then(|l| l.ty.as_ref())
                 .and_then(TypeRef::pointee_name)
-            && let Some(decl) = self.struct_decl(name, target)
+            && let Some(decl) = self.struct_through_aliases(name, target)
             && decl.fields.iter().any(|(f, _)| f == field)
         {
             return ValueInfo::of_type(self.field_type(decl, field, target));

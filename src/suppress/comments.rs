@@ -28,7 +28,7 @@ impl Syntax {
             .map(str::to_ascii_lowercase)
             .unwrap_or_default();
         match kind {
-            FileKind::Rust | FileKind::C | FileKind::Idl => Some(Syntax::CLike),
+            FileKind::Rust | FileKind::C | FileKind::Cpp | FileKind::Idl => Some(Syntax::CLike),
             FileKind::Registry => match extension.as_str() {
                 "reg" => Some(Syntax::Semicolon),
                 "wxs" | "wxi" | "xml" => Some(Syntax::Xml),
