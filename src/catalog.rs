@@ -15,6 +15,9 @@ mod embedded {
 pub struct Example {
     pub bad: String,
     pub good: String,
+    /// A fixture directory whose binaries sit beside the example when it is checked (for rules
+    /// about the DLLs and libraries in the tree).
+    pub tree: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -1,5 +1,5 @@
 //! The command line: `ptrwidth [OPTIONS] [PATH]...` and `cargo ptrwidth [OPTIONS] [PATH]...`,
-//! plus the `rules`, `explain` and `config` subcommands.
+//! plus the `rules`, `explain`, `config` and `inspect` subcommands.
 
 use std::collections::HashMap;
 use std::ffi::OsString;
@@ -19,6 +19,7 @@ use crate::diagnostic::Level;
 use crate::discover::Exclude;
 use crate::engine::{self, Options, Outcome, Policy, Progress};
 use crate::fix;
+use crate::inspect;
 use crate::knowledge::Knowledge;
 use crate::report::{self, Context, Format, Package, PackageTarget, Style};
 use crate::rules::{self, Rule};
@@ -31,7 +32,13 @@ Exit codes:
   1  at least one error-level finding, or one at the --fail-on level; with --diff, fixes to apply
   2  usage error, internal error, or nothing could be linted
 
-A path named like a subcommand (rules, explain, config) is given as ./rules.";
+A path named like a subcommand (rules, explain, config, inspect) is given as ./rules.";
+
+const INSPECT_EXIT_CODES: &str = "\
+Exit codes:
+  0  every file was read
+  1  a file is not a Windows binary, or is corrupt
+  2  usage error";
 
 const DEFAULT_CHECK: &str = "cargo check --message-format=json";
 
@@ -114,6 +121,16 @@ enum Command {
     Config {
         #[command(flatten)]
         common: Common,
+    },
+    /// Print the machine, bitness and kind of Windows binaries (.dll .exe .sys .ocx .cpl .lib).
+    #[command(after_help = INSPECT_EXIT_CODES)]
+    Inspect {
+        /// Binaries, or directories to search for them.
+        #[arg(value_name = "FILE", required = true)]
+        files: Vec<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = inspect::Format::Human)]
+        format: inspect::Format,
     },
 }
 
@@ -272,12 +289,25 @@ fn subcommand(command: Command, cargo: Option<&CargoArgs>) -> Result<ExitCode, S
             let settled = settle(&common, cargo)?;
             out = describe(&settled);
         }
+        Command::Inspect { files, format } => return run_inspect(&files, format),
     }
     let mut stdout = io::stdout().lock();
     match stdout.write_all(out.as_bytes()) {
         Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(format!("cannot write output: {e}")),
         _ => Ok(ExitCode::SUCCESS),
     }
+}
+
+fn run_inspect(files: &[PathBuf], format: inspect::Format) -> Result<ExitCode, String> {
+    let inspected = inspect::inspect(files);
+    let mut stdout = io::BufWriter::new(io::stdout().lock());
+    match inspect::write(format, &inspected, &mut stdout).and_then(|()| stdout.flush()) {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
+        Err(e) => return Err(format!("cannot write output: {e}")),
+    }
+    let unreadable = inspected.iter().any(|i| i.result.is_err());
+    Ok(ExitCode::from(u8::from(unreadable)))
 }
 
 fn unknown_rule(name: &str) -> String {

@@ -15,6 +15,7 @@ use crate::frontend;
 use crate::knowledge::Knowledge;
 use crate::model::Model;
 use crate::model::ir::FileIr;
+use crate::model::tree::{Location, normalize};
 use crate::rules::{Checker, Rule};
 use crate::source::SourceFile;
 use crate::suppress::{self, UNUSED_ALLOW, comments::Syntax};
@@ -23,6 +24,10 @@ use crate::target::Target;
 /// Files larger than this are skipped: no real source file is this big, and reading one
 /// whole would cost more memory than the rest of the run.
 pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Vendored DLLs and libraries are often far larger than any source file; their headers are
+/// read whole all the same, but a file this big is not a binary a project ships.
+pub const MAX_BINARY_BYTES: u64 = 512 * 1024 * 1024;
 
 /// Parsing recurses with the nesting of the input; workers get room for deep but legal code.
 const WORKER_STACK_BYTES: usize = 256 * 1024 * 1024;
@@ -126,6 +131,10 @@ fn run_in_pool(options: &Options, policy: &Policy, knowledge: &Knowledge) -> Out
             result
         })
         .collect();
+    let paths = inputs.iter().zip(&read).filter_map(|(input, result)| {
+        matches!(result, Ok(Some(_))).then_some(input.path.as_path())
+    });
+    let locations = locate(paths, &options.paths);
     let mut files = Vec::new();
     let mut kinds = Vec::new();
     let mut irs = Vec::new();
@@ -142,7 +151,7 @@ fn run_in_pool(options: &Options, policy: &Policy, knowledge: &Knowledge) -> Out
         }
     }
     let ir_refs: Vec<&FileIr> = irs.iter().collect();
-    let model = Model::new(knowledge, &options.targets, &ir_refs);
+    let model = Model::new(knowledge, &options.targets, &ir_refs).with_locations(&locations);
     let files_ref = &files;
     let kinds_ref = &kinds;
     let settings =
@@ -154,11 +163,10 @@ fn run_in_pool(options: &Options, policy: &Policy, knowledge: &Knowledge) -> Out
                 })
             }),
         };
-    let mut diagnostics: Vec<Diagnostic> = ir_refs
-        .par_iter()
-        .enumerate()
-        .flat_map_iter(|(id, ir)| {
-            let semantic = model.semantic(ir);
+    let mut diagnostics: Vec<Diagnostic> = (0..ir_refs.len())
+        .into_par_iter()
+        .flat_map_iter(|id| {
+            let semantic = model.semantic_of(id);
             let source = &files_ref[id];
             let mut found = Vec::new();
             for rule in &options.rules {
@@ -192,18 +200,25 @@ fn run_in_pool(options: &Options, policy: &Policy, knowledge: &Knowledge) -> Out
 /// A file read and lowered, with errors for the parts of it that could not be analysed.
 type ReadFile = (SourceFile, FileIr, Vec<FileError>);
 
+/// Reads a file whole, refusing files over the size limit for its kind.
+pub fn read_bytes(path: &Path, kind: FileKind) -> Result<Vec<u8>, String> {
+    let limit = match kind {
+        FileKind::Binary => MAX_BINARY_BYTES,
+        _ => MAX_FILE_BYTES,
+    };
+    let size = std::fs::metadata(path).map_err(|e| e.to_string())?.len();
+    if size > limit {
+        return Err(format!(
+            "file is {size} bytes, over the {limit}-byte limit; skipped"
+        ));
+    }
+    std::fs::read(path).map_err(|e| e.to_string())
+}
+
 /// Reads a file once and lowers it; `Ok(None)` for kinds no front end reads yet.
 fn read_and_lower(input: &Input) -> Result<Option<ReadFile>, FileError> {
     let fail = |message: String| FileError::new(&input.path, message);
-    let size = std::fs::metadata(&input.path)
-        .map_err(|e| fail(e.to_string()))?
-        .len();
-    if size > MAX_FILE_BYTES {
-        return Err(fail(format!(
-            "file is {size} bytes, over the {MAX_FILE_BYTES}-byte limit; skipped"
-        )));
-    }
-    let bytes = std::fs::read(&input.path).map_err(|e| fail(e.to_string()))?;
+    let bytes = read_bytes(&input.path, input.kind).map_err(fail)?;
     let Some(lowered) = frontend::lower(input.kind, bytes) else {
         return Ok(None);
     };
@@ -215,6 +230,50 @@ fn read_and_lower(input: &Input) -> Result<Option<ReadFile>, FileError> {
         lowered.ir,
         partial,
     )))
+}
+
+/// Where each file lives: its absolute path, its package root (the nearest directory with a
+/// `Cargo.toml`) and the command-line directory it was found under.
+fn locate<'p>(files: impl Iterator<Item = &'p Path>, roots: &[PathBuf]) -> Vec<Location> {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let absolute = |path: &Path| normalize(&cwd.join(path));
+    let roots: Vec<PathBuf> = roots
+        .iter()
+        .map(|root| {
+            let root = absolute(root);
+            match root.is_dir() {
+                true => root,
+                false => root.parent().map(Path::to_path_buf).unwrap_or(root),
+            }
+        })
+        .collect();
+    let mut package_roots: HashMap<PathBuf, Option<PathBuf>> = HashMap::new();
+    files
+        .map(|file| {
+            let path = absolute(file);
+            let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+            let package_root = package_roots
+                .entry(dir.clone())
+                .or_insert_with(|| {
+                    dir.ancestors()
+                        .find(|d| d.join("Cargo.toml").is_file())
+                        .map(Path::to_path_buf)
+                })
+                .clone();
+            let lint_root = roots
+                .iter()
+                .filter(|root| path.starts_with(root))
+                .max_by_key(|root| root.components().count())
+                .cloned()
+                .unwrap_or(dir);
+            Location {
+                display: display_path(file),
+                path,
+                package_root,
+                lint_root,
+            }
+        })
+        .collect()
 }
 
 /// Paths are shown relative to the current directory when under it.

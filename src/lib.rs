@@ -2,7 +2,8 @@
 //!
 //! The pipeline, one module per step: [`discover`] → [`frontend`] (per language) →
 //! [`model`] (the shared semantic model, with [`knowledge`]) → [`rules`] → [`diagnostic`] →
-//! [`report`]. [`engine`] runs it; [`cli`] is the command line.
+//! [`report`]. [`engine`] runs it; [`cli`] is the command line; [`inspect`] prints what the
+//! binary front end reads from DLLs and libraries.
 
 pub mod baseline;
 pub mod catalog;
@@ -14,6 +15,7 @@ pub mod engine;
 pub mod fingerprint;
 pub mod fix;
 pub mod frontend;
+pub mod inspect;
 pub mod knowledge;
 pub mod model;
 pub mod report;

@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use ptrwidth::catalog;
+use ptrwidth::discover::FileKind;
 use ptrwidth::engine::{self, Options};
 use ptrwidth::knowledge::Knowledge;
 use ptrwidth::model::ty::Ty;
@@ -80,8 +81,22 @@ fn check_example(
 ) {
     let extension = extension(language).unwrap();
     for (kind, code, should_fire) in [("bad", &example.bad, true), ("good", &example.good, false)] {
-        let path = dir.join(format!("{}_{kind}.{extension}", rule.replace('-', "_")));
-        std::fs::write(&path, code).unwrap();
+        let path = match &example.tree {
+            // A crate: the example as its src/lib.rs, next to the fixture's binaries.
+            Some(tree) => {
+                let case = dir.join(format!("{rule}_{language}_{kind}"));
+                copy_binaries(&Path::new(env!("CARGO_MANIFEST_DIR")).join(tree), &case);
+                std::fs::create_dir_all(case.join("src")).unwrap();
+                std::fs::write(case.join("Cargo.toml"), "[package]\nname = \"example\"\n").unwrap();
+                std::fs::write(case.join(format!("src/lib.{extension}")), code).unwrap();
+                case
+            }
+            None => {
+                let path = dir.join(format!("{}_{kind}.{extension}", rule.replace('-', "_")));
+                std::fs::write(&path, code).unwrap();
+                path
+            }
+        };
         let options = Options {
             paths: vec![path.clone()],
             excluded_dirs: Vec::new(),
@@ -113,6 +128,20 @@ fn check_example(
                 .map(|d| &d.message)
                 .collect::<Vec<_>>()
         );
+    }
+}
+
+/// Copies the binaries under `from` to the same places under `to`.
+fn copy_binaries(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_binaries(&path, &target);
+        } else if FileKind::of(&path) == Some(FileKind::Binary) {
+            std::fs::create_dir_all(to).unwrap();
+            std::fs::copy(&path, &target).unwrap();
+        }
     }
 }
 

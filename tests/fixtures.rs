@@ -6,7 +6,10 @@
 //!
 //! Each file directly under `fixtures/<rule>/` is linted on its own. Each directory under
 //! `fixtures/<rule>/` is one case linted as a whole tree (a crate with its headers, a DLL
-//! and the code that loads it): its markers may be in any of its files.
+//! and the code that loads it): its markers may be in any of its files. Binaries cannot
+//! carry markers, so a case names what it expects of them in directives: `@ expect: PATH
+//! LEVEL rule` (a finding on the binary at PATH, relative to the case) and `@ unreadable:
+//! PATH` (the run lists PATH as a file it could not read; any other such file fails the case).
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -24,9 +27,26 @@ type Expectation = (String, usize, Level, String);
 struct Fixture {
     targets: Vec<Target>,
     expected: BTreeSet<Expectation>,
+    /// Files (relative to the repository) the run must report as unreadable.
+    unreadable: BTreeSet<String>,
+}
+
+/// What the `@ expect:` and `@ unreadable:` directives of a case name, relative to the case.
+#[derive(Default)]
+struct BinaryDirectives {
+    expect: Vec<(String, Level, String)>,
+    unreadable: Vec<String>,
 }
 
 const COMMENT_OPENERS: [&str; 5] = ["//", "/*", ";", "<!--", "#"];
+
+fn parse_level(word: Option<&str>, file: &str, line: usize) -> Level {
+    match word {
+        Some("ERROR") => Level::Error,
+        Some("WARN") => Level::Warning,
+        other => panic!("{file}:{line}: marker level must be ERROR or WARN, got {other:?}"),
+    }
+}
 
 /// Expectations of one file, keyed by line; `file` names the file in a multi-file case.
 fn parse_markers(
@@ -34,22 +54,35 @@ fn parse_markers(
     file: &str,
     triples: &mut Vec<String>,
     expected: &mut BTreeSet<Expectation>,
+    binaries: &mut BinaryDirectives,
 ) {
     for (index, line) in text.lines().enumerate() {
         for opener in COMMENT_OPENERS {
-            if let Some(triple) = line
-                .trim()
-                .strip_prefix(opener)
-                .and_then(|l| l.trim_start().strip_prefix("@ target:"))
-            {
-                triples.push(
-                    triple
-                        .trim()
-                        .trim_end_matches("*/")
-                        .trim_end_matches("-->")
-                        .trim()
-                        .to_string(),
-                );
+            let directive = |name: &str| {
+                line.trim()
+                    .strip_prefix(opener)
+                    .and_then(|l| l.trim_start().strip_prefix(name))
+                    .map(|value| {
+                        value
+                            .trim()
+                            .trim_end_matches("*/")
+                            .trim_end_matches("-->")
+                            .trim()
+                            .to_string()
+                    })
+            };
+            if let Some(triple) = directive("@ target:") {
+                triples.push(triple);
+            }
+            if let Some(path) = directive("@ unreadable:") {
+                binaries.unreadable.push(path);
+            }
+            if let Some(value) = directive("@ expect:") {
+                let mut words = value.split_whitespace();
+                let path = words.next().expect("@ expect: names a file").to_string();
+                let level = parse_level(words.next(), file, index + 1);
+                let rule = words.next().expect("@ expect: names a rule").to_string();
+                binaries.expect.push((path, level, rule));
             }
             for marker in line.split(&format!("{opener}~")).skip(1) {
                 let (line_number, marker) = match marker.strip_prefix('^') {
@@ -57,14 +90,7 @@ fn parse_markers(
                     None => (index + 1, marker),
                 };
                 let mut words = marker.split_whitespace();
-                let level = match words.next() {
-                    Some("ERROR") => Level::Error,
-                    Some("WARN") => Level::Warning,
-                    other => panic!(
-                        "{file}:{}: marker level must be ERROR or WARN, got {other:?}",
-                        index + 1
-                    ),
-                };
+                let level = parse_level(words.next(), file, index + 1);
                 let rule = words.next().expect("a marker names a rule").to_string();
                 assert!(
                     catalog::get(&rule).is_some(),
@@ -77,16 +103,41 @@ fn parse_markers(
     }
 }
 
-fn parse_case(files: &[PathBuf], root: &Path) -> Fixture {
+fn parse_case(case: &Path, files: &[PathBuf], root: &Path) -> Fixture {
     let mut triples = Vec::new();
     let mut expected = BTreeSet::new();
+    let mut binaries = BinaryDirectives::default();
     for path in files {
         // Binary fixtures (DLLs, import libraries) carry no markers.
         let Ok(text) = std::fs::read_to_string(path) else {
             continue;
         };
-        parse_markers(&text, &relative(path, root), &mut triples, &mut expected);
+        parse_markers(
+            &text,
+            &relative(path, root),
+            &mut triples,
+            &mut expected,
+            &mut binaries,
+        );
     }
+    let base = if case.is_dir() {
+        case
+    } else {
+        case.parent().unwrap_or(case)
+    };
+    let in_case = |path: &str| {
+        let file = base.join(path);
+        assert!(file.is_file(), "{}: no such file", file.display());
+        relative(&file, root)
+    };
+    for (path, level, rule) in binaries.expect {
+        assert!(
+            catalog::get(&rule).is_some(),
+            "@ expect: unknown rule `{rule}`"
+        );
+        expected.insert((in_case(&path), 1, level, rule));
+    }
+    let unreadable = binaries.unreadable.iter().map(|p| in_case(p)).collect();
     if triples.is_empty() {
         triples.push(DEFAULT_TRIPLE.to_string());
     }
@@ -94,6 +145,7 @@ fn parse_case(files: &[PathBuf], root: &Path) -> Fixture {
     Fixture {
         targets: triples.iter().map(|t| Target::parse(t).unwrap()).collect(),
         expected,
+        unreadable,
     }
 }
 
@@ -155,21 +207,27 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 
 fn lint(
     case: &Case,
-    targets: Vec<Target>,
+    fixture: &Fixture,
     knowledge: &Knowledge,
     root: &Path,
 ) -> BTreeSet<Expectation> {
     let options = Options {
         paths: vec![case.path.clone()],
         excluded_dirs: Vec::new(),
-        targets,
+        targets: fixture.targets.clone(),
         rules: rules::ALL.iter().collect(),
         jobs: Some(1),
     };
     let outcome = engine::run(&options, knowledge).unwrap();
-    assert!(
-        outcome.errors.is_empty(),
-        "{}: {:?}",
+    let unreadable: BTreeSet<String> = outcome
+        .errors
+        .iter()
+        .map(|e| relative(Path::new(&e.path), root))
+        .collect();
+    assert_eq!(
+        unreadable,
+        fixture.unreadable,
+        "{}: unreadable files differ from the `@ unreadable:` directives: {:?}",
         case.path.display(),
         outcome.errors
     );
@@ -197,7 +255,7 @@ fn every_fixture_reports_exactly_its_markers() {
     let cases = cases();
     assert!(!cases.is_empty());
     for case in &cases {
-        let fixture = parse_case(&case.files, root);
+        let fixture = parse_case(&case.path, &case.files, root);
         let name = case.path.file_name().unwrap().to_string_lossy();
         if name.starts_with("good_") {
             assert!(
@@ -210,7 +268,7 @@ fn every_fixture_reports_exactly_its_markers() {
                 "{name}: bad_ fixtures need markers"
             );
         }
-        let actual = lint(case, fixture.targets, &knowledge, root);
+        let actual = lint(case, &fixture, &knowledge, root);
         for missing in fixture.expected.difference(&actual) {
             failures.push(format!(
                 "{}:{}: missing {:?} {}",
@@ -251,14 +309,17 @@ fn every_rule_has_fixtures_that_fire_and_stay_silent() {
             "{}: no good_ fixture",
             rule.name
         );
-        let files: Vec<PathBuf> = entries
-            .iter()
-            .flat_map(|e| if e.is_dir() { walk(e) } else { vec![e.clone()] })
-            .collect();
-        let marked = parse_case(&files, root)
-            .expected
-            .iter()
-            .any(|(_, _, _, r)| *r == rule.name);
+        let marked = entries.iter().any(|entry| {
+            let files = if entry.is_dir() {
+                walk(entry)
+            } else {
+                vec![entry.clone()]
+            };
+            parse_case(entry, &files, root)
+                .expected
+                .iter()
+                .any(|(_, _, _, r)| *r == rule.name)
+        });
         assert!(
             marked,
             "{}: no fixture marks a finding of this rule",

@@ -174,11 +174,20 @@ fn github_annotations_and_step_summary() {
     let output = common::run(common::command(repo()).args(["--format", "github", "fixtures"]));
     assert_eq!(output.status.code(), Some(1));
     let text = stdout(&output);
-    let commands: Vec<_> = text
+    // The corrupt fixture binaries are annotated as unreadable, after the findings.
+    let unreadable = reference["errors"].as_array().unwrap().len();
+    let mut commands: Vec<_> = text
         .lines()
         .filter(|l| l.starts_with("::"))
         .map(parse_command)
         .collect();
+    let unreadable_commands = commands.split_off(commands.len().saturating_sub(unreadable));
+    assert!(
+        unreadable_commands
+            .iter()
+            .all(|(_, _, message)| message.starts_with("could not read")),
+        "{unreadable_commands:?}"
+    );
     let diagnostics = reference["diagnostics"].as_array().unwrap();
     assert_eq!(commands.len(), diagnostics.len());
     for ((command, properties, message), diagnostic) in commands.iter().zip(diagnostics) {

@@ -1,8 +1,10 @@
-//! Front ends: each turns one file's text into the language-neutral [`FileIr`].
+//! Front ends: each turns one file's bytes into the language-neutral [`FileIr`]; binaries
+//! yield what their headers say.
 //!
 //! Front ends see only the text they are given: they never read files, and never look at
 //! other files. Cross-file knowledge is the model's job.
 
+pub mod binary;
 pub mod c;
 pub mod rust;
 
@@ -32,7 +34,8 @@ pub fn lower(kind: FileKind, bytes: Vec<u8>) -> Option<Result<Lowered, String>> 
         FileKind::C => Some(c::lower(c::Dialect::C, bytes)),
         FileKind::Cpp => Some(c::lower(c::Dialect::Cpp, bytes)),
         FileKind::Idl => Some(c::lower(c::Dialect::Idl, bytes)),
-        FileKind::Registry | FileKind::Binary => None,
+        FileKind::Binary => Some(binary::lower(&bytes)),
+        FileKind::Registry => None,
     }
 }
 

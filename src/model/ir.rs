@@ -7,6 +7,7 @@
 //! the tables the model resolves them against are keyed that way.
 
 use super::cfg::Cond;
+use super::machine::Machine;
 use crate::source::Span;
 
 pub type BodyId = usize;
@@ -41,6 +42,12 @@ pub struct FileIr {
     pub conversions: Vec<Conversion>,
     pub calls: Vec<CallSite>,
     pub interfaces: Vec<Interface>,
+    pub loads: Vec<LoadSite>,
+    pub links: Vec<LinkSite>,
+    pub text_consts: Vec<TextConst>,
+    pub path_literals: Vec<PathLiteral>,
+    /// Set for binaries (DLLs, executables, libraries): what their headers say.
+    pub binary: Option<BinaryInfo>,
 }
 
 /// An attribute written on a declaration: MIDL's `[call_as(RemoteNext)]` has the name
@@ -312,4 +319,127 @@ pub struct CallSite {
     pub args: Vec<Arg>,
     pub span: Span,
     pub cond: Cond,
+}
+
+/// Text as the program builds it, for names and paths of libraries: literals, named constants
+/// (resolved by the model across files), the package root, and parts only known at run time.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TextValue {
+    pub parts: Vec<TextPart>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TextPart {
+    Literal(String),
+    /// The package's root directory (`CARGO_MANIFEST_DIR`).
+    PackageRoot,
+    /// A `const`, `static` or `#define` holding text, by name.
+    Const(String),
+    /// Only known at run time.
+    Unknown,
+}
+
+impl TextValue {
+    pub fn unknown() -> TextValue {
+        TextValue {
+            parts: vec![TextPart::Unknown],
+        }
+    }
+
+    pub fn literal(text: &str) -> TextValue {
+        TextValue {
+            parts: vec![TextPart::Literal(text.to_string())],
+        }
+    }
+}
+
+/// A constant holding text: `const PLUGIN: &str = "x.dll";`, `#define PLUGIN L"x.dll"`.
+#[derive(Clone, Debug)]
+pub struct TextConst {
+    pub name: String,
+    pub value: TextValue,
+    pub cond: Cond,
+}
+
+/// A flag passed to a library load, as written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LoadFlag {
+    Named(String),
+    Bits(u64),
+    Unknown,
+}
+
+/// A library loaded at run time: `LoadLibraryExW(name, _, flags)`, `libloading::Library::new(name)`.
+#[derive(Clone, Debug)]
+pub struct LoadSite {
+    pub body: BodyId,
+    /// The function called, e.g. `LoadLibraryExW`, `Library::new`.
+    pub api: String,
+    pub name: TextValue,
+    pub name_span: Span,
+    pub flags: Vec<LoadFlag>,
+    /// The whole call.
+    pub span: Span,
+    pub cond: Cond,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinkKind {
+    /// An import library: `#[link(name)]`, `rustc-link-lib=dylib=`, `#pragma comment(lib)`.
+    Import,
+    Static,
+    /// No import library: the DLL itself is bound when the program starts (`kind = "raw-dylib"`).
+    RawDylib,
+    /// A directory the linker searches: `rustc-link-search`, `/LIBPATH`.
+    SearchDir,
+}
+
+/// A library or library directory given to the linker.
+#[derive(Clone, Debug)]
+pub struct LinkSite {
+    pub kind: LinkKind,
+    /// The library name (`foo`, `foo.lib`) or the directory.
+    pub name: TextValue,
+    pub span: Span,
+    pub cond: Cond,
+}
+
+/// A string literal in a function body that looks like a file-system path (it holds `\` or `/`).
+#[derive(Clone, Debug)]
+pub struct PathLiteral {
+    pub body: BodyId,
+    pub text: String,
+    pub span: Span,
+    pub cond: Cond,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BinaryFormat {
+    Pe32,
+    Pe32Plus,
+    Coff,
+    Archive,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BinaryKind {
+    Dll,
+    Executable,
+    Driver,
+    ImportLibrary,
+    StaticLibrary,
+    Object,
+}
+
+/// What a binary's headers say about the code in it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BinaryInfo {
+    pub format: BinaryFormat,
+    pub kind: BinaryKind,
+    /// Every machine of its code, sorted: one for an image, any number for a library.
+    pub machines: Vec<Machine>,
+    /// An ARM64 image whose load configuration could not be read: it may be ARM64X.
+    pub maybe_hybrid: bool,
 }

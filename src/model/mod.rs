@@ -7,6 +7,9 @@
 
 pub mod cfg;
 pub mod ir;
+pub mod machine;
+mod resolve;
+pub mod tree;
 pub mod ty;
 
 use std::collections::HashMap;
@@ -16,8 +19,10 @@ use crate::source::FileId;
 use crate::target::Target;
 use cfg::Cond;
 use ir::{
-    Body, ConversionTarget, FileIr, FnDecl, FnKind, Slot, StructDecl, TypeAlias, TypeRef, Value,
+    Body, ConversionTarget, FileIr, FnDecl, FnKind, Slot, StructDecl, TextConst, TypeAlias,
+    TypeRef, Value,
 };
+use tree::{Location, Tree};
 use ty::{HandleKind, HandleRepr, HandleTy, IntTy, PtrKind, Ty};
 
 /// Alias chains and value flow deeper than this are treated as unknown (and cycles end).
@@ -29,6 +34,7 @@ struct Declarations<'a> {
     structs: HashMap<&'a str, Vec<&'a StructDecl>>,
     functions: HashMap<&'a str, Vec<&'a FnDecl>>,
     consts: HashMap<&'a str, Vec<(&'a Cond, &'a TypeRef)>>,
+    text_consts: HashMap<&'a str, Vec<&'a TextConst>>,
 }
 
 impl<'a> Declarations<'a> {
@@ -38,6 +44,7 @@ impl<'a> Declarations<'a> {
             structs: HashMap::new(),
             functions: HashMap::new(),
             consts: HashMap::new(),
+            text_consts: HashMap::new(),
         }
     }
 
@@ -56,6 +63,9 @@ impl<'a> Declarations<'a> {
                 .entry(&decl.name)
                 .or_default()
                 .push((&decl.cond, &decl.ty));
+        }
+        for decl in &file.text_consts {
+            self.text_consts.entry(&decl.name).or_default().push(decl);
         }
     }
 }
@@ -77,6 +87,7 @@ pub struct Model<'a> {
     rust: Declarations<'a>,
     c_family: Declarations<'a>,
     c_index: HashMap<&'a str, Vec<(FileId, CDecl<'a>)>>,
+    tree: Tree<'a>,
 }
 
 impl<'a> Model<'a> {
@@ -116,10 +127,25 @@ impl<'a> Model<'a> {
             rust,
             c_family,
             c_index,
+            tree: Tree::default(),
         }
     }
 
-    /// The model as seen from one file.
+    /// Tells the model where each file lives (`locations[i]` for `files[i]`), so that it can
+    /// resolve the libraries code loads and links to the binaries of the run.
+    pub fn with_locations(mut self, locations: &'a [Location]) -> Self {
+        self.tree = Tree::new(self.files, locations);
+        self
+    }
+
+    /// The model as seen from the file with this index.
+    pub fn semantic_of(&'a self, id: FileId) -> Semantic<'a> {
+        let mut semantic = self.semantic(self.files[id]);
+        semantic.id = Some(id);
+        semantic
+    }
+
+    /// The model as seen from one file, without knowing where it lives.
     pub fn semantic(&'a self, file: &'a FileIr) -> Semantic<'a> {
         let mut local = Declarations::new();
         local.add(file);
@@ -136,15 +162,11 @@ impl<'a> Model<'a> {
         Semantic {
             model: self,
             file,
+            id: None,
             local,
             global,
             renames,
         }
-    }
-
-    /// The model as seen from the file with this id.
-    pub fn semantic_of(&'a self, file: FileId) -> Option<Semantic<'a>> {
-        self.files.get(file).map(|ir| self.semantic(ir))
     }
 
     /// The C, C++ and MIDL functions, structs and typedefs of the tree with this name.
@@ -231,6 +253,8 @@ const INTO_RAW_OWNERS: &[&str] = &["Box", "Arc", "Rc", "CString", "Weak"];
 pub struct Semantic<'a> {
     pub model: &'a Model<'a>,
     pub file: &'a FileIr,
+    /// The file's index in the run, when the model knows where files live.
+    id: Option<FileId>,
     local: Declarations<'a>,
     /// The declarations of the whole tree in this file's language family.
     global: &'a Declarations<'a>,

@@ -101,7 +101,7 @@ fn header_prototype(cx: &Checker, decl: &FnDecl, targets: &[Target]) -> Option<V
         CDecl::Function(f) if f.params.len() == decl.params.len() => Some((*file, *f)),
         _ => None,
     })?;
-    let c_view = model.semantic_of(file)?;
+    let c_view = model.semantic_of(file);
     let rust: Vec<(Option<&TypeRef>, Span)> = std::iter::once((decl.ret.as_ref(), decl.ret_span))
         .chain(decl.params.iter().map(|p| (Some(&p.ty), p.ty_span)))
         .collect();
@@ -133,9 +133,7 @@ fn struct_mismatches(cx: &Checker, decl: &StructDecl, targets: &[Target]) -> Vec
     let Some((file, c_struct)) = c_struct_named(cx, &decl.name, targets) else {
         return Vec::new();
     };
-    let Some(c_view) = model.semantic_of(file) else {
-        return Vec::new();
-    };
+    let c_view = model.semantic_of(file);
     let by_name = decl
         .fields
         .iter()
@@ -170,7 +168,7 @@ fn c_struct_named<'a>(cx: &Checker<'a>, name: &str, targets: &[Target]) -> Optio
         match decl {
             CDecl::Struct(s) => return Some((*file, s)),
             CDecl::Alias(_) => {
-                let view = model.semantic_of(*file)?;
+                let view = model.semantic_of(*file);
                 let target = targets.first()?;
                 let found = view.struct_through_aliases(name, target)?;
                 let file = model

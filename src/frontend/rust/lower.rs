@@ -11,6 +11,7 @@ use syn::{
 };
 
 use super::cfg::{attrs_cond, parse_cond};
+use super::libraries::KnownLocals;
 use super::macros;
 use crate::model::cfg::Cond;
 use crate::model::ir::{
@@ -45,6 +46,7 @@ pub(super) struct Lowerer {
     /// Inside a closure, `return` leaves the closure, not the function.
     closure_depth: usize,
     expr_depth: usize,
+    pub(super) known: KnownLocals,
 }
 
 pub(super) fn span_of(node: &impl Spanned) -> Span {
@@ -71,11 +73,16 @@ impl Lowerer {
             scopes: vec![HashMap::new()],
             closure_depth: 0,
             expr_depth: 0,
+            known: KnownLocals::default(),
         }
     }
 
     pub(super) fn current_cond(&self) -> Cond {
         self.cond.clone()
+    }
+
+    pub(super) fn current_body(&self) -> BodyId {
+        self.body
     }
 
     pub(super) fn with_cond<R>(&mut self, cond: Cond, f: impl FnOnce(&mut Self) -> R) -> R {
@@ -129,7 +136,7 @@ impl Lowerer {
         id
     }
 
-    fn lookup(&self, name: &str) -> Option<LocalId> {
+    pub(super) fn lookup(&self, name: &str) -> Option<LocalId> {
         self.scopes.iter().rev().find_map(|s| s.get(name).copied())
     }
 
@@ -147,6 +154,7 @@ impl Lowerer {
                 l.defined_fn(&f.sig, &f.block, None);
             }),
             Item::ForeignMod(m) => self.with_cond(attrs_cond(&m.attrs), |l| {
+                l.link_attributes(&m.attrs);
                 for foreign in &m.items {
                     l.foreign_item(foreign);
                 }
@@ -273,6 +281,7 @@ impl Lowerer {
 
     fn global_value(&mut self, name: String, ty: &Type, init: &Expr) {
         let ty = typeref(ty);
+        self.remember_text_const(name.clone(), init);
         self.ir.consts.push(ConstDecl {
             name,
             ty: ty.clone(),
@@ -390,6 +399,9 @@ impl Lowerer {
                         None => Value::Unknown,
                     };
                     l.bind_pattern(&local.pat, declared, value);
+                    if let Some(init) = &local.init {
+                        l.remember_local(&local.pat, &init.expr);
+                    }
                 }),
                 Stmt::Item(item) => self.item(item),
                 Stmt::Expr(expr, semi) => {
@@ -510,7 +522,11 @@ impl Lowerer {
                 Lit::Int(int) => int
                     .base10_parse::<i128>()
                     .map_or(Value::Unknown, Value::Int),
-                Lit::Str(_) | Lit::ByteStr(_) | Lit::CStr(_) => Value::Text,
+                Lit::Str(s) => {
+                    self.remember_path_literal(&s.value(), span_of(s));
+                    Value::Text
+                }
+                Lit::ByteStr(_) | Lit::CStr(_) => Value::Text,
                 _ => Value::Unknown,
             },
             Expr::Unary(u) => {
@@ -592,7 +608,8 @@ impl Lowerer {
             Expr::Unsafe(u) => self.block(&u.block, expect),
             Expr::Const(c) => self.block(&c.block, expect),
             Expr::If(i) => {
-                let branch_cond = cfg_macro_cond(&i.cond);
+                let branch_cond =
+                    cfg_macro_cond(&i.cond).or_else(|| self.runtime_target_cond(&i.cond));
                 self.expr(&i.cond, &Expect::Nothing);
                 let then_cond = branch_cond.clone().unwrap_or_default();
                 self.with_cond(then_cond, |l| l.block(&i.then_branch, expect));
@@ -604,10 +621,14 @@ impl Lowerer {
             }
             Expr::Match(m) => {
                 self.expr(&m.expr, &Expect::Nothing);
-                for arm in &m.arms {
-                    self.in_scope(|l| {
-                        l.bind_pattern(&arm.pat, None, Value::Unknown);
-                        l.expr(&arm.body, expect);
+                let conds = self.match_arm_conds(m).unwrap_or_default();
+                for (i, arm) in m.arms.iter().enumerate() {
+                    let cond = conds.get(i).cloned().unwrap_or_default();
+                    self.with_cond(cond, |l| {
+                        l.in_scope(|l| {
+                            l.bind_pattern(&arm.pat, None, Value::Unknown);
+                            l.expr(&arm.body, expect);
+                        })
                     });
                 }
                 Value::Unknown
@@ -737,6 +758,7 @@ impl Lowerer {
                 }
             })
             .collect();
+        self.library_call(qualifier.as_deref(), &callee, call, span_of(expr));
         let values = args.iter().map(|a| a.value.clone()).collect();
         self.ir.calls.push(CallSite {
             body: self.body,

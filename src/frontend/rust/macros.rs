@@ -69,12 +69,20 @@ pub(super) fn expr_macro(lowerer: &mut Lowerer, mac: &Macro, expect: &Expect) ->
             Value::Unknown
         }
         // windows/windows-sys string literal macros produce pointers to static text.
-        "w" | "s" | "h" | "wide" | "cstr" | "c_str" | "wstr" | "wch" | "wchz" => Value::Text,
+        "w" | "s" | "h" | "wide" | "cstr" | "c_str" | "wstr" | "wch" | "wchz" => {
+            if let Ok(literal) = syn::parse2::<LitStr>(mac.tokens.clone()) {
+                lowerer.remember_path_literal(&literal.value(), span_of(&literal));
+            }
+            Value::Text
+        }
         "addr_of" | "addr_of_mut" => match syn::parse2::<Expr>(mac.tokens.clone()) {
             Ok(expr) => Value::AddressOf(Box::new(lowerer.expr(&expr, &Expect::Nothing))),
             Err(_) => Value::Unknown,
         },
         _ => {
+            if name == "println" || name == "print" {
+                lowerer.build_script_output(mac);
+            }
             let exprs = Punctuated::<Expr, Token![,]>::parse_terminated.parse2(mac.tokens.clone());
             match exprs {
                 Ok(exprs) => {

@@ -2,6 +2,7 @@
 //! and user code hide declarations and casts in, and [`lower`] reduces it to IR.
 
 mod cfg;
+mod libraries;
 mod lower;
 mod macros;
 
