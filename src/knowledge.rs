@@ -1,6 +1,7 @@
 //! The Win32 knowledge tables from `rules/data/`, embedded at build time and loaded once per run.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
 
 use serde::Deserialize;
 
@@ -9,6 +10,7 @@ use crate::model::ty::{HandleKind, HandleRepr, HandleTy, IntTy, PtrKind, Ty};
 const TYPES_TOML: &str = include_str!("../rules/data/win32-types.toml");
 const WINDOW_LONG_TOML: &str = include_str!("../rules/data/window-long.toml");
 const API_TSV: &str = include_str!("../rules/data/win32-api.tsv");
+const STRUCTS_TSV: &str = include_str!("../rules/data/win32-structs.tsv");
 
 pub struct Knowledge {
     pub handles: HashMap<String, HandleTy>,
@@ -21,6 +23,14 @@ pub struct Knowledge {
     pub mask_functions: HashSet<String>,
     pub window_long: WindowLong,
     apis: HashMap<String, Vec<ApiFn>>,
+    /// Indexed on first use, so that runs which never look into a Win32 struct pay nothing.
+    structs: OnceLock<HashMap<&'static str, Vec<StructRow>>>,
+}
+
+/// A struct table row: its pointer width (`None` for any) and its `field=type` columns.
+struct StructRow {
+    pointer_width: Option<u32>,
+    fields: &'static str,
 }
 
 #[derive(Deserialize)]
@@ -167,6 +177,7 @@ impl Knowledge {
             mask_functions: types.masks.functions.into_iter().collect(),
             window_long,
             apis: parse_api_table(API_TSV)?,
+            structs: OnceLock::new(),
         })
     }
 
@@ -210,10 +221,40 @@ impl Knowledge {
         self.apis.len()
     }
 
+    /// Whether windows-sys declares a struct or union of this name.
+    pub fn is_struct(&self, name: &str) -> bool {
+        self.struct_index().contains_key(name)
+    }
+
+    /// The type of a field of a Win32 struct on a target of this pointer width. A struct that
+    /// differs between architectures of one width (`CONTEXT`) answers from the first that has it.
+    pub fn struct_field(&self, name: &str, field: &str, pointer_width: u32) -> Option<ApiType> {
+        self.struct_index()
+            .get(name)?
+            .iter()
+            .filter(|row| row.pointer_width.is_none_or(|w| w == pointer_width))
+            .flat_map(|row| row.fields.split('\t'))
+            .find_map(|column| column.strip_prefix(field)?.strip_prefix('='))
+            .map(parse_api_type)
+    }
+
+    pub fn struct_row_count(&self) -> usize {
+        self.struct_index().values().map(Vec::len).sum()
+    }
+
+    fn struct_index(&self) -> &HashMap<&'static str, Vec<StructRow>> {
+        self.structs.get_or_init(|| index_struct_table(STRUCTS_TSV))
+    }
+
     /// The type of an API table entry, resolved the way a declared type would be.
     pub fn api_type(&self, ty: &ApiType) -> Ty {
-        if let Some(known) = ty.name.as_deref().and_then(|n| self.type_named(n)) {
-            return known;
+        if let Some(name) = ty.name.as_deref() {
+            if let Some(known) = self.type_named(name) {
+                return known;
+            }
+            if ty.class == "other" && self.is_struct(name) {
+                return Ty::Struct(name.to_string());
+            }
         }
         match ty.class.as_str() {
             "ptr" => Ty::Pointer(PtrKind::Data),
@@ -288,4 +329,28 @@ fn parse_api_table(text: &str) -> Result<HashMap<String, Vec<ApiFn>>, String> {
         });
     }
     Ok(apis)
+}
+
+/// Rows are generated, so a malformed one (which a test rules out) is skipped, not an error.
+fn index_struct_table(text: &'static str) -> HashMap<&'static str, Vec<StructRow>> {
+    let mut index: HashMap<&str, Vec<StructRow>> = HashMap::new();
+    for line in text.lines().filter(|line| !line.starts_with('#')) {
+        let mut columns = line.splitn(3, '\t');
+        let (Some(name), Some(width), Some(fields)) =
+            (columns.next(), columns.next(), columns.next())
+        else {
+            continue;
+        };
+        let pointer_width = match width {
+            "any" => None,
+            "64" => Some(64),
+            "32" => Some(32),
+            _ => continue,
+        };
+        index.entry(name).or_default().push(StructRow {
+            pointer_width,
+            fields,
+        });
+    }
+    index
 }

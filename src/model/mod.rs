@@ -285,7 +285,7 @@ impl<'a> Semantic<'a> {
 
     /// Handle names keep their identity whatever the bindings alias them to; other names
     /// resolve as the code compiles: primitives, then the tree's aliases and types, then the
-    /// Windows tables.
+    /// Windows tables (typedefs, then structs).
     fn resolve_name(&self, name: &str, target: &Target, depth: usize) -> Ty {
         let name = self.canonical(name);
         let knowledge = self.knowledge();
@@ -308,7 +308,14 @@ impl<'a> Semantic<'a> {
         if self.struct_decl(name, target).is_some() {
             return Ty::Struct(name.to_string());
         }
-        knowledge.type_named(name).unwrap_or(Ty::Unknown)
+        knowledge
+            .type_named(name)
+            .or_else(|| {
+                knowledge
+                    .is_struct(name)
+                    .then(|| Ty::Struct(name.to_string()))
+            })
+            .unwrap_or(Ty::Unknown)
     }
 
     pub fn api_type(&self, ty: &ApiType) -> Ty {
@@ -354,8 +361,23 @@ impl<'a> Semantic<'a> {
                     .map_or(Ty::Unknown, |(_, ty)| self.api_type(ty))
             }
             Slot::Field { ty, field } => self
-                .struct_decl(ty, target)
-                .map_or(Ty::Unknown, |decl| self.field_type(decl, field, target)),
+                .struct_field_type(ty, field, target)
+                .unwrap_or(Ty::Unknown),
+        }
+    }
+
+    /// A field of a struct declared in the tree, else of a Win32 struct.
+    fn struct_field_type(&self, name: &str, field: &str, target: &Target) -> Option<Ty> {
+        match self.struct_decl(name, target) {
+            Some(decl) => decl
+                .fields
+                .iter()
+                .find(|(f, _)| f == field)
+                .map(|(_, ty)| self.resolve(ty, target)),
+            None => self
+                .knowledge()
+                .struct_field(name, field, target.pointer_width)
+                .map(|ty| self.api_type(&ty)),
         }
     }
 
@@ -563,10 +585,9 @@ impl<'a> Semantic<'a> {
                 .get(*id)
                 .and_then(|l| l.ty.as_ref())
                 .and_then(TypeRef::pointee_name)
-            && let Some(decl) = self.struct_decl(name, target)
-            && decl.fields.iter().any(|(f, _)| f == field)
+            && let Some(ty) = self.struct_field_type(name, field, target)
         {
-            return ValueInfo::of_type(self.field_type(decl, field, target));
+            return ValueInfo::of_type(ty);
         }
         let stored = match base {
             Value::Local(id) => body
@@ -597,10 +618,8 @@ impl<'a> Semantic<'a> {
                 }
             }
             Ty::Struct(name) => self
-                .struct_decl(name, target)
-                .map_or(ValueInfo::unknown(), |decl| {
-                    ValueInfo::of_type(self.field_type(decl, field, target))
-                }),
+                .struct_field_type(name, field, target)
+                .map_or(ValueInfo::unknown(), ValueInfo::of_type),
             _ => ValueInfo::unknown(),
         };
         if info.origin.is_none() {
