@@ -23,14 +23,9 @@ pub struct Knowledge {
     pub mask_functions: HashSet<String>,
     pub window_long: WindowLong,
     apis: HashMap<String, Vec<ApiFn>>,
-    /// Indexed on first use, so that runs which never look into a Win32 struct pay nothing.
-    structs: OnceLock<HashMap<&'static str, Vec<StructRow>>>,
-}
-
-/// A struct table row: its pointer width (`None` for any) and its `field=type` columns.
-struct StructRow {
-    pointer_width: Option<u32>,
-    fields: &'static str,
+    /// The struct table's rows, in name order; split on first use, so that runs which never
+    /// look into a Win32 struct pay nothing, and searched without building an index.
+    struct_rows: OnceLock<Vec<&'static str>>,
 }
 
 #[derive(Deserialize)]
@@ -177,7 +172,7 @@ impl Knowledge {
             mask_functions: types.masks.functions.into_iter().collect(),
             window_long,
             apis: parse_api_table(API_TSV)?,
-            structs: OnceLock::new(),
+            struct_rows: OnceLock::new(),
         })
     }
 
@@ -223,27 +218,37 @@ impl Knowledge {
 
     /// Whether windows-sys declares a struct or union of this name.
     pub fn is_struct(&self, name: &str) -> bool {
-        self.struct_index().contains_key(name)
+        self.struct_declarations(name).next().is_some()
     }
 
     /// The type of a field of a Win32 struct on a target of this pointer width. A struct that
     /// differs between architectures of one width (`CONTEXT`) answers from the first that has it.
     pub fn struct_field(&self, name: &str, field: &str, pointer_width: u32) -> Option<ApiType> {
-        self.struct_index()
-            .get(name)?
-            .iter()
-            .filter(|row| row.pointer_width.is_none_or(|w| w == pointer_width))
-            .flat_map(|row| row.fields.split('\t'))
+        self.struct_declarations(name)
+            .filter(|(width, _)| width.is_none_or(|w| w == pointer_width))
+            .flat_map(|(_, fields)| fields.split('\t'))
             .find_map(|column| column.strip_prefix(field)?.strip_prefix('='))
             .map(parse_api_type)
     }
 
-    pub fn struct_row_count(&self) -> usize {
-        self.struct_index().values().map(Vec::len).sum()
+    /// The struct table's rows, sorted by name as the generator writes them.
+    fn struct_rows(&self) -> &[&'static str] {
+        self.struct_rows.get_or_init(|| {
+            STRUCTS_TSV
+                .lines()
+                .filter(|line| !line.starts_with('#'))
+                .collect()
+        })
     }
 
-    fn struct_index(&self) -> &HashMap<&'static str, Vec<StructRow>> {
-        self.structs.get_or_init(|| index_struct_table(STRUCTS_TSV))
+    /// The pointer width (`None` for any) and the `field=type` columns of each row for a struct.
+    fn struct_declarations(&self, name: &str) -> impl Iterator<Item = (Option<u32>, &'static str)> {
+        let rows = self.struct_rows();
+        let start = rows.partition_point(|row| struct_row_name(row) < name);
+        rows[start..]
+            .iter()
+            .take_while(move |row| struct_row_name(row) == name)
+            .filter_map(|row| parse_struct_row(row))
     }
 
     /// The type of an API table entry, resolved the way a declared type would be.
@@ -331,26 +336,40 @@ fn parse_api_table(text: &str) -> Result<HashMap<String, Vec<ApiFn>>, String> {
     Ok(apis)
 }
 
-/// Rows are generated, so a malformed one (which a test rules out) is skipped, not an error.
-fn index_struct_table(text: &'static str) -> HashMap<&'static str, Vec<StructRow>> {
-    let mut index: HashMap<&str, Vec<StructRow>> = HashMap::new();
-    for line in text.lines().filter(|line| !line.starts_with('#')) {
-        let mut columns = line.splitn(3, '\t');
-        let (Some(name), Some(width), Some(fields)) =
-            (columns.next(), columns.next(), columns.next())
-        else {
-            continue;
-        };
-        let pointer_width = match width {
-            "any" => None,
-            "64" => Some(64),
-            "32" => Some(32),
-            _ => continue,
-        };
-        index.entry(name).or_default().push(StructRow {
-            pointer_width,
-            fields,
-        });
+fn struct_row_name(row: &str) -> &str {
+    row.split_once('\t').map_or(row, |(name, _)| name)
+}
+
+/// A row's width and field columns; `None` for a malformed row, which a test rules out.
+fn parse_struct_row(row: &'static str) -> Option<(Option<u32>, &'static str)> {
+    let mut columns = row.splitn(3, '\t').skip(1);
+    let (Some(width), Some(fields)) = (columns.next(), columns.next()) else {
+        return None;
+    };
+    let pointer_width = match width {
+        "any" => None,
+        "64" => Some(64),
+        "32" => Some(32),
+        _ => return None,
+    };
+    Some((pointer_width, fields))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn struct_rows_are_well_formed_and_sorted_by_name() {
+        let knowledge = Knowledge::load().unwrap();
+        let rows = knowledge.struct_rows();
+        assert!(rows.len() > 10_000, "{} struct rows", rows.len());
+        for row in rows {
+            assert!(parse_struct_row(row).is_some(), "malformed row: {row}");
+        }
+        for pair in rows.windows(2) {
+            let (a, b) = (struct_row_name(pair[0]), struct_row_name(pair[1]));
+            assert!(a <= b, "rows out of order: {a} before {b}");
+        }
     }
-    index
 }

@@ -135,14 +135,8 @@ fn knowledge_tables_load_and_know_the_common_apis() {
 }
 
 #[test]
-fn struct_table_rows_are_well_formed_and_know_common_structs() {
+fn struct_table_knows_the_common_structs() {
     let knowledge = Knowledge::load().unwrap();
-    let data_rows = include_str!("../rules/data/win32-structs.tsv")
-        .lines()
-        .filter(|line| !line.starts_with('#'))
-        .count();
-    assert!(data_rows > 10_000, "{data_rows} struct rows");
-    assert_eq!(knowledge.struct_row_count(), data_rows, "malformed rows");
     let field = |name: &str, field: &str, width: u32| {
         knowledge
             .struct_field(name, field, width)

@@ -134,8 +134,9 @@ impl Scan {
         }
     }
 
-    /// One row per record and distinct field list: `name, widths, field=type...`. Records
-    /// without fields (opaque types) have nothing to look up and are left out.
+    /// One row per record and distinct field list: `name, widths, field=type...`, sorted by
+    /// name (ptrwidth looks names up by binary search). Records without fields (opaque types)
+    /// have nothing to look up and are left out.
     fn struct_rows(&self, classifier: &Classifier) -> Vec<String> {
         let mut merged: HashMap<(&str, String), Widths> = HashMap::new();
         for record in self.records.iter().filter(|r| !r.fields.is_empty()) {
