@@ -201,3 +201,31 @@ fn knowledge_tables_load_and_know_the_common_apis() {
     }
     assert!(knowledge.window_long.indexes.contains_key("GWL_USERDATA"));
 }
+
+#[test]
+fn struct_table_knows_the_common_structs() {
+    let knowledge = Knowledge::load().unwrap();
+    let field = |name: &str, field: &str, width: u32| {
+        knowledge
+            .struct_field(name, field, width)
+            .map(|ty| knowledge.api_type(&ty))
+    };
+    assert!(
+        matches!(field("WNDCLASSEXW", "hbrBackground", 64), Some(Ty::Handle(h)) if h.name == "HBRUSH")
+    );
+    assert_eq!(
+        field("RAWINPUT", "header", 64),
+        Some(Ty::Struct("RAWINPUTHEADER".into()))
+    );
+    assert_eq!(
+        field("NMHDR", "idFrom", 32).and_then(|t| t.width(32)),
+        Some(32)
+    );
+    // `CONTEXT` differs per architecture: x64 and ARM64 rows both answer on 64-bit.
+    assert!(field("CONTEXT", "Rip", 64).is_some());
+    assert!(field("CONTEXT", "Pc", 64).is_some());
+    assert!(field("CONTEXT", "Eip", 32).is_some());
+    assert!(field("CONTEXT", "Eip", 64).is_none());
+    assert!(field("WNDCLASSEXW", "hbrbackground", 64).is_none());
+    assert!(!knowledge.is_struct("HWND"));
+}

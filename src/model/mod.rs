@@ -12,6 +12,7 @@ mod resolve;
 pub mod tree;
 pub mod ty;
 
+use std::cell::Cell;
 use std::collections::HashMap;
 
 use crate::knowledge::{ApiType, Knowledge};
@@ -27,6 +28,9 @@ use ty::{HandleKind, HandleRepr, HandleTy, IntTy, PtrKind, Ty};
 
 /// Alias chains and value flow deeper than this are treated as unknown (and cycles end).
 const MAX_RESOLVE_DEPTH: usize = 32;
+
+/// How many values one question about a value may visit; real value flow needs a few dozen.
+const MAX_VALUE_STEPS: usize = 4096;
 
 /// Declarations of the whole run, by name.
 struct Declarations<'a> {
@@ -166,6 +170,7 @@ impl<'a> Model<'a> {
             local,
             global,
             renames,
+            steps_left: Cell::new(0),
         }
     }
 
@@ -215,9 +220,20 @@ fn origin_of_type(ty: &Ty) -> Option<Origin> {
 }
 
 /// Methods that hand out a raw pointer to what their receiver owns or points at.
-const POINTER_METHODS: &[&str] = &[
-    "as_ptr",
-    "as_mut_ptr",
+const POINTER_METHODS: &[&str] = &["as_ptr", "as_mut_ptr", "into_raw", "as_non_null_ptr"];
+
+/// Methods whose result has the type and provenance of their receiver: unwrapping, cloning,
+/// and the arithmetic that integers and pointers share (`p.add(1)`, `n.wrapping_sub(1)`).
+const TRANSPARENT_METHODS: &[&str] = &[
+    "unwrap",
+    "expect",
+    "unwrap_unchecked",
+    "unwrap_or",
+    "unwrap_or_default",
+    "unwrap_or_else",
+    "clone",
+    "to_owned",
+    "into",
     "cast",
     "cast_mut",
     "cast_const",
@@ -230,21 +246,6 @@ const POINTER_METHODS: &[&str] = &[
     "byte_add",
     "byte_sub",
     "byte_offset",
-    "into_raw",
-    "as_non_null_ptr",
-];
-
-/// Methods whose result has the type and provenance of their receiver.
-const TRANSPARENT_METHODS: &[&str] = &[
-    "unwrap",
-    "expect",
-    "unwrap_unchecked",
-    "unwrap_or",
-    "unwrap_or_default",
-    "unwrap_or_else",
-    "clone",
-    "to_owned",
-    "into",
 ];
 
 /// Associated functions that turn an owned value into a raw pointer.
@@ -260,6 +261,9 @@ pub struct Semantic<'a> {
     global: &'a Declarations<'a>,
     /// `use a::HWND as WindowHandle`: local name → imported name.
     renames: HashMap<&'a str, &'a str>,
+    /// Steps left for the current `value_info` question: value flow through locals assigned
+    /// many times branches at every step, and must not grow exponentially.
+    steps_left: Cell<usize>,
 }
 
 impl<'a> Semantic<'a> {
@@ -367,7 +371,7 @@ impl<'a> Semantic<'a> {
 
     /// Handle names keep their identity whatever the bindings alias them to; other names
     /// resolve as the code compiles: primitives, then the tree's aliases and types, then the
-    /// Windows tables.
+    /// Windows tables (typedefs, then structs).
     fn resolve_name(&self, name: &str, target: &Target, depth: usize) -> Ty {
         let name = self.canonical(name);
         let knowledge = self.knowledge();
@@ -394,7 +398,14 @@ impl<'a> Semantic<'a> {
         if self.struct_decl(name, target).is_some() {
             return Ty::Struct(name.to_string());
         }
-        knowledge.type_named(name).unwrap_or(Ty::Unknown)
+        knowledge
+            .type_named(name)
+            .or_else(|| {
+                knowledge
+                    .is_struct(name)
+                    .then(|| Ty::Struct(name.to_string()))
+            })
+            .unwrap_or(Ty::Unknown)
     }
 
     pub fn api_type(&self, ty: &ApiType) -> Ty {
@@ -440,8 +451,23 @@ impl<'a> Semantic<'a> {
                     .map_or(Ty::Unknown, |(_, ty)| self.api_type(ty))
             }
             Slot::Field { ty, field } => self
-                .struct_through_aliases(ty, target)
-                .map_or(Ty::Unknown, |decl| self.field_type(decl, field, target)),
+                .struct_field_type(ty, field, target)
+                .unwrap_or(Ty::Unknown),
+        }
+    }
+
+    /// A field of a struct declared in the tree (through typedefs), else of a Win32 struct.
+    fn struct_field_type(&self, name: &str, field: &str, target: &Target) -> Option<Ty> {
+        match self.struct_through_aliases(name, target) {
+            Some(decl) => decl
+                .fields
+                .iter()
+                .find(|(f, _)| f == field)
+                .map(|(_, ty)| self.resolve(ty, target)),
+            None => self
+                .knowledge()
+                .struct_field(name, field, target.pointer_width)
+                .map(|ty| self.api_type(&ty)),
         }
     }
 
@@ -454,13 +480,16 @@ impl<'a> Semantic<'a> {
 
     /// The type of a value on a target, and whether it was derived from a pointer or handle.
     pub fn value_info(&self, body: &Body, value: &Value, target: &Target) -> ValueInfo {
+        self.steps_left.set(MAX_VALUE_STEPS);
         self.info_at(body, value, target, 0)
     }
 
     fn info_at(&self, body: &Body, value: &Value, target: &Target, depth: usize) -> ValueInfo {
-        if depth > MAX_RESOLVE_DEPTH {
+        let steps = self.steps_left.get();
+        if depth > MAX_RESOLVE_DEPTH || steps == 0 {
             return ValueInfo::unknown();
         }
+        self.steps_left.set(steps - 1);
         let next = depth + 1;
         match value {
             Value::Int(_) | Value::Tuple(_) | Value::Unknown => ValueInfo::unknown(),
@@ -651,10 +680,9 @@ impl<'a> Semantic<'a> {
                 .get(*id)
                 .and_then(|l| l.ty.as_ref())
                 .and_then(TypeRef::pointee_name)
-            && let Some(decl) = self.struct_through_aliases(name, target)
-            && decl.fields.iter().any(|(f, _)| f == field)
+            && let Some(ty) = self.struct_field_type(name, field, target)
         {
-            return ValueInfo::of_type(self.field_type(decl, field, target));
+            return ValueInfo::of_type(ty);
         }
         let stored = match base {
             Value::Local(id) => body
@@ -685,10 +713,8 @@ impl<'a> Semantic<'a> {
                 }
             }
             Ty::Struct(name) => self
-                .struct_decl(name, target)
-                .map_or(ValueInfo::unknown(), |decl| {
-                    ValueInfo::of_type(self.field_type(decl, field, target))
-                }),
+                .struct_field_type(name, field, target)
+                .map_or(ValueInfo::unknown(), ValueInfo::of_type),
             _ => ValueInfo::unknown(),
         };
         if info.origin.is_none() {
