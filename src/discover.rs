@@ -8,7 +8,9 @@ use crate::engine::FileError;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum FileKind {
     Rust,
+    /// C, or a `.h` header that may hold C++.
     C,
+    Cpp,
     Idl,
     Registry(RegistryFormat),
     Binary,
@@ -30,7 +32,8 @@ impl FileKind {
         let extension = path.extension()?.to_str()?.to_ascii_lowercase();
         Some(match extension.as_str() {
             "rs" => FileKind::Rust,
-            "h" | "hh" | "hpp" | "hxx" | "c" | "cc" | "cpp" | "cxx" | "inl" => FileKind::C,
+            "h" | "c" => FileKind::C,
+            "hh" | "hpp" | "hxx" | "cc" | "cpp" | "cxx" | "inl" => FileKind::Cpp,
             "idl" | "odl" => FileKind::Idl,
             "reg" => FileKind::Registry(RegistryFormat::RegEdit),
             "rgs" => FileKind::Registry(RegistryFormat::Registrar),

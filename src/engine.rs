@@ -121,7 +121,7 @@ fn run_in_pool(options: &Options, policy: &Policy, knowledge: &Knowledge) -> Out
     if let Some(progress) = &policy.progress {
         progress.total.store(inputs.len(), Ordering::Relaxed);
     }
-    let read: Vec<Result<Option<(SourceFile, FileIr)>, FileError>> = inputs
+    let read: Vec<Result<Option<ReadFile>, FileError>> = inputs
         .par_iter()
         .map(|input| {
             let result = read_and_lower(input);
@@ -140,10 +140,11 @@ fn run_in_pool(options: &Options, policy: &Policy, knowledge: &Knowledge) -> Out
     let mut irs = Vec::new();
     for (input, result) in inputs.iter().zip(read) {
         match result {
-            Ok(Some((file, ir))) => {
+            Ok(Some((file, ir, partial))) => {
                 files.push(file);
                 kinds.push(input.kind);
                 irs.push(ir);
+                errors.extend(partial);
             }
             Ok(None) => {}
             Err(error) => errors.push(error),
@@ -196,6 +197,9 @@ fn run_in_pool(options: &Options, policy: &Policy, knowledge: &Knowledge) -> Out
     }
 }
 
+/// A file read and lowered, with errors for the parts of it that could not be analysed.
+type ReadFile = (SourceFile, FileIr, Vec<FileError>);
+
 /// Reads a file whole, refusing files over the size limit for its kind.
 pub fn read_bytes(path: &Path, kind: FileKind) -> Result<Vec<u8>, String> {
     let limit = match kind {
@@ -212,17 +216,19 @@ pub fn read_bytes(path: &Path, kind: FileKind) -> Result<Vec<u8>, String> {
 }
 
 /// Reads a file once and lowers it; `Ok(None)` for kinds no front end reads yet.
-fn read_and_lower(input: &Input) -> Result<Option<(SourceFile, FileIr)>, FileError> {
+fn read_and_lower(input: &Input) -> Result<Option<ReadFile>, FileError> {
     let fail = |message: String| FileError::new(&input.path, message);
     let bytes = read_bytes(&input.path, input.kind).map_err(fail)?;
     let Some(lowered) = frontend::lower(input.kind, bytes) else {
         return Ok(None);
     };
     let lowered = lowered.map_err(fail)?;
+    let partial = lowered.errors.into_iter().map(fail).collect();
     let text: Arc<str> = lowered.text.into();
     Ok(Some((
         SourceFile::new(input.path.clone(), display_path(&input.path), text),
         lowered.ir,
+        partial,
     )))
 }
 

@@ -1,14 +1,17 @@
 //! The Win32 knowledge tables from `rules/data/`, embedded at build time and loaded once per run.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
 
 use serde::Deserialize;
 
-use crate::model::ty::{HandleKind, HandleRepr, HandleTy, IntTy, PtrKind, Ty};
+use crate::model::ir::Language;
+use crate::model::ty::{HandleKind, HandleRepr, HandleTy, IntBits, IntTy, PtrKind, Ty};
 
 const TYPES_TOML: &str = include_str!("../rules/data/win32-types.toml");
 const WINDOW_LONG_TOML: &str = include_str!("../rules/data/window-long.toml");
 const API_TSV: &str = include_str!("../rules/data/win32-api.tsv");
+const STRUCTS_TSV: &str = include_str!("../rules/data/win32-structs.tsv");
 
 pub struct Knowledge {
     pub handles: HashMap<String, HandleTy>,
@@ -20,7 +23,82 @@ pub struct Knowledge {
     /// Functions that keep only part of their argument (`LOWORD`, `GET_X_LPARAM`).
     pub mask_functions: HashSet<String>,
     pub window_long: WindowLong,
+    pub helpers: Helpers,
+    pub handle_names: HandleNames,
+    /// MIDL types that keep all 64 bits on the wire (`HANDLE_PTR`).
+    pub full_width_on_wire: HashSet<String>,
     apis: HashMap<String, Vec<ApiFn>>,
+    /// The struct table's rows, in name order; split on first use, so that runs which never
+    /// look into a Win32 struct pay nothing, and searched without building an index.
+    struct_rows: OnceLock<Vec<&'static str>>,
+}
+
+/// Functions and macros that convert between handles and integers on purpose.
+#[derive(Deserialize)]
+pub struct Helpers {
+    pub truncate: HashSet<String>,
+    pub widen: HashSet<String>,
+    pub split: HashSet<String>,
+}
+
+impl Helpers {
+    /// Whether a function's own body converts on purpose.
+    pub fn is_helper(&self, name: &str) -> bool {
+        self.truncate.contains(name) || self.widen.contains(name) || self.split.contains(name)
+    }
+}
+
+/// Names that mark a parameter or field as holding a handle.
+#[derive(Deserialize)]
+pub struct HandleNames {
+    exact: HashSet<String>,
+    suffixes: Vec<String>,
+    integer_prefixes: Vec<String>,
+    not_handles: HashSet<String>,
+}
+
+impl HandleNames {
+    /// Whether a name marks its value as a handle; `pointer` when the declaration is a
+    /// pointer, whose name may say so too (`phKey`, `pphObject`).
+    pub fn matches(&self, name: &str, pointer: bool) -> bool {
+        // `_FileHandle`: the CRT's reserved names, whose file handles are `int` descriptors.
+        if self.not_handles.contains(name) || name.starts_with('_') {
+            return false;
+        }
+        if self.exact.contains(&name.to_ascii_lowercase()) {
+            return true;
+        }
+        self.is_hungarian_handle(name, pointer) || self.has_handle_suffix(name)
+    }
+
+    /// `hWnd`, `hProcess`; `phKey` for a pointer.
+    pub fn is_hungarian_handle(&self, name: &str, pointer: bool) -> bool {
+        let name = if pointer {
+            name.trim_start_matches('p')
+        } else {
+            name
+        };
+        let mut chars = name.chars();
+        chars.next() == Some('h') && chars.next().is_some_and(|c| c.is_ascii_uppercase())
+    }
+
+    fn has_handle_suffix(&self, name: &str) -> bool {
+        // `dwSessionHandle`, `bInheritHandle`: the Hungarian prefix says it is an integer.
+        let integer_prefix = self.integer_prefixes.iter().any(|p| {
+            name.strip_prefix(p.as_str())
+                .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_uppercase()))
+        });
+        !integer_prefix
+            && self
+                .suffixes
+                .iter()
+                .any(|s| name.len() > s.len() && name.ends_with(s.as_str()))
+    }
+}
+
+#[derive(Deserialize)]
+struct MidlEntries {
+    full_width: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -30,6 +108,9 @@ struct TypesFile {
     narrow_handles: HashMap<String, String>,
     integers: HashMap<String, String>,
     pointers: PointerEntries,
+    helpers: Helpers,
+    handle_names: HandleNames,
+    midl: MidlEntries,
 }
 
 #[derive(Deserialize)]
@@ -89,6 +170,9 @@ pub struct WindowLongIndex {
     pub twin_value64: Option<i64>,
     #[serde(default)]
     pub note: String,
+    /// The C headers keep this 32-bit name on 64-bit targets (`GWL_ID`).
+    #[serde(default)]
+    pub in_win64_headers: bool,
 }
 
 #[derive(Deserialize)]
@@ -166,7 +250,11 @@ impl Knowledge {
             function_pointers: types.pointers.function.into_iter().collect(),
             mask_functions: types.masks.functions.into_iter().collect(),
             window_long,
+            helpers: types.helpers,
+            handle_names: types.handle_names,
+            full_width_on_wire: types.midl.full_width.into_iter().collect(),
             apis: parse_api_table(API_TSV)?,
+            struct_rows: OnceLock::new(),
         })
     }
 
@@ -189,6 +277,26 @@ impl Knowledge {
             return Some(Ty::Pointer(PtrKind::Function));
         }
         None
+    }
+
+    /// How code in `language` spells the pointer-sized integer to use instead of the 32-bit
+    /// type written as `written`: `DWORD` → `DWORD_PTR`, `long` → `LONG_PTR`, `u32` → `usize`.
+    pub fn pointer_sized_spelling(&self, language: Language, written: &str, int: IntTy) -> String {
+        if !language.is_c_family() {
+            return int.pointer_sized_name().to_string();
+        }
+        let widened = format!("{}_PTR", written.trim().to_ascii_uppercase());
+        let pointer_sized = self
+            .integers
+            .get(&widened)
+            .is_some_and(|w| w.bits == IntBits::Pointer);
+        if pointer_sized {
+            widened
+        } else if int.signed {
+            "LONG_PTR".to_string()
+        } else {
+            "ULONG_PTR".to_string()
+        }
     }
 
     /// The declaration of a Win32 function that applies on a target of this pointer width.
@@ -247,10 +355,50 @@ impl Knowledge {
         self.apis.len()
     }
 
+    /// Whether windows-sys declares a struct or union of this name.
+    pub fn is_struct(&self, name: &str) -> bool {
+        self.struct_declarations(name).next().is_some()
+    }
+
+    /// The type of a field of a Win32 struct on a target of this pointer width. A struct that
+    /// differs between architectures of one width (`CONTEXT`) answers from the first that has it.
+    pub fn struct_field(&self, name: &str, field: &str, pointer_width: u32) -> Option<ApiType> {
+        self.struct_declarations(name)
+            .filter(|(width, _)| width.is_none_or(|w| w == pointer_width))
+            .flat_map(|(_, fields)| fields.split('\t'))
+            .find_map(|column| column.strip_prefix(field)?.strip_prefix('='))
+            .map(parse_api_type)
+    }
+
+    /// The struct table's rows, sorted by name as the generator writes them.
+    fn struct_rows(&self) -> &[&'static str] {
+        self.struct_rows.get_or_init(|| {
+            STRUCTS_TSV
+                .lines()
+                .filter(|line| !line.starts_with('#'))
+                .collect()
+        })
+    }
+
+    /// The pointer width (`None` for any) and the `field=type` columns of each row for a struct.
+    fn struct_declarations(&self, name: &str) -> impl Iterator<Item = (Option<u32>, &'static str)> {
+        let rows = self.struct_rows();
+        let start = rows.partition_point(|row| struct_row_name(row) < name);
+        rows[start..]
+            .iter()
+            .take_while(move |row| struct_row_name(row) == name)
+            .filter_map(|row| parse_struct_row(row))
+    }
+
     /// The type of an API table entry, resolved the way a declared type would be.
     pub fn api_type(&self, ty: &ApiType) -> Ty {
-        if let Some(known) = ty.name.as_deref().and_then(|n| self.type_named(n)) {
-            return known;
+        if let Some(name) = ty.name.as_deref() {
+            if let Some(known) = self.type_named(name) {
+                return known;
+            }
+            if ty.class == "other" && self.is_struct(name) {
+                return Ty::Struct(name.to_string());
+            }
         }
         match ty.class.as_str() {
             "ptr" => Ty::Pointer(PtrKind::Data),
@@ -344,4 +492,42 @@ fn parse_api_table(text: &str) -> Result<HashMap<String, Vec<ApiFn>>, String> {
         });
     }
     Ok(apis)
+}
+
+fn struct_row_name(row: &str) -> &str {
+    row.split_once('\t').map_or(row, |(name, _)| name)
+}
+
+/// A row's width and field columns; `None` for a malformed row, which a test rules out.
+fn parse_struct_row(row: &'static str) -> Option<(Option<u32>, &'static str)> {
+    let mut columns = row.splitn(3, '\t').skip(1);
+    let (Some(width), Some(fields)) = (columns.next(), columns.next()) else {
+        return None;
+    };
+    let pointer_width = match width {
+        "any" => None,
+        "64" => Some(64),
+        "32" => Some(32),
+        _ => return None,
+    };
+    Some((pointer_width, fields))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn struct_rows_are_well_formed_and_sorted_by_name() {
+        let knowledge = Knowledge::load().unwrap();
+        let rows = knowledge.struct_rows();
+        assert!(rows.len() > 10_000, "{} struct rows", rows.len());
+        for row in rows {
+            assert!(parse_struct_row(row).is_some(), "malformed row: {row}");
+        }
+        for pair in rows.windows(2) {
+            let (a, b) = (struct_row_name(pair[0]), struct_row_name(pair[1]));
+            assert!(a <= b, "rows out of order: {a} before {b}");
+        }
+    }
 }

@@ -36,11 +36,14 @@ fn every_rule_has_a_complete_catalog_entry() {
             doc.name
         );
         assert!(!doc.fix.is_empty() && !doc.tags.is_empty(), "{}", doc.name);
-        assert!(
-            doc.examples.contains_key("rust"),
-            "{}: no Rust example",
-            doc.name
-        );
+        assert!(!doc.examples.is_empty(), "{}: no example", doc.name);
+        for language in doc.examples.keys() {
+            assert!(
+                extension(language).is_some(),
+                "{}: examples in unknown language `{language}`",
+                doc.name
+            );
+        }
     }
 }
 
@@ -51,63 +54,84 @@ fn catalog_examples_behave_as_documented() {
     let dir = std::env::temp_dir().join(format!("ptrwidth-catalog-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     for doc in catalog::all().unwrap() {
-        let example = &doc.examples["rust"];
-        for (kind, code, should_fire) in
-            [("bad", &example.bad, true), ("good", &example.good, false)]
-        {
-            let path = match &example.tree {
-                // A crate: the example as its src/lib.rs, next to the fixture's binaries.
-                Some(tree) => {
-                    let case = dir.join(format!("{}_{kind}", doc.name));
-                    copy_binaries(&Path::new(env!("CARGO_MANIFEST_DIR")).join(tree), &case);
-                    std::fs::create_dir_all(case.join("src")).unwrap();
-                    std::fs::write(case.join("Cargo.toml"), "[package]\nname = \"example\"\n")
-                        .unwrap();
-                    std::fs::write(case.join("src/lib.rs"), code).unwrap();
-                    case
-                }
-                None => {
-                    let path = dir.join(format!("{}_{kind}.rs", doc.name.replace('-', "_")));
-                    std::fs::write(&path, code).unwrap();
-                    path
-                }
-            };
-            let options = Options {
-                paths: vec![path.clone()],
-                excluded_dirs: Vec::new(),
-                targets: vec![Target::parse("x86_64-pc-windows-msvc").unwrap()],
-                // `unused-allow` judges the allows of the rules that ran: all of them.
-                rules: match rules::find(&doc.name) {
-                    Some(rule) => vec![rule],
-                    None => rules::ALL.iter().collect(),
-                },
-                jobs: Some(1),
-            };
-            let outcome = engine::run(&options, &knowledge).unwrap();
-            assert!(
-                outcome.errors.is_empty(),
-                "{}: {:?}",
-                doc.name,
-                outcome.errors
-            );
-            let behaves = if should_fire {
-                outcome.diagnostics.iter().any(|d| d.rule == doc.name)
-            } else {
-                outcome.diagnostics.is_empty()
-            };
-            assert!(
-                behaves,
-                "{} {kind} example: {:?}",
-                doc.name,
-                outcome
-                    .diagnostics
-                    .iter()
-                    .map(|d| &d.message)
-                    .collect::<Vec<_>>()
-            );
+        for (language, example) in &doc.examples {
+            check_example(&knowledge, &dir, &doc.name, language, example);
         }
     }
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// The file extension the examples of a language are linted with.
+fn extension(language: &str) -> Option<&'static str> {
+    match language {
+        "rust" => Some("rs"),
+        "c" => Some("c"),
+        "cpp" => Some("cpp"),
+        "idl" => Some("idl"),
+        "reg" => Some("reg"),
+        "rgs" => Some("rgs"),
+        "wix" => Some("wxs"),
+        _ => None,
+    }
+}
+
+fn check_example(
+    knowledge: &Knowledge,
+    dir: &Path,
+    rule: &str,
+    language: &str,
+    example: &catalog::Example,
+) {
+    let extension = extension(language).unwrap();
+    for (kind, code, should_fire) in [("bad", &example.bad, true), ("good", &example.good, false)] {
+        let path = match &example.tree {
+            // A crate: the example as its src/lib.rs, next to the fixture's binaries.
+            Some(tree) => {
+                let case = dir.join(format!("{rule}_{language}_{kind}"));
+                copy_binaries(&Path::new(env!("CARGO_MANIFEST_DIR")).join(tree), &case);
+                std::fs::create_dir_all(case.join("src")).unwrap();
+                std::fs::write(case.join("Cargo.toml"), "[package]\nname = \"example\"\n").unwrap();
+                std::fs::write(case.join(format!("src/lib.{extension}")), code).unwrap();
+                case
+            }
+            None => {
+                let path = dir.join(format!("{}_{kind}.{extension}", rule.replace('-', "_")));
+                std::fs::write(&path, code).unwrap();
+                path
+            }
+        };
+        let options = Options {
+            paths: vec![path.clone()],
+            excluded_dirs: Vec::new(),
+            targets: vec![Target::parse("x86_64-pc-windows-msvc").unwrap()],
+            // `unused-allow` judges the allows of the rules that ran: all of them.
+            rules: match rules::find(rule) {
+                Some(found) => vec![found],
+                None => rules::ALL.iter().collect(),
+            },
+            jobs: Some(1),
+        };
+        let outcome = engine::run(&options, knowledge).unwrap();
+        assert!(
+            outcome.errors.is_empty(),
+            "{rule} {language} {kind} example: {:?}",
+            outcome.errors
+        );
+        let behaves = if should_fire {
+            outcome.diagnostics.iter().any(|d| d.rule == rule)
+        } else {
+            outcome.diagnostics.is_empty()
+        };
+        assert!(
+            behaves,
+            "{rule} {language} {kind} example: {:?}",
+            outcome
+                .diagnostics
+                .iter()
+                .map(|d| &d.message)
+                .collect::<Vec<_>>()
+        );
+    }
 }
 
 /// Copies the binaries under `from` to the same places under `to`.
@@ -179,4 +203,32 @@ fn knowledge_tables_load_and_know_the_common_apis() {
         assert!(knowledge.narrow_handles.contains_key(narrow), "{narrow}");
     }
     assert!(knowledge.window_long.indexes.contains_key("GWL_USERDATA"));
+}
+
+#[test]
+fn struct_table_knows_the_common_structs() {
+    let knowledge = Knowledge::load().unwrap();
+    let field = |name: &str, field: &str, width: u32| {
+        knowledge
+            .struct_field(name, field, width)
+            .map(|ty| knowledge.api_type(&ty))
+    };
+    assert!(
+        matches!(field("WNDCLASSEXW", "hbrBackground", 64), Some(Ty::Handle(h)) if h.name == "HBRUSH")
+    );
+    assert_eq!(
+        field("RAWINPUT", "header", 64),
+        Some(Ty::Struct("RAWINPUTHEADER".into()))
+    );
+    assert_eq!(
+        field("NMHDR", "idFrom", 32).and_then(|t| t.width(32)),
+        Some(32)
+    );
+    // `CONTEXT` differs per architecture: x64 and ARM64 rows both answer on 64-bit.
+    assert!(field("CONTEXT", "Rip", 64).is_some());
+    assert!(field("CONTEXT", "Pc", 64).is_some());
+    assert!(field("CONTEXT", "Eip", 32).is_some());
+    assert!(field("CONTEXT", "Eip", 64).is_none());
+    assert!(field("WNDCLASSEXW", "hbrbackground", 64).is_none());
+    assert!(!knowledge.is_struct("HWND"));
 }

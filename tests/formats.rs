@@ -79,12 +79,15 @@ fn sarif_validates_and_has_what_code_scanning_reads() {
         for key in ["shortDescription", "fullDescription"] {
             assert!(rule[key]["text"].as_str().unwrap().len() <= 1024);
         }
-        assert!(
+        // Every example language of the catalog entry is shown as a fenced block.
+        let id = rule["id"].as_str().unwrap();
+        let doc = ptrwidth::catalog::get(id).unwrap();
+        assert!(doc.examples.keys().all(|language| {
             rule["help"]["markdown"]
                 .as_str()
                 .unwrap()
-                .contains("```rust")
-        );
+                .contains(&format!("```{language}"))
+        }));
         assert!(rule["defaultConfiguration"]["level"].is_string());
         assert!(!rule["properties"]["tags"].as_array().unwrap().is_empty());
     }

@@ -23,6 +23,7 @@ pub fn lower(bytes: &[u8]) -> Result<Lowered, String> {
             binary: Some(info),
             ..FileIr::default()
         },
+        errors: Vec::new(),
     })
 }
 

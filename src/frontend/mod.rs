@@ -5,6 +5,7 @@
 //! other files. Cross-file knowledge is the model's job.
 
 pub mod binary;
+pub mod c;
 pub mod registry;
 pub mod rust;
 
@@ -17,6 +18,8 @@ use crate::model::ir::FileIr;
 pub struct Lowered {
     pub text: String,
     pub ir: FileIr,
+    /// Parts of the file that could not be analysed, one line each; the rest of it was.
+    pub errors: Vec<String>,
 }
 
 /// Lowers a file of the given kind from its bytes as read; `None` when no front end handles
@@ -25,13 +28,23 @@ pub fn lower(kind: FileKind, bytes: Vec<u8>) -> Option<Result<Lowered, String>> 
     match kind {
         FileKind::Rust => Some(utf8(bytes).and_then(|text| {
             let ir = rust::lower(&text)?;
-            Ok(Lowered { text, ir })
+            Ok(Lowered {
+                text,
+                ir,
+                errors: Vec::new(),
+            })
         })),
+        FileKind::C => Some(c::lower(c::Dialect::C, bytes)),
+        FileKind::Cpp => Some(c::lower(c::Dialect::Cpp, bytes)),
+        FileKind::Idl => Some(c::lower(c::Dialect::Idl, bytes)),
         FileKind::Registry(format) => {
-            Some(registry::lower(format, bytes).map(|(text, ir)| Lowered { text, ir }))
+            Some(registry::lower(format, bytes).map(|(text, ir)| Lowered {
+                text,
+                ir,
+                errors: Vec::new(),
+            }))
         }
         FileKind::Binary => Some(binary::lower(&bytes)),
-        FileKind::C | FileKind::Idl => None,
     }
 }
 

@@ -1,6 +1,6 @@
 //! The language-neutral summary of one source file that front ends produce and rules read.
 //!
-//! A front end (Rust today, C/C++ and IDL next) lowers its syntax tree into declarations,
+//! A front end (Rust, C/C++ and MIDL) lowers its syntax tree into declarations,
 //! function bodies reduced to the value flow that matters for pointer width, and the facts
 //! rules look at: conversions between types and calls. Spans are byte ranges into the
 //! file's original bytes. Names are the last path segment (`HWND`, not `windows_sys::...::HWND`):
@@ -13,8 +13,26 @@ use crate::source::Span;
 pub type BodyId = usize;
 pub type LocalId = usize;
 
+/// The language a file is written in. Bindings in Rust are checked against the declarations of
+/// the C family (C, C++, MIDL) in the same tree.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Language {
+    #[default]
+    Rust,
+    C,
+    Cpp,
+    Idl,
+}
+
+impl Language {
+    pub fn is_c_family(self) -> bool {
+        self != Language::Rust
+    }
+}
+
 #[derive(Default, Debug)]
 pub struct FileIr {
+    pub language: Language,
     pub imports: Vec<Import>,
     pub aliases: Vec<TypeAlias>,
     pub structs: Vec<StructDecl>,
@@ -27,12 +45,36 @@ pub struct FileIr {
     pub registry: Vec<RegistryEntry>,
     pub activations: Vec<ComActivation>,
     pub guids: Vec<GuidConst>,
+    pub interfaces: Vec<Interface>,
     pub loads: Vec<LoadSite>,
     pub links: Vec<LinkSite>,
     pub text_consts: Vec<TextConst>,
     pub path_literals: Vec<PathLiteral>,
     /// Set for binaries (DLLs, executables, libraries): what their headers say.
     pub binary: Option<BinaryInfo>,
+}
+
+/// An attribute written on a declaration: MIDL's `[call_as(RemoteNext)]` has the name
+/// `call_as` and the arguments `RemoteNext`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Attribute {
+    pub name: String,
+    pub args: String,
+}
+
+/// Whether any of the attributes has this name.
+pub fn has_attribute(attributes: &[Attribute], name: &str) -> bool {
+    attributes.iter().any(|a| a.name == name)
+}
+
+/// A COM or RPC interface (MIDL `interface`, `dispinterface`). Its methods are in
+/// [`FileIr::functions`], named `Interface::Method`.
+#[derive(Clone, Debug)]
+pub struct Interface {
+    pub name: String,
+    pub attributes: Vec<Attribute>,
+    pub name_span: Span,
+    pub cond: Cond,
 }
 
 /// A `use` of a name (or a glob) from a module path.
@@ -84,6 +126,8 @@ pub struct TypeAlias {
     /// The aliased type.
     pub ty_span: Span,
     pub cond: Cond,
+    /// MIDL type attributes (`[context_handle]`, `[transmit_as(T)]`).
+    pub attributes: Vec<Attribute>,
 }
 
 #[derive(Clone, Debug)]
@@ -91,6 +135,11 @@ pub struct StructDecl {
     pub name: String,
     /// Named fields by name; tuple fields by index (`"0"`).
     pub fields: Vec<(String, TypeRef)>,
+    /// The type of each field as written, in the order of `fields`.
+    pub field_spans: Vec<Span>,
+    pub name_span: Span,
+    /// Laid out as C lays out a struct: every C struct, and Rust's `#[repr(C)]`.
+    pub c_layout: bool,
     pub cond: Cond,
 }
 
@@ -107,6 +156,8 @@ pub struct Param {
     pub name: String,
     pub ty: TypeRef,
     pub ty_span: Span,
+    /// MIDL parameter attributes (`[in]`, `[call_as(...)]`, `[context_handle]`).
+    pub attributes: Vec<Attribute>,
 }
 
 #[derive(Clone, Debug)]
@@ -120,6 +171,8 @@ pub struct FnDecl {
     pub ret_span: Span,
     pub name_span: Span,
     pub cond: Cond,
+    /// MIDL method attributes (`[local]`, `[call_as(Next)]`, `[propget]`).
+    pub attributes: Vec<Attribute>,
 }
 
 #[derive(Clone, Debug)]
@@ -241,11 +294,14 @@ pub struct Conversion {
     /// The whole conversion expression.
     pub span: Span,
     pub value_span: Span,
-    /// The target type as written, where it is written.
+    /// The target type as written, where it is written (for an implicit conversion, the
+    /// declared type of the variable or function it flows into).
     pub to_span: Option<Span>,
     /// Where the converted value goes, when it goes straight into an argument or a field.
     pub destination: Option<Slot>,
     pub cond: Cond,
+    /// No cast is written: C converts at an initialisation, assignment, argument or return.
+    pub implicit: bool,
 }
 
 #[derive(Clone, Debug)]

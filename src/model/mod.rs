@@ -13,6 +13,7 @@ mod resolve;
 pub mod tree;
 pub mod ty;
 
+use std::cell::Cell;
 use std::collections::HashMap;
 
 use crate::knowledge::{ApiType, Knowledge};
@@ -21,7 +22,7 @@ use crate::target::Target;
 use cfg::Cond;
 use ir::{
     Body, ConversionTarget, FileIr, FnDecl, FnKind, Guid, GuidConst, Slot, StructDecl, TextConst,
-    TypeRef, Value,
+    TypeAlias, TypeRef, Value,
 };
 use registry::ComIndex;
 use tree::{Location, Tree};
@@ -30,9 +31,12 @@ use ty::{HandleKind, HandleRepr, HandleTy, IntTy, PtrKind, Ty};
 /// Alias chains and value flow deeper than this are treated as unknown (and cycles end).
 const MAX_RESOLVE_DEPTH: usize = 32;
 
+/// How many values one question about a value may visit; real value flow needs a few dozen.
+const MAX_VALUE_STEPS: usize = 4096;
+
 /// Declarations of the whole run, by name.
 struct Declarations<'a> {
-    aliases: HashMap<&'a str, Vec<(&'a Cond, &'a TypeRef)>>,
+    aliases: HashMap<&'a str, Vec<&'a TypeAlias>>,
     structs: HashMap<&'a str, Vec<&'a StructDecl>>,
     functions: HashMap<&'a str, Vec<&'a FnDecl>>,
     consts: HashMap<&'a str, Vec<(&'a Cond, &'a TypeRef)>>,
@@ -54,10 +58,7 @@ impl<'a> Declarations<'a> {
 
     fn add(&mut self, file: &'a FileIr) {
         for alias in &file.aliases {
-            self.aliases
-                .entry(&alias.name)
-                .or_default()
-                .push((&alias.cond, &alias.ty));
+            self.aliases.entry(&alias.name).or_default().push(alias);
         }
         for decl in &file.structs {
             self.structs.entry(&decl.name).or_default().push(decl);
@@ -80,27 +81,65 @@ impl<'a> Declarations<'a> {
     }
 }
 
+/// A C, C++ or MIDL declaration and the file it is in: what bindings are checked against.
+#[derive(Clone, Copy, Debug)]
+pub enum CDecl<'a> {
+    Function(&'a FnDecl),
+    Struct(&'a StructDecl),
+    Alias(&'a TypeAlias),
+}
+
 pub struct Model<'a> {
     pub knowledge: &'a Knowledge,
     pub targets: &'a [Target],
-    global: Declarations<'a>,
     com: ComIndex<'a>,
     files: &'a [&'a FileIr],
+    /// Rust names and C names live apart: a binding's `type LONG = i64` must not change
+    /// what `LONG` means in a header, nor a header's typedef what it means in Rust.
+    rust: Declarations<'a>,
+    c_family: Declarations<'a>,
+    c_index: HashMap<&'a str, Vec<(FileId, CDecl<'a>)>>,
     tree: Tree<'a>,
 }
 
 impl<'a> Model<'a> {
     pub fn new(knowledge: &'a Knowledge, targets: &'a [Target], files: &'a [&'a FileIr]) -> Self {
-        let mut global = Declarations::new();
-        for file in files {
-            global.add(file);
+        let mut rust = Declarations::new();
+        let mut c_family = Declarations::new();
+        let mut c_index: HashMap<&str, Vec<(FileId, CDecl)>> = HashMap::new();
+        for (id, file) in files.iter().enumerate() {
+            if !file.language.is_c_family() {
+                rust.add(file);
+                continue;
+            }
+            c_family.add(file);
+            for decl in &file.functions {
+                c_index
+                    .entry(&decl.name)
+                    .or_default()
+                    .push((id, CDecl::Function(decl)));
+            }
+            for decl in &file.structs {
+                c_index
+                    .entry(&decl.name)
+                    .or_default()
+                    .push((id, CDecl::Struct(decl)));
+            }
+            for alias in &file.aliases {
+                c_index
+                    .entry(&alias.name)
+                    .or_default()
+                    .push((id, CDecl::Alias(alias)));
+            }
         }
         Model {
             knowledge,
             targets,
-            global,
             com: ComIndex::new(files),
             files,
+            rust,
+            c_family,
+            c_index,
             tree: Tree::default(),
         }
     }
@@ -128,13 +167,25 @@ impl<'a> Model<'a> {
             .iter()
             .filter_map(|import| Some((import.rename.as_deref()?, import.name.as_deref()?)))
             .collect();
+        let global = if file.language.is_c_family() {
+            &self.c_family
+        } else {
+            &self.rust
+        };
         Semantic {
             model: self,
             file,
             id: None,
             local,
+            global,
             renames,
+            steps_left: Cell::new(0),
         }
+    }
+
+    /// The C, C++ and MIDL functions, structs and typedefs of the tree with this name.
+    pub fn c_declarations(&self, name: &str) -> &[(FileId, CDecl<'a>)] {
+        self.c_index.get(name).map_or(&[], Vec::as_slice)
     }
 }
 
@@ -178,9 +229,20 @@ fn origin_of_type(ty: &Ty) -> Option<Origin> {
 }
 
 /// Methods that hand out a raw pointer to what their receiver owns or points at.
-const POINTER_METHODS: &[&str] = &[
-    "as_ptr",
-    "as_mut_ptr",
+const POINTER_METHODS: &[&str] = &["as_ptr", "as_mut_ptr", "into_raw", "as_non_null_ptr"];
+
+/// Methods whose result has the type and provenance of their receiver: unwrapping, cloning,
+/// and the arithmetic that integers and pointers share (`p.add(1)`, `n.wrapping_sub(1)`).
+const TRANSPARENT_METHODS: &[&str] = &[
+    "unwrap",
+    "expect",
+    "unwrap_unchecked",
+    "unwrap_or",
+    "unwrap_or_default",
+    "unwrap_or_else",
+    "clone",
+    "to_owned",
+    "into",
     "cast",
     "cast_mut",
     "cast_const",
@@ -193,21 +255,6 @@ const POINTER_METHODS: &[&str] = &[
     "byte_add",
     "byte_sub",
     "byte_offset",
-    "into_raw",
-    "as_non_null_ptr",
-];
-
-/// Methods whose result has the type and provenance of their receiver.
-const TRANSPARENT_METHODS: &[&str] = &[
-    "unwrap",
-    "expect",
-    "unwrap_unchecked",
-    "unwrap_or",
-    "unwrap_or_default",
-    "unwrap_or_else",
-    "clone",
-    "to_owned",
-    "into",
 ];
 
 /// Associated functions that turn an owned value into a raw pointer.
@@ -219,8 +266,13 @@ pub struct Semantic<'a> {
     /// The file's index in the run, when the model knows where files live.
     id: Option<FileId>,
     local: Declarations<'a>,
+    /// The declarations of the whole tree in this file's language family.
+    global: &'a Declarations<'a>,
     /// `use a::HWND as WindowHandle`: local name → imported name.
     renames: HashMap<&'a str, &'a str>,
+    /// Steps left for the current `value_info` question: value flow through locals assigned
+    /// many times branches at every step, and must not grow exponentially.
+    steps_left: Cell<usize>,
 }
 
 impl<'a> Semantic<'a> {
@@ -241,17 +293,8 @@ impl<'a> Semantic<'a> {
     /// The GUID a named constant holds on a target (this file's declaration first).
     pub fn guid(&self, name: &str, target: &Target) -> Option<Guid> {
         let name = self.canonical(name);
-        let live = |decls: &Vec<&'a GuidConst>| {
-            decls
-                .iter()
-                .find(|d| d.cond.is_live(target))
-                .map(|d| d.guid)
-        };
-        self.local
-            .guids
-            .get(name)
-            .and_then(live)
-            .or_else(|| self.model.global.guids.get(name).and_then(live))
+        self.lookup(|d| d.guids.get(name), |decl| decl.cond.is_live(target))
+            .map(|decl| decl.guid)
     }
 
     /// The configured targets on which code under `cond` is compiled.
@@ -268,12 +311,29 @@ impl<'a> Semantic<'a> {
         let first_live = |decls: &Vec<T>| decls.iter().find(|d| live(d)).copied();
         pick(&self.local)
             .and_then(first_live)
-            .or_else(|| pick(&self.model.global).and_then(first_live))
+            .or_else(|| pick(self.global).and_then(first_live))
     }
 
     fn alias(&self, name: &str, target: &Target) -> Option<&'a TypeRef> {
-        self.lookup(|d| d.aliases.get(name), |(cond, _)| cond.is_live(target))
-            .map(|(_, ty)| ty)
+        self.alias_decl(name, target).map(|alias| &alias.ty)
+    }
+
+    /// The type alias (typedef) of this name live on the target, this file's first.
+    pub fn alias_decl(&self, name: &str, target: &Target) -> Option<&'a TypeAlias> {
+        self.lookup(|d| d.aliases.get(name), |alias| alias.cond.is_live(target))
+    }
+
+    /// The struct a type name stands for, through typedefs and pointers to it (`PINFO`,
+    /// `INFO` and `tagINFO` all name `struct tagINFO`).
+    pub fn struct_through_aliases(&self, name: &str, target: &Target) -> Option<&'a StructDecl> {
+        let mut name = self.canonical(name);
+        for _ in 0..MAX_RESOLVE_DEPTH {
+            if let Some(decl) = self.struct_decl(name, target) {
+                return Some(decl);
+            }
+            name = self.alias(name, target)?.pointee_name()?;
+        }
+        None
     }
 
     pub fn struct_decl(&self, name: &str, target: &Target) -> Option<&'a StructDecl> {
@@ -296,7 +356,7 @@ impl<'a> Semantic<'a> {
         if self.knowledge().api(name, target.pointer_width).is_some() {
             return None;
         }
-        self.model.global.functions.get(name).and_then(live)
+        self.global.functions.get(name).and_then(live)
     }
 
     fn is_local_function(&self, decl: &FnDecl) -> bool {
@@ -332,7 +392,7 @@ impl<'a> Semantic<'a> {
 
     /// Handle names keep their identity whatever the bindings alias them to; other names
     /// resolve as the code compiles: primitives, then the tree's aliases and types, then the
-    /// Windows tables.
+    /// Windows tables (typedefs, then structs).
     fn resolve_name(&self, name: &str, target: &Target, depth: usize) -> Ty {
         let name = self.canonical(name);
         let knowledge = self.knowledge();
@@ -342,11 +402,15 @@ impl<'a> Semantic<'a> {
         if let Some(int) = IntTy::from_primitive(name).filter(|_| !name.contains("half")) {
             return Ty::Int(int);
         }
+        let rust = !self.file.language.is_c_family();
         match name {
-            "bool" => return Ty::Bool,
-            "f32" => return Ty::Float(32),
-            "f64" => return Ty::Float(64),
-            "char" => return Ty::Int(IntTy::from_primitive("u32").expect("u32 is a primitive")),
+            "bool" | "_Bool" => return Ty::Bool,
+            "f32" | "float" => return Ty::Float(32),
+            "f64" | "double" => return Ty::Float(64),
+            // Rust's `char` is a 32-bit scalar value; C's is the 8-bit integer the tables know.
+            "char" if rust => {
+                return Ty::Int(IntTy::from_primitive("u32").expect("u32 is a primitive"));
+            }
             _ => {}
         }
         if let Some(aliased) = self.alias(name, target) {
@@ -355,7 +419,14 @@ impl<'a> Semantic<'a> {
         if self.struct_decl(name, target).is_some() {
             return Ty::Struct(name.to_string());
         }
-        knowledge.type_named(name).unwrap_or(Ty::Unknown)
+        knowledge
+            .type_named(name)
+            .or_else(|| {
+                knowledge
+                    .is_struct(name)
+                    .then(|| Ty::Struct(name.to_string()))
+            })
+            .unwrap_or(Ty::Unknown)
     }
 
     pub fn api_type(&self, ty: &ApiType) -> Ty {
@@ -401,8 +472,23 @@ impl<'a> Semantic<'a> {
                     .map_or(Ty::Unknown, |(_, ty)| self.api_type(ty))
             }
             Slot::Field { ty, field } => self
-                .struct_decl(ty, target)
-                .map_or(Ty::Unknown, |decl| self.field_type(decl, field, target)),
+                .struct_field_type(ty, field, target)
+                .unwrap_or(Ty::Unknown),
+        }
+    }
+
+    /// A field of a struct declared in the tree (through typedefs), else of a Win32 struct.
+    fn struct_field_type(&self, name: &str, field: &str, target: &Target) -> Option<Ty> {
+        match self.struct_through_aliases(name, target) {
+            Some(decl) => decl
+                .fields
+                .iter()
+                .find(|(f, _)| f == field)
+                .map(|(_, ty)| self.resolve(ty, target)),
+            None => self
+                .knowledge()
+                .struct_field(name, field, target.pointer_width)
+                .map(|ty| self.api_type(&ty)),
         }
     }
 
@@ -415,13 +501,16 @@ impl<'a> Semantic<'a> {
 
     /// The type of a value on a target, and whether it was derived from a pointer or handle.
     pub fn value_info(&self, body: &Body, value: &Value, target: &Target) -> ValueInfo {
+        self.steps_left.set(MAX_VALUE_STEPS);
         self.info_at(body, value, target, 0)
     }
 
     fn info_at(&self, body: &Body, value: &Value, target: &Target, depth: usize) -> ValueInfo {
-        if depth > MAX_RESOLVE_DEPTH {
+        let steps = self.steps_left.get();
+        if depth > MAX_RESOLVE_DEPTH || steps == 0 {
             return ValueInfo::unknown();
         }
+        self.steps_left.set(steps - 1);
         let next = depth + 1;
         match value {
             Value::Int(_) | Value::Tuple(_) | Value::Unknown => ValueInfo::unknown(),
@@ -512,10 +601,12 @@ impl<'a> Semantic<'a> {
                 } else {
                     left.ty
                 };
-                ValueInfo {
-                    ty,
-                    origin: left.origin.or(right.origin),
-                }
+                // Two addresses combined are a distance (`end - start`), not an address.
+                let origin = match (left.origin, right.origin) {
+                    (Some(_), Some(_)) => None,
+                    (left, right) => left.or(right),
+                };
+                ValueInfo { ty, origin }
             }
             Value::Masked(inner) => ValueInfo {
                 ty: self.info_at(body, inner, target, next).ty,
@@ -610,10 +701,9 @@ impl<'a> Semantic<'a> {
                 .get(*id)
                 .and_then(|l| l.ty.as_ref())
                 .and_then(TypeRef::pointee_name)
-            && let Some(decl) = self.struct_decl(name, target)
-            && decl.fields.iter().any(|(f, _)| f == field)
+            && let Some(ty) = self.struct_field_type(name, field, target)
         {
-            return ValueInfo::of_type(self.field_type(decl, field, target));
+            return ValueInfo::of_type(ty);
         }
         let stored = match base {
             Value::Local(id) => body
@@ -644,10 +734,8 @@ impl<'a> Semantic<'a> {
                 }
             }
             Ty::Struct(name) => self
-                .struct_decl(name, target)
-                .map_or(ValueInfo::unknown(), |decl| {
-                    ValueInfo::of_type(self.field_type(decl, field, target))
-                }),
+                .struct_field_type(name, field, target)
+                .map_or(ValueInfo::unknown(), ValueInfo::of_type),
             _ => ValueInfo::unknown(),
         };
         if info.origin.is_none() {

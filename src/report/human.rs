@@ -35,7 +35,7 @@ pub fn write(outcome: &Outcome, style: &Style, out: &mut dyn Write) -> io::Resul
     );
     if !outcome.errors.is_empty() {
         summary.push_str(&format!(
-            ", {} could not be read",
+            ", {} could not be read or parsed in full",
             plural(outcome.errors.len(), "file")
         ));
     }

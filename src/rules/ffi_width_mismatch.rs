@@ -1,16 +1,23 @@
 //! `ffi-width-mismatch`: a binding whose integer or pointer widths disagree with Windows.
 //!
-//! Two shapes: an `extern` declaration of a known Win32 function with a parameter or return
-//! type of the wrong width, and a type alias that gives a Windows or C type name (`size_t`,
-//! `ULONG_PTR`, `LONG`, `c_long`) a width it does not have on Windows, typically bindgen
-//! output generated on an LP64 system.
+//! Three shapes: a Rust `extern` declaration whose parameter or return widths disagree with
+//! the real prototype, a Rust `#[repr(C)]` struct whose field widths disagree with the C struct
+//! of the same name in the tree, and a type alias (in any language) that gives a Windows or C
+//! type name (`size_t`, `ULONG_PTR`, `LONG`, `c_long`) a width it does not have on Windows,
+//! typically bindgen output generated on an LP64 system.
+//!
+//! The real prototype comes from the first source in [`PROTOTYPE_SOURCES`] that knows the
+//! function: the C and C++ headers of the linted tree (a `-sys` crate's `include/`), then the
+//! table of every Win32 function.
 
 use super::{Checker, Rule};
 use crate::diagnostic::{Applicability, Edit, Finding, Fix};
 use crate::knowledge::ApiType;
-use crate::model::ir::{FnDecl, FnKind, TypeRef};
+use crate::model::cfg::Cond;
+use crate::model::ir::{FnDecl, FnKind, Language, StructDecl, TypeRef};
 use crate::model::ty::Ty;
-use crate::source::Span;
+use crate::model::{CDecl, Semantic};
+use crate::source::{FileId, Span};
 use crate::target::Target;
 
 pub const RULE: Rule = Rule {
@@ -26,18 +33,40 @@ struct Mismatch {
     /// (target triple, declared width, expected width)
     widths: Vec<(String, u32, u32)>,
     replacement: Option<String>,
+    /// Where the real declaration is, and what it says there.
+    declared_at: Option<(FileId, Span, String)>,
 }
+
+/// A source of real prototypes: the mismatches of a bound function, or `None` when the source
+/// does not know the function.
+type PrototypeSource = fn(&Checker, &FnDecl, &[Target]) -> Option<Vec<Mismatch>>;
+
+/// Tried in order; the first that knows a function decides.
+const PROTOTYPE_SOURCES: &[PrototypeSource] = &[header_prototype, win32_prototype];
 
 fn check(cx: &mut Checker) {
     let semantic = cx.semantic;
     let targets = semantic.model.targets;
-    for decl in &semantic.file.functions {
-        if decl.kind == FnKind::Foreign {
-            for mismatch in function_mismatches(cx, decl, targets) {
+    if semantic.file.language == Language::Rust {
+        for decl in &semantic.file.functions {
+            if decl.kind != FnKind::Foreign {
+                continue;
+            }
+            let mismatches = PROTOTYPE_SOURCES
+                .iter()
+                .find_map(|source| source(cx, decl, targets))
+                .unwrap_or_default();
+            for mismatch in mismatches {
+                report(cx, mismatch);
+            }
+        }
+        for decl in semantic.file.structs.iter().filter(|s| s.c_layout) {
+            for mismatch in struct_mismatches(cx, decl, targets) {
                 report(cx, mismatch);
             }
         }
     }
+    let c_family = semantic.file.language.is_c_family();
     for alias in &semantic.file.aliases {
         let Some(windows) = semantic.knowledge().type_named(&alias.name) else {
             continue;
@@ -47,7 +76,8 @@ fn check(cx: &mut Checker) {
             what: format!("`{}`", alias.name),
             expected: describe(&windows),
             widths: Vec::new(),
-            replacement: rust_type_for(&windows),
+            replacement: if c_family { None } else { rust_type_for(&windows) },
+            declared_at: None,
         };
         for target in targets.iter().filter(|t| alias.cond.is_live(t)) {
             let declared = semantic.resolve(&alias.ty, target).width(target.pointer_width);
@@ -62,6 +92,173 @@ fn check(cx: &mut Checker) {
             report(cx, mismatch);
         }
     }
+}
+
+/// The C or C++ prototype of the same name in the tree, with as many parameters.
+fn header_prototype(cx: &Checker, decl: &FnDecl, targets: &[Target]) -> Option<Vec<Mismatch>> {
+    let model = cx.semantic.model;
+    let (file, c_decl) = model.c_declarations(&decl.name).iter().find_map(|(file, d)| match d {
+        CDecl::Function(f) if f.params.len() == decl.params.len() => Some((*file, *f)),
+        _ => None,
+    })?;
+    let c_view = model.semantic_of(file);
+    let rust: Vec<(Option<&TypeRef>, Span)> = std::iter::once((decl.ret.as_ref(), decl.ret_span))
+        .chain(decl.params.iter().map(|p| (Some(&p.ty), p.ty_span)))
+        .collect();
+    let c: Vec<(Option<&TypeRef>, Span)> = std::iter::once((c_decl.ret.as_ref(), c_decl.ret_span))
+        .chain(c_decl.params.iter().map(|p| (Some(&p.ty), p.ty_span)))
+        .collect();
+    let mut found = Vec::new();
+    for (position, ((rust_ty, span), (c_ty, c_span))) in rust.into_iter().zip(c).enumerate() {
+        let what = if position == 0 {
+            format!("the return type of `{}`", decl.name)
+        } else {
+            format!("parameter `{}` of `{}`", decl.params[position - 1].name, decl.name)
+        };
+        let c_ty = c_ty.unwrap_or(&TypeRef::Unit);
+        // A missing Rust return type ignores the result, which is harmless at the ABI level.
+        let Some(rust_ty) = rust_ty else {
+            continue;
+        };
+        if let Some(mismatch) = compare(cx, &c_view, (rust_ty, span), (c_ty, c_span), file, what, &decl.cond, &c_decl.cond, targets) {
+            found.push(mismatch);
+        }
+    }
+    Some(found)
+}
+
+/// A Rust `#[repr(C)]` struct against the C struct of the same name (or typedef name).
+fn struct_mismatches(cx: &Checker, decl: &StructDecl, targets: &[Target]) -> Vec<Mismatch> {
+    let model = cx.semantic.model;
+    let Some((file, c_struct)) = c_struct_named(cx, &decl.name, targets) else {
+        return Vec::new();
+    };
+    let c_view = model.semantic_of(file);
+    let by_name = decl
+        .fields
+        .iter()
+        .any(|(name, _)| c_struct.fields.iter().any(|(c_name, _)| c_name == name));
+    if !by_name && decl.fields.len() != c_struct.fields.len() {
+        return Vec::new();
+    }
+    let mut found = Vec::new();
+    for (index, ((name, ty), span)) in decl.fields.iter().zip(&decl.field_spans).enumerate() {
+        let c_index = if by_name {
+            c_struct.fields.iter().position(|(c_name, _)| c_name == name)
+        } else {
+            Some(index)
+        };
+        let Some(c_index) = c_index else {
+            continue;
+        };
+        let c_ty = &c_struct.fields[c_index].1;
+        let c_span = c_struct.field_spans.get(c_index).copied().unwrap_or(c_struct.name_span);
+        let what = format!("field `{name}` of `{}`", decl.name);
+        if let Some(mismatch) = compare(cx, &c_view, (ty, *span), (c_ty, c_span), file, what, &decl.cond, &c_struct.cond, targets) {
+            found.push(mismatch);
+        }
+    }
+    found
+}
+
+/// The C struct a name stands for in the tree: a struct of that name, or a typedef of one.
+fn c_struct_named<'a>(cx: &Checker<'a>, name: &str, targets: &[Target]) -> Option<(FileId, &'a StructDecl)> {
+    let model = cx.semantic.model;
+    for (file, decl) in model.c_declarations(name) {
+        match decl {
+            CDecl::Struct(s) => return Some((*file, s)),
+            CDecl::Alias(_) => {
+                let view = model.semantic_of(*file);
+                let target = targets.first()?;
+                let found = view.struct_through_aliases(name, target)?;
+                let file = model
+                    .c_declarations(&found.name)
+                    .iter()
+                    .find(|(_, d)| matches!(d, CDecl::Struct(s) if std::ptr::eq(*s, found)))
+                    .map_or(*file, |(f, _)| *f);
+                return Some((file, found));
+            }
+            CDecl::Function(_) => {}
+        }
+    }
+    None
+}
+
+/// One Rust type against its C declaration on every reference target both are built for.
+#[allow(clippy::too_many_arguments)]
+fn compare(
+    cx: &Checker,
+    c_view: &Semantic,
+    (rust_ty, span): (&TypeRef, Span),
+    (c_ty, c_span): (&TypeRef, Span),
+    c_file: FileId,
+    what: String,
+    rust_cond: &Cond,
+    c_cond: &Cond,
+    targets: &[Target],
+) -> Option<Mismatch> {
+    let mut mismatch: Option<Mismatch> = None;
+    for target in targets.iter().filter(|t| rust_cond.is_live(t) && c_cond.is_live(t)) {
+        let width = target.pointer_width;
+        let real = c_view.resolve(c_ty, target);
+        let (Some(declared), Some(expected)) = (
+            cx.semantic.resolve(rust_ty, target).width(width),
+            real.width(width),
+        ) else {
+            continue;
+        };
+        if declared == expected {
+            continue;
+        }
+        let spelled = c_spelling(c_ty);
+        let entry = mismatch.get_or_insert_with(|| Mismatch {
+            span,
+            what: what.clone(),
+            expected: format!("`{spelled}` ({})", describe(&real)),
+            widths: Vec::new(),
+            replacement: rust_binding_for(c_ty, &real),
+            declared_at: Some((c_file, c_span, format!("declared `{spelled}` here"))),
+        });
+        entry.widths.push((target.triple.clone(), declared, expected));
+    }
+    mismatch
+}
+
+/// A C type as a reader would write it, from its IR.
+fn c_spelling(ty: &TypeRef) -> String {
+    match ty {
+        TypeRef::Named(name) => name.clone(),
+        TypeRef::Pointer(inner) => format!("{} *", c_spelling(inner)),
+        TypeRef::Reference(inner) => format!("{} &", c_spelling(inner)),
+        TypeRef::FnPtr => "a function pointer".to_string(),
+        TypeRef::Unit => "void".to_string(),
+        TypeRef::Infer | TypeRef::Other => "its type".to_string(),
+    }
+}
+
+/// The Rust type that binds a C type on Windows.
+fn rust_binding_for(c_ty: &TypeRef, real: &Ty) -> Option<String> {
+    match c_ty {
+        TypeRef::Named(name) if name == "long" => return Some("core::ffi::c_long".to_string()),
+        TypeRef::Named(name) if name == "unsigned long" => {
+            return Some("core::ffi::c_ulong".to_string());
+        }
+        TypeRef::Pointer(_) => return Some("*mut core::ffi::c_void".to_string()),
+        _ => {}
+    }
+    match real {
+        Ty::Handle(handle) => Some(handle.name.clone()),
+        other => rust_type_for(other),
+    }
+}
+
+/// The Win32 API table's prototype, for the functions it has.
+fn win32_prototype(cx: &Checker, decl: &FnDecl, targets: &[Target]) -> Option<Vec<Mismatch>> {
+    let knowledge = cx.semantic.knowledge();
+    targets
+        .iter()
+        .any(|t| knowledge.api(&decl.name, t.pointer_width).is_some())
+        .then(|| function_mismatches(cx, decl, targets))
 }
 
 fn function_mismatches(cx: &Checker, decl: &FnDecl, targets: &[Target]) -> Vec<Mismatch> {
@@ -113,6 +310,7 @@ fn function_mismatches(cx: &Checker, decl: &FnDecl, targets: &[Target]) -> Vec<M
                 expected: api_spelling(expected[0], &real),
                 widths: Vec::new(),
                 replacement: rust_type_for(&real),
+                declared_at: None,
             });
             entry.widths.push((target.triple.clone(), declared_width, expected_width));
         }
@@ -164,15 +362,23 @@ fn report(cx: &mut Checker, mismatch: Mismatch) {
         .map(|(triple, declared, expected)| format!("{declared} bits here, {expected} on {triple}"))
         .collect();
     let written = cx.text(mismatch.span).to_string();
+    let source = if mismatch.declared_at.is_some() {
+        "the C declaration has"
+    } else {
+        "Windows has"
+    };
     let mut finding = Finding::new(
         mismatch.span,
-        format!("{} is declared as `{written}`, but Windows has {}", mismatch.what, mismatch.expected),
+        format!("{} is declared as `{written}`, but {source} {}", mismatch.what, mismatch.expected),
     )
     .label(details.join("; "))
     .help(
         "Windows is LLP64: `long`/`c_long`/`LONG`/`DWORD` are 32 bits and pointers, handles, `size_t` and the `*_PTR` types are pointer-sized; \
          a binding generated on Linux (LP64) gets `long` and `size_t` wrong. Use `core::ffi::c_long` for `long`, `usize`/`isize` for pointer-sized integers, and pointer or handle types for pointers",
     );
+    if let Some((file, span, message)) = mismatch.declared_at {
+        finding = finding.secondary(file, span, message);
+    }
     if let Some(replacement) = mismatch.replacement {
         finding = finding.fix(Fix {
             message: format!("declare it as `{replacement}`"),

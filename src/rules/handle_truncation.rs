@@ -1,10 +1,16 @@
-//! `handle-truncation`: a pointer or pointer-sized handle narrowed to a 32-bit (or smaller) integer.
+//! `handle-truncation`: a pointer or pointer-sized handle narrowed to a 32-bit (or smaller) integer,
+//! by a cast or (in C) implicitly; and, in C and C++, a field or parameter named like a handle
+//! but declared with a 32-bit type.
+
+use std::collections::HashSet;
 
 use super::{Checker, Rule, target_list};
 use crate::diagnostic::{Applicability, Edit, Finding, Fix, Level};
 use crate::model::Origin;
-use crate::model::ir::Slot;
+use crate::model::cfg::Cond;
+use crate::model::ir::{BodyId, ConversionTarget, FnKind, Language, Slot, TypeRef};
 use crate::model::ty::{HandleKind, IntTy};
+use crate::source::Span;
 use crate::target::Target;
 
 pub const RULE: Rule = Rule {
@@ -13,8 +19,30 @@ pub const RULE: Rule = Rule {
 };
 
 fn check(cx: &mut Checker) {
+    conversions(cx);
+    if matches!(cx.semantic.file.language, Language::C | Language::Cpp) {
+        handle_named_declarations(cx);
+    }
+}
+
+fn conversions(cx: &mut Checker) {
     let semantic = cx.semantic;
+    let helpers = &semantic.knowledge().helpers;
+    // `HandleToULong` and its kin narrow on purpose, in their own bodies.
+    let helper_bodies: HashSet<BodyId> = semantic
+        .file
+        .functions
+        .iter()
+        .filter(|f| helpers.is_helper(&f.name))
+        .filter_map(|f| match f.kind {
+            FnKind::Defined(body) => Some(body),
+            FnKind::Foreign => None,
+        })
+        .collect();
     for conversion in &semantic.file.conversions {
+        if helper_bodies.contains(&conversion.body) {
+            continue;
+        }
         // `LOWORD(hkl as u32)`: only part of the value is wanted.
         if let Some(Slot::Arg { callee, .. }) = &conversion.destination
             && semantic.knowledge().mask_functions.contains(semantic.canonical(callee))
@@ -22,6 +50,7 @@ fn check(cx: &mut Checker) {
             continue;
         }
         let body = &semantic.file.bodies[conversion.body];
+        let cpp_implicit = conversion.implicit && semantic.file.language == Language::Cpp;
         let mut first: Option<(Origin, IntTy, u32)> = None;
         let mut affected: Vec<&Target> = Vec::new();
         for target in cx.live_64bit_targets(&conversion.cond) {
@@ -32,7 +61,13 @@ fn check(cx: &mut Checker) {
             if width >= target.pointer_width {
                 continue;
             }
-            let Some(origin) = semantic.value_info(body, &conversion.value, target).origin else {
+            let info = semantic.value_info(body, &conversion.value, target);
+            // C++ converts no pointer to an integer implicitly: such a conversion means the
+            // call or name was bound to the wrong declaration (a member, an overload).
+            if cpp_implicit && info.ty.is_pointer_like() {
+                continue;
+            }
+            let Some(origin) = info.origin else {
                 continue;
             };
             first.get_or_insert((origin, int, width));
@@ -41,30 +76,44 @@ fn check(cx: &mut Checker) {
         let Some((origin, int, width)) = first else {
             continue;
         };
-        let written = match conversion.to_span {
-            Some(span) => format!("`{}`", cx.text(span)),
-            None => format!("`{}{width}` (inferred)", if int.signed { "i" } else { "u" }),
+        let bits = format!("`{}{width}`", if int.signed { "i" } else { "u" });
+        let written = match (conversion.to_span, &conversion.to) {
+            (Some(span), _) => format!("`{}`", cx.text(span)),
+            (None, ConversionTarget::Inferred(Slot::Field { field, .. })) if conversion.implicit => {
+                format!("field `{field}` ({bits})")
+            }
+            (None, ConversionTarget::Inferred(Slot::Arg { callee, index, .. })) if conversion.implicit => {
+                format!("argument {} of `{callee}` ({bits})", index + 1)
+            }
+            (None, _) => format!("{bits} (inferred)"),
         };
+        let wide = conversion
+            .to_span
+            .map(|span| semantic.knowledge().pointer_sized_spelling(semantic.file.language, cx.text(span), int));
+        let wide_name = wide.clone().unwrap_or_else(|| int.pointer_sized_name().to_string());
         let level = match origin.kind {
             HandleKind::Address => Level::Error,
             HandleKind::Shared => Level::Warning,
         };
         let help = match origin.kind {
             HandleKind::Address => format!(
-                "this {} is an address that can lie above 4 GiB on 64-bit Windows: keep it in its own type or in `{}`",
+                "this {} is an address that can lie above 4 GiB on 64-bit Windows: keep it in its own type or in `{wide_name}`",
                 origin.description,
-                int.pointer_sized_name()
             ),
             HandleKind::Shared => format!(
                 "Windows keeps only the low 32 bits of this {} significant between 32- and 64-bit processes, so narrowing may be deliberate; \
-                 if so, do it in one helper named for the intent (like C's `HandleToULong`), otherwise keep the value in `{}`",
+                 if so, do it in one helper named for the intent (like C's `HandleToULong`), otherwise keep the value in `{wide_name}`",
                 origin.description,
-                int.pointer_sized_name()
             ),
+        };
+        let verb = if conversion.implicit {
+            "implicitly converted"
+        } else {
+            "truncated"
         };
         let mut finding = Finding::new(
             conversion.span,
-            format!("{} truncated to {written}", origin.description),
+            format!("{} {verb} to {written}", origin.description),
         )
         .level(level)
         .label(format!(
@@ -72,17 +121,87 @@ fn check(cx: &mut Checker) {
             target_list(&affected)
         ))
         .help(help);
-        if let Some(span) = conversion.to_span {
+        if let (Some(span), Some(wide)) = (conversion.to_span, wide) {
             finding = finding.fix(Fix {
-                message: format!("convert to `{}` instead", int.pointer_sized_name()),
+                message: format!("convert to `{wide}` instead"),
                 applicability: Applicability::MaybeIncorrect,
                 edits: vec![Edit {
                     file: cx.file,
                     span,
-                    replacement: int.pointer_sized_name().to_string(),
+                    replacement: wide,
                 }],
             });
         }
         cx.report(finding);
+    }
+}
+
+const BOOLEANS: &[&str] = &["BOOL", "WINBOOL", "BOOLEAN", "bool", "_Bool"];
+
+/// `DWORD hWnd;`, `void Attach(ULONG hProcess)`: a handle by its name, 32 bits by its type.
+fn handle_named_declarations(cx: &mut Checker) {
+    let semantic = cx.semantic;
+    let mut found: Vec<(Span, String, &TypeRef, &Cond, &'static str)> = Vec::new();
+    for decl in &semantic.file.structs {
+        for ((name, ty), span) in decl.fields.iter().zip(&decl.field_spans) {
+            found.push((*span, name.clone(), ty, &decl.cond, "field"));
+        }
+    }
+    let helpers = &semantic.knowledge().helpers;
+    // `ULongToHandle(const unsigned long h)` takes the 32-bit form of a handle by design.
+    for decl in semantic.file.functions.iter().filter(|f| !helpers.is_helper(&f.name)) {
+        for param in &decl.params {
+            found.push((param.ty_span, param.name.clone(), &param.ty, &decl.cond, "parameter"));
+        }
+    }
+    let knowledge = semantic.knowledge();
+    let names = &knowledge.handle_names;
+    for (span, name, ty, cond, what) in found {
+        if !names.matches(&name, false) {
+            continue;
+        }
+        // Only the plain integer types: a typedef of its own (`D3DTEXTUREHANDLE`, `HRESULT`,
+        // `DPNHANDLE`) is a handle that is 32 bits by design, and a boolean never is one.
+        let TypeRef::Named(written) = ty else {
+            continue;
+        };
+        if !knowledge.integers.contains_key(written.as_str()) || BOOLEANS.contains(&written.as_str()) {
+            continue;
+        }
+        // In an `int`, `hDest` is a height (`StretchBlt(..., int wDest, int hDest, ...)`).
+        if matches!(written.as_str(), "int" | "INT") && names.is_hungarian_handle(&name, false) {
+            continue;
+        }
+        let targets = cx.live_64bit_targets(cond);
+        let narrow: Vec<&Target> = targets
+            .iter()
+            .copied()
+            .filter(|t| {
+                semantic
+                    .resolve(ty, t)
+                    .as_int()
+                    .is_some_and(|int| int.width(t.pointer_width) == 32)
+            })
+            .collect();
+        if narrow.is_empty() {
+            continue;
+        }
+        let written = cx.text(span).to_string();
+        cx.report(
+            Finding::new(
+                span,
+                format!("{what} `{name}` is named like a handle but declared `{written}`, a 32-bit integer"),
+            )
+            .level(Level::Warning)
+            .label(format!(
+                "judged from the name; 32 bits on {}, where handles are 64",
+                target_list(&narrow)
+            ))
+            .help(
+                "if it holds a handle or pointer, declare it with the handle type (`HANDLE`, `HWND`, ...) or a pointer-sized \
+                 integer (`ULONG_PTR`, `HANDLE_PTR` across processes); if it holds a 32-bit value, a name without the `h`/`Handle` \
+                 marker avoids the confusion",
+            ),
+        );
     }
 }

@@ -1,7 +1,11 @@
-//! `int-to-handle`: a 32-bit integer turned into a pointer or handle.
+//! `int-to-handle`: a 32-bit integer turned into a pointer or handle, by a cast or (in C)
+//! implicitly, as when a function declared to return a handle returns a `DWORD`.
+
+use std::collections::HashSet;
 
 use super::{Checker, Rule, target_list};
 use crate::diagnostic::Finding;
+use crate::model::ir::{BodyId, FnKind, Language};
 use crate::model::ty::{IntTy, Ty};
 use crate::target::Target;
 
@@ -16,10 +20,25 @@ const SMALL_ID_BITS: u32 = 16;
 
 fn check(cx: &mut Checker) {
     let semantic = cx.semantic;
+    let helpers = &semantic.knowledge().helpers;
+    // `LongToHandle` and its kin widen on purpose, in their own bodies.
+    let helper_bodies: HashSet<BodyId> = semantic
+        .file
+        .functions
+        .iter()
+        .filter(|f| helpers.is_helper(&f.name))
+        .filter_map(|f| match f.kind {
+            FnKind::Defined(body) => Some(body),
+            FnKind::Foreign => None,
+        })
+        .collect();
     for conversion in &semantic.file.conversions {
         // Pseudo-handles and resource IDs are constants: `-1isize as HANDLE`,
-        // `32512 as PCWSTR`, `(1000 + CERT_ID) as LPCSTR`.
-        if conversion.value.is_constant() {
+        // `32512 as PCWSTR`, `(1000 + CERT_ID) as LPCSTR`. C++ converts no integer to a
+        // pointer implicitly: such a conversion means the call or name was bound to the wrong
+        // declaration (a member, an overload).
+        let cpp_implicit = conversion.implicit && semantic.file.language == Language::Cpp;
+        if conversion.value.is_constant() || helper_bodies.contains(&conversion.body) || cpp_implicit {
             continue;
         }
         let body = &semantic.file.bodies[conversion.body];
@@ -49,13 +68,17 @@ fn check(cx: &mut Checker) {
             (None, Ty::Handle(handle)) => format!("`{}`", handle.name),
             (None, _) => "a pointer".to_string(),
         };
+        let verb = if conversion.implicit {
+            "implicitly converted"
+        } else {
+            "converted"
+        };
         let extension = if int.signed { "sign-extended" } else { "zero-filled" };
         cx.report(
             Finding::new(
                 conversion.span,
-                format!("32-bit integer (`{source}`) converted to {destination}"),
+                format!("32-bit integer (`{source}`) {verb} to {destination}"),
             )
-
             .label(format!(
                 "the upper 32 bits are {extension} on {}",
                 target_list(&affected)

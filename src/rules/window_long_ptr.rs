@@ -1,10 +1,13 @@
-//! `window-long-ptr`: the 32-bit `{Get,Set}{Window,Class}Long` functions used for pointer-sized data.
+//! `window-long-ptr`: the 32-bit `{Get,Set}{Window,Class}Long` functions used for pointer-sized
+//! data; and the pointer-sized functions handed a value already cut to 32 bits, or a 32-bit
+//! index name that C headers only define for 32-bit targets.
 
 use super::{Checker, Rule, target_list};
 use crate::diagnostic::{Applicability, Edit, Finding, Fix};
 use crate::knowledge::{Access, SlotFamily, SlotHolds, WindowLongFn, WindowLongIndex};
 use crate::model::ir::{CallSite, Value};
 use crate::source::Span;
+use crate::target::Target;
 
 pub const RULE: Rule = Rule {
     name: "window-long-ptr",
@@ -28,13 +31,17 @@ fn check(cx: &mut Checker) {
         let Some(function) = window_long.functions.get(semantic.canonical(&call.callee)) else {
             continue;
         };
-        if function.twin.is_empty() {
-            continue;
-        }
         let targets = cx.live_64bit_targets(&call.cond);
         let Some(&target) = targets.first() else {
             continue;
         };
+        if function.twin.is_empty() {
+            if let Some(misuse) = ptr_misuse(cx, call, function, target) {
+                reported.push(call.span);
+                report_ptr_misuse(cx, call, misuse, &target_list(&targets));
+            }
+            continue;
+        }
         let index = call.args.get(1).and_then(|arg| match arg.value.without_casts() {
             Value::Global(name) => window_long
                 .indexes
@@ -90,6 +97,146 @@ fn check(cx: &mut Checker) {
     }
 }
 
+/// What is wrong with a call of a `...LongPtr` function.
+enum PtrMisuse<'k> {
+    /// `SetWindowLongPtr(h, GWLP_WNDPROC, (LONG)proc)`: the value is narrowed on the way in,
+    /// by the cast (its type's span) or the helper (its call) described.
+    NarrowValue {
+        what: String,
+        cast_type: Option<Span>,
+        helper_call: Option<Span>,
+    },
+    /// `SetWindowLongPtr(h, GWL_USERDATA, ...)`: the 32-bit index name.
+    Index(&'k str, &'k WindowLongIndex),
+}
+
+fn ptr_misuse<'k>(
+    cx: &Checker<'k>,
+    call: &CallSite,
+    function: &WindowLongFn,
+    target: &Target,
+) -> Option<PtrMisuse<'k>> {
+    let semantic = cx.semantic;
+    let window_long = &semantic.knowledge().window_long;
+    if let Some(Value::Global(name)) = call.args.get(1).map(|arg| arg.value.without_casts())
+        && let Some((name, index)) = window_long.indexes.get_key_value(semantic.canonical(name))
+        && !index.twin.is_empty()
+        && !index.in_win64_headers
+        && accepts(function.family, index.family)
+        // Rust bindings export the 32-bit names on every target; only an offset that moves
+        // on 64-bit Windows makes them wrong there.
+        && (semantic.file.language.is_c_family() || index.twin_value64.is_some())
+    {
+        return Some(PtrMisuse::Index(name, index));
+    }
+    if function.access != Access::Set {
+        return None;
+    }
+    let value = call.args.get(2)?;
+    let inside = |span: Span| value.span.start <= span.start && span.end <= value.span.end;
+    let narrowing = semantic.file.conversions.iter().find(|c| {
+        !c.implicit
+            && inside(c.span)
+            && semantic
+                .conversion_target(&c.to, target)
+                .as_int()
+                .is_some_and(|int| int.width(target.pointer_width) < target.pointer_width)
+    });
+    if let Some(conversion) = narrowing {
+        let written = conversion.to_span.map_or(String::new(), |s| cx.text(s).to_string());
+        return Some(PtrMisuse::NarrowValue {
+            what: format!("a cast to `{written}`"),
+            cast_type: conversion.to_span,
+            helper_call: None,
+        });
+    }
+    let helpers = &semantic.knowledge().helpers;
+    semantic
+        .file
+        .calls
+        .iter()
+        .find(|c| inside(c.span) && helpers.truncate.contains(semantic.canonical(&c.callee)))
+        .map(|helper| PtrMisuse::NarrowValue {
+            what: format!("`{}`", helper.callee),
+            cast_type: None,
+            helper_call: Some(helper.callee_span),
+        })
+}
+
+fn report_ptr_misuse(cx: &mut Checker, call: &CallSite, misuse: PtrMisuse, targets: &str) {
+    let callee = call.callee.as_str();
+    let c_family = cx.semantic.file.language.is_c_family();
+    let wide = if c_family { "LONG_PTR" } else { "isize" };
+    let finding = match misuse {
+        PtrMisuse::NarrowValue {
+            what,
+            cast_type,
+            helper_call,
+        } => {
+            let (edit, replacement) = match (cast_type, helper_call) {
+                (Some(span), _) => (Some(span), wide.to_string()),
+                (None, Some(span)) if c_family => (Some(span), format!("({wide})")),
+                _ => (None, String::new()),
+            };
+            let mut finding = Finding::new(
+                call.span,
+                format!("`{callee}` is given a value already truncated to 32 bits by {what}"),
+            )
+            .label(format!("the upper half is lost before the call on {targets}"))
+            .help(format!(
+                "the `...LongPtr` functions take a `LONG_PTR`: convert the pointer to `{wide}` directly; a cast to `LONG`, `DWORD` or                  `int`, or `PtrToUlong`/`HandleToULong`, cuts it to 32 bits however deliberate it looks"
+            ));
+            if let Some(span) = edit {
+                finding = finding.fix(Fix {
+                    message: format!("convert to `{wide}`"),
+                    applicability: Applicability::MachineApplicable,
+                    edits: vec![Edit {
+                        file: cx.file,
+                        span,
+                        replacement,
+                    }],
+                });
+            }
+            finding
+        }
+        PtrMisuse::Index(name, index) => {
+            let twin = index.twin.clone();
+            let mut finding = Finding::new(
+                call.span,
+                format!("`{callee}` is given the 32-bit index name `{name}`"),
+            )
+            .label(format!("use `{twin}` on {targets}"));
+            let help = if index.twin_value64.is_some() {
+                format!(
+                    "`{name}` is the slot's offset on 32-bit Windows only: on 64-bit Windows `{twin}` is a different offset, so this reads or                      writes another slot; use `{twin}`"
+                )
+            } else {
+                format!(
+                    "the C headers define `{name}` only for 32-bit targets, so this does not compile for 64-bit Windows; use `{twin}`,                      the index the `...LongPtr` functions are documented with"
+                )
+            };
+            finding = finding.help(help);
+            if let Some(span) = call.args.get(1).and_then(|arg| arg.name_span) {
+                finding = finding.fix(Fix {
+                    message: format!("use `{twin}`"),
+                    applicability: if c_family || cx.in_scope(&twin, &cx.semantic.knowledge().window_long.modules) {
+                        Applicability::MachineApplicable
+                    } else {
+                        Applicability::MaybeIncorrect
+                    },
+                    edits: vec![Edit {
+                        file: cx.file,
+                        span,
+                        replacement: twin,
+                    }],
+                });
+            }
+            finding
+        }
+    };
+    cx.report(finding);
+}
+
 /// The window functions also serve dialog boxes, whose slots are the DWL_ indexes.
 fn accepts(function: SlotFamily, index: SlotFamily) -> bool {
     function == index || (function == SlotFamily::Window && index == SlotFamily::Dialog)
@@ -99,6 +246,8 @@ fn report(cx: &mut Checker, call: &CallSite, function: &WindowLongFn, reason: Re
     let window_long = &cx.semantic.knowledge().window_long;
     let callee = call.callee.as_str();
     let twin = function.twin.as_str();
+    let c_family = cx.semantic.file.language.is_c_family();
+    let wide = if c_family { "LONG_PTR" } else { "isize" };
     let message = match &reason {
         Reason::Index(name, _) => match function.access {
             Access::Set => format!("`{callee}` stores the pointer-sized `{name}` slot as a 32-bit LONG"),
@@ -141,13 +290,19 @@ fn report(cx: &mut Checker, call: &CallSite, function: &WindowLongFn, reason: Re
         if !index.note.is_empty() {
             notes.push(format!("note: {}", index.note));
         }
-        if name.starts_with("GWL_") || name.starts_with("GCL_") || name.starts_with("DWL_") {
+        if !c_family
+            && (name.starts_with("GWL_") || name.starts_with("GCL_") || name.starts_with("DWL_"))
+        {
             notes.push(format!(
                 "note: the C headers remove `{name}` on 64-bit targets; Rust bindings still export it, so this compiles and truncates"
             ));
         }
     }
-    usage.push_str(", which take and return `isize` (LONG_PTR)");
+    usage.push_str(if c_family {
+        ", which take and return `LONG_PTR`"
+    } else {
+        ", which take and return `isize` (LONG_PTR)"
+    });
 
     // The Ptr functions take and return `isize`: a 32-bit cast on the value must widen too,
     // and a getter's result must flow straight into a conversion for the rename to type-check.
@@ -164,7 +319,7 @@ fn report(cx: &mut Checker, call: &CallSite, function: &WindowLongFn, reason: Re
                 Some(span) => edits.push(Edit {
                     file: cx.file,
                     span,
-                    replacement: "isize".to_string(),
+                    replacement: wide.to_string(),
                 }),
                 None => safe &= arg.value.is_literal(),
             },
@@ -180,9 +335,10 @@ fn report(cx: &mut Checker, call: &CallSite, function: &WindowLongFn, reason: Re
         }
     }
 
+    // C and C++ see every name their headers declare.
     let missing: Vec<&String> = new_names
         .iter()
-        .filter(|name| !call.qualified && !cx.in_scope(name, &window_long.modules))
+        .filter(|name| !c_family && !call.qualified && !cx.in_scope(name, &window_long.modules))
         .collect();
     if !missing.is_empty() {
         safe = false;

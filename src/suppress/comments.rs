@@ -21,7 +21,7 @@ impl Syntax {
     /// The syntax of a file, or `None` for kinds without comments (binaries).
     pub fn of(kind: FileKind) -> Option<Syntax> {
         match kind {
-            FileKind::Rust | FileKind::C | FileKind::Idl => Some(Syntax::CLike),
+            FileKind::Rust | FileKind::C | FileKind::Cpp | FileKind::Idl => Some(Syntax::CLike),
             FileKind::Registry(RegistryFormat::RegEdit) => Some(Syntax::Semicolon),
             FileKind::Registry(RegistryFormat::Wix) => Some(Syntax::Xml),
             FileKind::Registry(RegistryFormat::Registrar) => Some(Syntax::CLike),

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Regenerates rules/data/win32-api.tsv from the latest windows-sys 0.61.x release.
+# Regenerates rules/data/win32-api.tsv and rules/data/win32-structs.tsv from the latest
+# windows-sys 0.61.x release.
 # Needs only cargo and access to crates.io.
 set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-table="$repo_root/rules/data/win32-api.tsv"
+data="$repo_root/rules/data"
 
 scratch="$(mktemp -d)"
 trap 'rm -rf "$scratch"' EXIT
@@ -44,8 +45,11 @@ windows_sys_dir="$(dirname "$manifest")"
 echo "regenerate.sh: reading $windows_sys_dir" >&2
 
 cd "$repo_root"
-mkdir -p "$(dirname "$table")"
-# Write to a temporary file first so that a failed run leaves the old table in place.
-cargo run --release -p gen-win32-api -- "$windows_sys_dir" > "$scratch/win32-api.tsv"
-mv "$scratch/win32-api.tsv" "$table"
-echo "regenerate.sh: wrote $table ($(wc -l < "$table") lines)" >&2
+mkdir -p "$data"
+# Write to temporary files first so that a failed run leaves the old tables in place.
+cargo run --release -p gen-win32-api -- "$windows_sys_dir" \
+    "$scratch/win32-api.tsv" "$scratch/win32-structs.tsv"
+for table in win32-api.tsv win32-structs.tsv; do
+    mv "$scratch/$table" "$data/$table"
+    echo "regenerate.sh: wrote $data/$table ($(wc -l < "$data/$table") lines)" >&2
+done

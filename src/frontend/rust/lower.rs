@@ -3,10 +3,11 @@
 
 use std::collections::HashMap;
 
+use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 use syn::{
     BinOp, Block, Expr, FnArg, ForeignItem, ImplItem, Item, Lit, Member, Pat, ReturnType,
-    Signature, Stmt, TraitItem, Type, UnOp, UseTree,
+    Signature, Stmt, Token, TraitItem, Type, UnOp, UseTree,
 };
 
 use super::cfg::{attrs_cond, parse_cond};
@@ -171,6 +172,7 @@ impl Lowerer {
                     span: span_of(item),
                     ty_span: span_of(&t.ty),
                     cond: l.cond.clone(),
+                    attributes: Vec::new(),
                 });
             }),
             Item::Struct(s) => self.with_cond(attrs_cond(&s.attrs), |l| {
@@ -180,22 +182,28 @@ impl Lowerer {
                     .enumerate()
                     .map(|(i, f)| {
                         let name = f.ident.as_ref().map_or(i.to_string(), |n| n.to_string());
-                        (name, typeref(&f.ty))
+                        (name, typeref(&f.ty), span_of(&f.ty))
                     })
                     .collect();
-                l.struct_decl(s.ident.to_string(), fields);
+                l.struct_decl(&s.ident, fields, repr_c(&s.attrs));
             }),
             Item::Union(u) => self.with_cond(attrs_cond(&u.attrs), |l| {
                 let fields = u
                     .fields
                     .named
                     .iter()
-                    .filter_map(|f| Some((f.ident.as_ref()?.to_string(), typeref(&f.ty))))
+                    .filter_map(|f| {
+                        Some((
+                            f.ident.as_ref()?.to_string(),
+                            typeref(&f.ty),
+                            span_of(&f.ty),
+                        ))
+                    })
                     .collect();
-                l.struct_decl(u.ident.to_string(), fields);
+                l.struct_decl(&u.ident, fields, repr_c(&u.attrs));
             }),
             Item::Enum(e) => self.with_cond(attrs_cond(&e.attrs), |l| {
-                l.struct_decl(e.ident.to_string(), Vec::new());
+                l.struct_decl(&e.ident, Vec::new(), false);
                 for variant in &e.variants {
                     if let Some((_, discriminant)) = &variant.discriminant {
                         l.expr(discriminant, &Expect::Nothing);
@@ -257,10 +265,22 @@ impl Lowerer {
         }
     }
 
-    fn struct_decl(&mut self, name: String, fields: Vec<(String, TypeRef)>) {
+    fn struct_decl(
+        &mut self,
+        name: &syn::Ident,
+        fields: Vec<(String, TypeRef, Span)>,
+        c_layout: bool,
+    ) {
+        let (fields, field_spans) = fields
+            .into_iter()
+            .map(|(name, ty, span)| ((name, ty), span))
+            .unzip();
         self.ir.structs.push(StructDecl {
-            name,
+            name: name.to_string(),
             fields,
+            field_spans,
+            name_span: span_of(name),
+            c_layout,
             cond: self.cond.clone(),
         });
     }
@@ -307,6 +327,7 @@ impl Lowerer {
                     name: pat_name(&pat.pat).unwrap_or_default(),
                     ty: typeref(&pat.ty),
                     ty_span: span_of(&pat.ty),
+                    attributes: Vec::new(),
                 }),
                 FnArg::Receiver(_) => None,
             })
@@ -327,6 +348,7 @@ impl Lowerer {
             ret_span,
             name_span: span_of(&sig.ident),
             cond: self.cond.clone(),
+            attributes: Vec::new(),
         });
     }
 
@@ -497,6 +519,7 @@ impl Lowerer {
                     to_span,
                     destination,
                     cond: self.cond.clone(),
+                    implicit: false,
                 });
                 Value::Cast(Box::new(value), to)
             }
@@ -809,6 +832,16 @@ fn cfg_macro_cond(cond: &Expr) -> Option<Cond> {
         Expr::Paren(p) => cfg_macro_cond(&p.expr),
         _ => None,
     }
+}
+
+/// `#[repr(C)]`, alone or with `packed`/`align`.
+fn repr_c(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|attr| {
+        attr.path().is_ident("repr")
+            && attr
+                .parse_args_with(Punctuated::<syn::Meta, Token![,]>::parse_terminated)
+                .is_ok_and(|metas| metas.iter().any(|m| m.path().is_ident("C")))
+    })
 }
 
 fn expr_attrs(expr: &Expr) -> &[syn::Attribute] {

@@ -45,7 +45,14 @@ pub(super) fn item_macro(lowerer: &mut Lowerer, mac: &Macro) {
         }
         _ => {
             if let Ok(file) = syn::parse2::<syn::File>(mac.tokens.clone()) {
+                let first_new = lowerer.ir.structs.len();
                 lowerer.items(&file.items);
+                // winapi's STRUCT!/UNION! add `#[repr(C)]` themselves.
+                if matches!(name.as_str(), "STRUCT" | "UNION") {
+                    for decl in &mut lowerer.ir.structs[first_new..] {
+                        decl.c_layout = true;
+                    }
+                }
             }
         }
     }
@@ -111,6 +118,7 @@ fn alias(lowerer: &mut Lowerer, mac: &Macro, name: &Ident, ty: TypeRef) {
         span: span_of(mac),
         ty_span: span_of(name),
         cond,
+        attributes: Vec::new(),
     });
 }
 

@@ -1,5 +1,5 @@
 //! Collects `link!` function declarations, type aliases and records from windows-sys sources,
-//! and turns them into table rows.
+//! and turns them into the rows of the function and struct tables.
 
 use std::collections::{HashMap, HashSet};
 
@@ -7,8 +7,8 @@ use syn::ext::IdentExt as _;
 use syn::parse::{Parse, ParseStream};
 use syn::visit::{self, Visit};
 use syn::{
-    Attribute, FnArg, ItemMacro, ItemMod, ItemStruct, ItemType, ItemUnion, ItemUse, LitStr, Pat,
-    ReturnType, Signature, Token, Type, UseTree, Visibility,
+    Attribute, Field, FnArg, Ident, ItemMacro, ItemMod, ItemStruct, ItemType, ItemUnion, ItemUse,
+    LitStr, Pat, ReturnType, Signature, Token, Type, UseTree, Visibility,
 };
 
 use crate::cfg::{self, Widths};
@@ -20,7 +20,7 @@ pub struct Scan {
     functions: Vec<FnDecl>,
     renames: Vec<Rename>,
     aliases: HashMap<String, Vec<Type>>,
-    records: HashSet<String>,
+    records: Vec<Record>,
 }
 
 struct FnDecl {
@@ -39,9 +39,19 @@ struct Rename {
     widths: Widths,
 }
 
+/// A struct or union: passed by value as `other`, and a row of the struct table.
+struct Record {
+    name: String,
+    widths: Widths,
+    /// Named fields by name, tuple fields by index (`"0"`).
+    fields: Vec<(String, Type)>,
+}
+
 pub struct Table {
-    /// Data lines without trailing newline, already sorted.
+    /// Function rows without trailing newline, already sorted.
     pub rows: Vec<String>,
+    /// Struct and union rows, likewise.
+    pub structs: Vec<String>,
     pub warnings: Vec<String>,
 }
 
@@ -63,7 +73,8 @@ impl Scan {
     }
 
     pub fn table<'a>(&'a self) -> Table {
-        let classifier = Classifier::new(&self.aliases, &self.records);
+        let record_names: HashSet<String> = self.records.iter().map(|r| r.name.clone()).collect();
+        let classifier = Classifier::new(&self.aliases, &record_names);
         let mut renames: HashMap<(usize, &str), Vec<&Rename>> = HashMap::new();
         for rename in &self.renames {
             renames
@@ -103,6 +114,7 @@ impl Scan {
             .into_iter()
             .map(|(name, widths, dll, signature)| format!("{name}\t{dll}\t{widths}\t{signature}"))
             .collect();
+        let structs = self.struct_rows(&classifier);
 
         let mut warnings = Vec::new();
         for name in classifier.conflicting_aliases() {
@@ -115,7 +127,37 @@ impl Scan {
                 "type {name} is used but never defined; classified as other"
             ));
         }
-        Table { rows, warnings }
+        Table {
+            rows,
+            structs,
+            warnings,
+        }
+    }
+
+    /// One row per record and distinct field list: `name, widths, field=type...`, sorted by
+    /// name (ptrwidth looks names up by binary search). Records without fields (opaque types)
+    /// have nothing to look up and are left out.
+    fn struct_rows(&self, classifier: &Classifier) -> Vec<String> {
+        let mut merged: HashMap<(&str, String), Widths> = HashMap::new();
+        for record in self.records.iter().filter(|r| !r.fields.is_empty()) {
+            let fields = record
+                .fields
+                .iter()
+                .map(|(name, ty)| format!("{name}={}", classifier.token(ty)))
+                .collect::<Vec<_>>()
+                .join("\t");
+            let entry = merged.entry((&record.name, fields)).or_insert(Widths::NONE);
+            *entry = entry.union(record.widths);
+        }
+        let mut rows: Vec<(&str, &str, String)> = merged
+            .into_iter()
+            .filter(|(_, widths)| !widths.is_empty())
+            .map(|((name, fields), widths)| (name, widths.label(), fields))
+            .collect();
+        rows.sort();
+        rows.into_iter()
+            .map(|(name, widths, fields)| format!("{name}\t{widths}\t{fields}"))
+            .collect()
     }
 }
 
@@ -148,6 +190,30 @@ struct Collector<'a> {
 impl Collector<'_> {
     fn widths(&self, attrs: &[Attribute]) -> Widths {
         self.widths.intersect(cfg::widths(attrs))
+    }
+
+    fn add_record<'f>(
+        &mut self,
+        ident: &Ident,
+        attrs: &[Attribute],
+        fields: impl IntoIterator<Item = &'f Field>,
+    ) {
+        let fields = fields
+            .into_iter()
+            .enumerate()
+            .map(|(index, field)| {
+                let name = field
+                    .ident
+                    .as_ref()
+                    .map_or_else(|| index.to_string(), |ident| ident.unraw().to_string());
+                (name, field.ty.clone())
+            })
+            .collect();
+        self.scan.records.push(Record {
+            name: ident.unraw().to_string(),
+            widths: self.widths(attrs),
+            fields,
+        });
     }
 }
 
@@ -191,11 +257,11 @@ impl<'ast> Visit<'ast> for Collector<'_> {
     }
 
     fn visit_item_struct(&mut self, item: &'ast ItemStruct) {
-        self.scan.records.insert(item.ident.unraw().to_string());
+        self.add_record(&item.ident, &item.attrs, &item.fields);
     }
 
     fn visit_item_union(&mut self, item: &'ast ItemUnion) {
-        self.scan.records.insert(item.ident.unraw().to_string());
+        self.add_record(&item.ident, &item.attrs, &item.fields.named);
     }
 
     fn visit_item_use(&mut self, item: &'ast ItemUse) {
@@ -289,6 +355,46 @@ mod tests {
             table.warnings,
             ["type MYSTERY is used but never defined; classified as other"]
         );
+    }
+
+    #[test]
+    fn structs_and_unions_become_rows() {
+        let mut scan = Scan::default();
+        let source = r#"
+            pub type HANDLE = *mut core::ffi::c_void;
+            pub type WPARAM = usize;
+            windows_link::link!("user32.dll" "system" fn F(h : HANDLE));
+            #[repr(C)]
+            pub struct RAWINPUT { pub header: RAWINPUTHEADER, pub data: RAWINPUT_0 }
+            #[repr(C)]
+            pub union RAWINPUT_0 { pub hid: u8, pub mouse: [u32; 6] }
+            #[repr(C)]
+            pub struct RAWINPUTHEADER { pub dwType: u32, pub hDevice: super::Foundation::HANDLE, pub wParam: WPARAM }
+            #[repr(C)]
+            pub struct LOGON_TYPE(pub i32);
+            pub struct OPAQUE {}
+            #[cfg(target_arch = "x86")]
+            pub struct CONTEXT { pub Eip: u32, pub r#type: u32 }
+            #[cfg(any(target_arch = "arm64ec", target_arch = "x86_64"))]
+            pub struct CONTEXT { pub Rip: u64 }
+            #[cfg(target_arch = "aarch64")]
+            pub struct CONTEXT { pub Pc: u64 }
+        "#;
+        scan.add_file("structs.rs", source).expect("parses");
+        let table = scan.table();
+        assert_eq!(
+            table.structs,
+            [
+                "CONTEXT\t32\tEip=u32\ttype=u32",
+                "CONTEXT\t64\tPc=u64",
+                "CONTEXT\t64\tRip=u64",
+                "LOGON_TYPE\tany\t0=i32",
+                "RAWINPUT\tany\theader=other:RAWINPUTHEADER\tdata=other:RAWINPUT_0",
+                "RAWINPUTHEADER\tany\tdwType=u32\thDevice=ptr:HANDLE\twParam=usize:WPARAM",
+                "RAWINPUT_0\tany\thid=u8\tmouse=other",
+            ]
+        );
+        assert!(table.warnings.is_empty(), "{:?}", table.warnings);
     }
 
     #[test]

@@ -1,0 +1,157 @@
+//! The C, C++ and MIDL front end: tree-sitter's C and C++ grammars parse the file after
+//! [`prepare`] has blanked the macros they cannot see through and turned MIDL into C, and
+//! [`lower`] reduces the tree to IR. No preprocessor runs and no header is read: Windows types
+//! come from the knowledge tables, and what the tree itself declares is merged by the model.
+
+mod condition;
+mod lower;
+mod macros;
+mod prepare;
+
+use std::cell::RefCell;
+
+use tree_sitter::{Node, Parser, Tree};
+
+use super::Lowered;
+use crate::model::ir::Language;
+pub use prepare::Dialect;
+
+/// Bytes of a file that mark it as binary rather than text.
+const BINARY_PROBE_BYTES: usize = 8 * 1024;
+
+struct Parsers {
+    c: Parser,
+    cpp: Parser,
+}
+
+thread_local! {
+    /// One parser per grammar and worker thread, reused for every file the thread reads.
+    static PARSERS: RefCell<Option<Parsers>> = const { RefCell::new(None) };
+}
+
+pub fn lower(dialect: Dialect, bytes: Vec<u8>) -> Result<Lowered, String> {
+    let table = macros::table()?;
+    let text = decode(bytes)?;
+    let prepared = prepare::prepare(text.as_bytes(), dialect, table);
+    let cpp = match dialect {
+        Dialect::C => prepared.cpp,
+        Dialect::Cpp => true,
+        Dialect::Idl => false,
+    };
+    let language = match dialect {
+        Dialect::Idl => Language::Idl,
+        _ if cpp => Language::Cpp,
+        _ => Language::C,
+    };
+    let tree = parse(&prepared.text, cpp)?;
+    let prepared_text = std::str::from_utf8(&prepared.text)
+        .map_err(|e| format!("internal error: prepared text is not UTF-8 ({e})"))?;
+    let ir = lower::lower(tree.root_node(), prepared_text, &prepared, language, table);
+    let mut errors = Vec::new();
+    if let Some(problem) = syntax_errors(tree.root_node(), &text, language) {
+        errors.push(problem);
+    }
+    if ir.truncated {
+        errors.push(format!(
+            "declarations nested deeper than {} levels were skipped",
+            lower::MAX_NESTING
+        ));
+    }
+    Ok(Lowered {
+        text,
+        ir: ir.ir,
+        errors,
+    })
+}
+
+fn parse(text: &[u8], cpp: bool) -> Result<Tree, String> {
+    PARSERS.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        if slot.is_none() {
+            let mut c = Parser::new();
+            c.set_language(&tree_sitter_c::LANGUAGE.into())
+                .map_err(|e| format!("internal error: C grammar: {e}"))?;
+            let mut cpp = Parser::new();
+            cpp.set_language(&tree_sitter_cpp::LANGUAGE.into())
+                .map_err(|e| format!("internal error: C++ grammar: {e}"))?;
+            *slot = Some(Parsers { c, cpp });
+        }
+        let parsers = slot.as_mut().expect("parsers were just created");
+        let parser = if cpp {
+            &mut parsers.cpp
+        } else {
+            &mut parsers.c
+        };
+        parser
+            .parse(text, None)
+            .ok_or_else(|| "the C parser gave up on this file".to_string())
+    })
+}
+
+/// The file's text: UTF-8 as is, UTF-16 with a byte-order mark decoded, anything else without
+/// NUL bytes read as Latin-1 (Windows sources are often in a legacy code page).
+fn decode(bytes: Vec<u8>) -> Result<String, String> {
+    let utf16 = match bytes.get(..2) {
+        Some([0xFF, 0xFE]) => Some(u16::from_le_bytes as fn([u8; 2]) -> u16),
+        Some([0xFE, 0xFF]) => Some(u16::from_be_bytes as fn([u8; 2]) -> u16),
+        _ => None,
+    };
+    if let Some(unit) = utf16 {
+        let units: Vec<u16> = bytes[2..]
+            .chunks_exact(2)
+            .map(|pair| unit([pair[0], pair[1]]))
+            .collect();
+        return Ok(String::from_utf16_lossy(&units));
+    }
+    if bytes[..bytes.len().min(BINARY_PROBE_BYTES)].contains(&0) {
+        return Err("binary data (NUL bytes), not C/C++ source".to_string());
+    }
+    match String::from_utf8(bytes) {
+        Ok(mut text) => {
+            if text.starts_with('\u{feff}') {
+                // The byte-order mark is not C; three spaces keep the offsets.
+                text.replace_range(..3, "   ");
+            }
+            Ok(text)
+        }
+        Err(e) => Ok(e.into_bytes().iter().map(|&b| char::from(b)).collect()),
+    }
+}
+
+/// One line for `errors` when the parser had to recover from syntax it did not understand.
+fn syntax_errors(root: Node, text: &str, language: Language) -> Option<String> {
+    if !root.has_error() {
+        return None;
+    }
+    let mut count = 0usize;
+    let mut first: Option<usize> = None;
+    let mut stack = vec![root];
+    while let Some(node) = stack.pop() {
+        if node.is_error() || node.is_missing() {
+            count += 1;
+            first = Some(first.map_or(node.start_byte(), |f| f.min(node.start_byte())));
+            continue;
+        }
+        if node.has_error() {
+            stack.extend(node.children(&mut node.walk()));
+        }
+    }
+    let offset = first?;
+    let line = text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1;
+    let what = match language {
+        Language::Idl => "MIDL",
+        Language::Cpp => "C++",
+        _ => "C",
+    };
+    Some(format!(
+        "{what} syntax not understood in {count} place{} (first on line {line}); the rest of the file was analysed",
+        if count == 1 { "" } else { "s" }
+    ))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,231 @@
+use super::*;
+use crate::model::ir::{FnKind, TypeRef, Value};
+use crate::target::Target;
+
+fn lower_c(text: &str) -> Lowered {
+    lower(Dialect::C, text.as_bytes().to_vec()).unwrap()
+}
+
+fn x64() -> Target {
+    Target::parse("x86_64-pc-windows-msvc").unwrap()
+}
+
+fn x86() -> Target {
+    Target::parse("i686-pc-windows-msvc").unwrap()
+}
+
+#[test]
+fn typedefs_handles_defines_and_structs() {
+    let lowered = lower_c(
+        "DECLARE_HANDLE(HWIDGET);\n\
+         typedef struct tagINFO { DWORD hWnd; union { int a; long b; }; void (*cb)(void); } INFO, *PINFO;\n\
+         typedef HANDLE MYHANDLE;\n\
+         #define OTHER_HANDLE HANDLE\n\
+         #define PLAIN 42\n\
+         typedef unsigned long int ULONG_T;\n\
+         typedef LRESULT (CALLBACK *MYPROC)(HWND, UINT);\n",
+    );
+    assert!(lowered.errors.is_empty(), "{:?}", lowered.errors);
+    let ir = &lowered.ir;
+    assert_eq!(ir.language, Language::C);
+    let alias = |name: &str| {
+        ir.aliases
+            .iter()
+            .find(|a| a.name == name)
+            .map(|a| a.ty.clone())
+    };
+    assert_eq!(
+        alias("HWIDGET"),
+        Some(TypeRef::Pointer(Box::new(TypeRef::named("HWIDGET__"))))
+    );
+    assert_eq!(alias("INFO"), Some(TypeRef::named("tagINFO")));
+    assert_eq!(
+        alias("PINFO"),
+        Some(TypeRef::Pointer(Box::new(TypeRef::named("tagINFO"))))
+    );
+    assert_eq!(alias("MYHANDLE"), Some(TypeRef::named("HANDLE")));
+    assert_eq!(alias("OTHER_HANDLE"), Some(TypeRef::named("HANDLE")));
+    assert_eq!(alias("PLAIN"), None);
+    assert_eq!(alias("ULONG_T"), Some(TypeRef::named("unsigned long")));
+    assert_eq!(alias("MYPROC"), Some(TypeRef::FnPtr));
+    let info = &ir.structs[0];
+    assert_eq!(info.name, "tagINFO");
+    let fields: Vec<&str> = info.fields.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(fields, ["hWnd", "a", "b", "cb"]);
+    assert_eq!(info.fields[3].1, TypeRef::FnPtr);
+    assert_eq!(
+        &lowered.text[info.field_spans[0].start..info.field_spans[0].end],
+        "DWORD"
+    );
+}
+
+#[test]
+fn prototypes_keep_their_shape_through_blanked_macros() {
+    let text = "WINBASEAPI HANDLE WINAPI CreateThing(_In_opt_ LPSECURITY_ATTRIBUTES sa, _In_ SIZE_T size, void *p, int a[]);\n\
+                int f(void);";
+    let lowered = lower_c(text);
+    assert!(lowered.errors.is_empty(), "{:?}", lowered.errors);
+    let create = &lowered.ir.functions[0];
+    assert_eq!(create.name, "CreateThing");
+    assert_eq!(create.kind, FnKind::Foreign);
+    assert_eq!(create.ret, Some(TypeRef::named("HANDLE")));
+    assert_eq!(&text[create.ret_span.start..create.ret_span.end], "HANDLE");
+    let params: Vec<(&str, &TypeRef)> = create
+        .params
+        .iter()
+        .map(|p| (p.name.as_str(), &p.ty))
+        .collect();
+    assert_eq!(params[1], ("size", &TypeRef::named("SIZE_T")));
+    assert!(matches!(params[2].1, TypeRef::Pointer(_)));
+    assert!(matches!(params[3].1, TypeRef::Pointer(_)));
+    assert_eq!(
+        &text[create.params[2].ty_span.start..create.params[2].ty_span.end],
+        "void *"
+    );
+    assert!(lowered.ir.functions[1].params.is_empty());
+}
+
+#[test]
+fn conditions_follow_the_preprocessor() {
+    let lowered = lower_c(
+        "#ifdef _WIN64\ntypedef unsigned __int64 UPTR;\n#else\ntypedef unsigned long UPTR;\n#endif\n\
+         #if defined(SOMETHING)\nint maybe;\n#endif\n",
+    );
+    let aliases: Vec<_> = lowered
+        .ir
+        .aliases
+        .iter()
+        .filter(|a| a.name == "UPTR")
+        .collect();
+    assert_eq!(aliases.len(), 2);
+    assert!(aliases[0].cond.is_live(&x64()) && !aliases[0].cond.is_live(&x86()));
+    assert!(!aliases[1].cond.is_live(&x64()) && aliases[1].cond.is_live(&x86()));
+    let maybe = &lowered.ir.consts[0];
+    assert!(maybe.cond.is_live(&x64()) && maybe.cond.is_live(&x86()));
+}
+
+#[test]
+fn bodies_record_casts_implicit_conversions_and_calls() {
+    let lowered = lower_c(
+        "DWORD f(HWND hwnd, PINFO info) {\n\
+           DWORD a = (DWORD)hwnd;\n\
+           a = hwnd;\n\
+           info->hWnd = hwnd;\n\
+           SetWindowLong(hwnd, GWL_USERDATA, (LONG)info);\n\
+           return hwnd;\n\
+         }",
+    );
+    let ir = &lowered.ir;
+    let explicit = ir.conversions.iter().filter(|c| !c.implicit).count();
+    let implicit = ir.conversions.iter().filter(|c| c.implicit).count();
+    // (DWORD)hwnd, (LONG)info; then the initialisation, the assignment, the field store, the
+    // three arguments, and the return.
+    assert_eq!(explicit, 2);
+    assert_eq!(implicit, 7, "{:#?}", ir.conversions);
+    let call = ir
+        .calls
+        .iter()
+        .find(|c| c.callee == "SetWindowLong")
+        .unwrap();
+    assert_eq!(call.args[1].value, Value::Global("GWL_USERDATA".into()));
+    assert!(call.args[1].name_span.is_some());
+    let body = &ir.bodies[1];
+    assert_eq!(body.field_stores.len(), 1);
+    assert_eq!(body.returns.len(), 1);
+}
+
+#[test]
+fn cpp_is_recognised_in_headers_and_casts_are_lowered() {
+    let lowered = lower_c(
+        "class Box { public: void Put(HWND h) { m = static_cast<DWORD>(reinterpret_cast<ULONG_PTR>(h)); n = DWORD(h); } DWORD m, n; };",
+    );
+    assert_eq!(lowered.ir.language, Language::Cpp);
+    assert!(lowered.errors.is_empty(), "{:?}", lowered.errors);
+    assert!(lowered.ir.functions.iter().any(|f| f.name == "Box::Put"));
+    let written: Vec<String> = lowered
+        .ir
+        .conversions
+        .iter()
+        .filter(|c| !c.implicit)
+        .filter_map(|c| c.to_span.map(|s| lowered.text[s.start..s.end].to_string()))
+        .collect();
+    assert_eq!(written, ["ULONG_PTR", "DWORD", "DWORD"]);
+}
+
+#[test]
+fn midl_interfaces_and_attributes() {
+    let text = "[object, uuid(1), dual] interface IFoo : IDispatch {\n\
+                  [id(1), call_as(Bar)] HRESULT RemoteBar([in] DWORD hWnd, [in, context_handle] void *ctx);\n\
+                }\n\
+                typedef [context_handle] void *PCTX;";
+    let lowered = lower(Dialect::Idl, text.as_bytes().to_vec()).unwrap();
+    assert!(lowered.errors.is_empty(), "{:?}", lowered.errors);
+    let ir = &lowered.ir;
+    assert_eq!(ir.language, Language::Idl);
+    assert_eq!(ir.interfaces[0].name, "IFoo");
+    assert!(crate::model::ir::has_attribute(
+        &ir.interfaces[0].attributes,
+        "dual"
+    ));
+    let method = &ir.functions[0];
+    assert_eq!(method.name, "IFoo::RemoteBar");
+    assert!(crate::model::ir::has_attribute(
+        &method.attributes,
+        "call_as"
+    ));
+    assert!(crate::model::ir::has_attribute(
+        &method.params[1].attributes,
+        "context_handle"
+    ));
+    assert!(ir.structs.is_empty());
+    assert!(crate::model::ir::has_attribute(
+        &ir.aliases[0].attributes,
+        "context_handle"
+    ));
+}
+
+#[test]
+fn bad_input_is_analysed_in_part_or_refused_with_a_reason() {
+    // Unbalanced braces and unknown macros: what parses is kept, the rest reported.
+    let broken =
+        lower_c("typedef DWORD MYID;\nvoid f( { UNKNOWN_MACRO(x) int y = ;\nHANDLE g(void);");
+    assert_eq!(broken.errors.len(), 1, "{:?}", broken.errors);
+    assert!(broken.errors[0].contains("line"), "{}", broken.errors[0]);
+    assert!(broken.ir.aliases.iter().any(|a| a.name == "MYID"));
+    // K&R definitions.
+    lower_c("int old(a, b) int a; char *b; { return a; }");
+    // UTF-16 with a byte-order mark, and Latin-1.
+    let utf16: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain("typedef DWORD X;".encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    let decoded = lower(Dialect::C, utf16).unwrap();
+    assert_eq!(decoded.ir.aliases[0].name, "X");
+    let latin1 = b"/* caf\xe9 */ typedef DWORD Y;".to_vec();
+    let decoded = lower(Dialect::C, latin1).unwrap();
+    assert_eq!(decoded.ir.aliases[0].name, "Y");
+    assert!(decoded.text.contains("café"));
+    // Binary junk named .h.
+    let err = lower(Dialect::C, vec![0x4d, 0x5a, 0x90, 0x00, 0x03, 0x00])
+        .err()
+        .unwrap();
+    assert!(err.contains("binary"), "{err}");
+    // Truncated input.
+    lower_c("typedef struct { DWORD a;");
+    lower(Dialect::Idl, b"[object, uuid(".to_vec()).unwrap();
+}
+
+#[test]
+fn deep_nesting_does_not_overflow_the_stack() {
+    let depth = 50_000;
+    let expression = format!(
+        "int f(void) {{ return {}1{}; }}",
+        "(".repeat(depth),
+        ")".repeat(depth)
+    );
+    lower_c(&expression);
+    let blocks = format!("void g(void) {}{}", "{".repeat(depth), "}".repeat(depth));
+    lower_c(&blocks);
+    let structs = format!("{}int x;{}", "struct s {".repeat(2_000), "};".repeat(2_000));
+    lower_c(&structs);
+}
