@@ -13,16 +13,16 @@ mod resolve;
 pub mod tree;
 pub mod ty;
 
-use std::cell::Cell;
-use std::collections::HashMap;
+use std::cell::{Cell, OnceCell};
+use std::collections::{HashMap, HashSet};
 
 use crate::knowledge::{ApiType, Knowledge};
 use crate::source::FileId;
 use crate::target::Target;
 use cfg::Cond;
 use ir::{
-    Body, ConversionTarget, FileIr, FnDecl, FnKind, Guid, GuidConst, Slot, StructDecl, TextConst,
-    TypeAlias, TypeRef, Value,
+    Body, BodyId, ConversionTarget, FileIr, FnDecl, FnKind, Guid, GuidConst, Slot, StructDecl,
+    TextConst, TypeAlias, TypeRef, Value,
 };
 use registry::ComIndex;
 use tree::{Location, Tree};
@@ -179,6 +179,7 @@ impl<'a> Model<'a> {
             local,
             global,
             renames,
+            helper_bodies: OnceCell::new(),
             steps_left: Cell::new(0),
         }
     }
@@ -270,6 +271,8 @@ pub struct Semantic<'a> {
     global: &'a Declarations<'a>,
     /// `use a::HWND as WindowHandle`: local name → imported name.
     renames: HashMap<&'a str, &'a str>,
+    /// The bodies of `HandleToULong`, `LongToHandle` and kin: conversions there are the point.
+    helper_bodies: OnceCell<HashSet<BodyId>>,
     /// Steps left for the current `value_info` question: value flow through locals assigned
     /// many times branches at every step, and must not grow exponentially.
     steps_left: Cell<usize>,
@@ -278,6 +281,25 @@ pub struct Semantic<'a> {
 impl<'a> Semantic<'a> {
     pub fn knowledge(&self) -> &'a Knowledge {
         self.model.knowledge
+    }
+
+    /// Whether a body is one of the deliberate conversion helpers (`HandleToULong`, ...), whose
+    /// narrowing and widening are what they exist for.
+    pub fn is_helper_body(&self, body: BodyId) -> bool {
+        self.helper_bodies
+            .get_or_init(|| {
+                let helpers = &self.knowledge().helpers;
+                self.file
+                    .functions
+                    .iter()
+                    .filter(|f| helpers.is_helper(&f.name))
+                    .filter_map(|f| match f.kind {
+                        FnKind::Defined(body) => Some(body),
+                        FnKind::Foreign => None,
+                    })
+                    .collect()
+            })
+            .contains(&body)
     }
 
     /// The name a local name stands for, through `use ... as` renames.

@@ -7,6 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use super::Semantic;
+use super::cfg::Cond;
 use super::ir::{LinkKind, LinkSite, LoadFlag, LoadSite, TextConst, TextPart, TextValue};
 use super::tree::{BinaryRef, Location};
 use crate::target::Target;
@@ -60,6 +61,34 @@ fn has_extension(name: &str) -> bool {
 }
 
 impl<'a> Semantic<'a> {
+    /// The live targets under `cond` on which every binary `find` returns is unusable, and
+    /// those binaries: a load or link is wrong only where no candidate could serve.
+    pub fn unusable_binaries(
+        &self,
+        cond: &'a Cond,
+        find: impl Fn(&'a Target) -> Vec<BinaryRef<'a>>,
+    ) -> (Vec<&'a Target>, Vec<BinaryRef<'a>>) {
+        let mut affected = Vec::new();
+        let mut binaries: Vec<BinaryRef> = Vec::new();
+        for target in self.live_targets(cond) {
+            let found = find(target);
+            if found.is_empty()
+                || !found
+                    .iter()
+                    .all(|b| b.info.usable_by(target.arch) == Some(false))
+            {
+                continue;
+            }
+            affected.push(target);
+            for binary in found {
+                if !binaries.iter().any(|b| b.file == binary.file) {
+                    binaries.push(binary);
+                }
+            }
+        }
+        (affected, binaries)
+    }
+
     /// Where this file lives, when the model was told.
     pub fn location(&self) -> Option<&'a Location> {
         self.model.tree.locations.get(self.id?)

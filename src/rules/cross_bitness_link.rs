@@ -9,7 +9,7 @@ use crate::diagnostic::{Finding, Level};
 use crate::model::ir::{BinaryInfo, BinaryKind, LinkKind, LinkSite};
 use crate::model::machine::{arch_label, folder_arch};
 use crate::model::tree::{BinaryRef, listing};
-use crate::target::{Arch, Target};
+use crate::target::Arch;
 
 pub const RULE: Rule = Rule {
     name: "cross-bitness-link",
@@ -38,36 +38,9 @@ fn check(cx: &mut Checker) {
     }
 }
 
-/// Targets on which every binary `find` returns is unusable, and those binaries.
-fn unusable<'a>(
-    cx: &Checker<'a>,
-    site: &'a LinkSite,
-    find: impl Fn(&'a Target) -> Vec<BinaryRef<'a>>,
-) -> (Vec<&'a Target>, Vec<BinaryRef<'a>>) {
-    let mut affected = Vec::new();
-    let mut binaries: Vec<BinaryRef> = Vec::new();
-    for target in cx.semantic.live_targets(&site.cond) {
-        let found = find(target);
-        if found.is_empty()
-            || !found
-                .iter()
-                .all(|b| b.info.usable_by(target.arch) == Some(false))
-        {
-            continue;
-        }
-        affected.push(target);
-        for binary in found {
-            if !binaries.iter().any(|b| b.file == binary.file) {
-                binaries.push(binary);
-            }
-        }
-    }
-    (affected, binaries)
-}
-
 fn library(cx: &mut Checker, site: &LinkSite) {
     let semantic = cx.semantic;
-    let (affected, binaries) = unusable(cx, site, |t| semantic.resolve_link(site, t));
+    let (affected, binaries) = semantic.unusable_binaries(&site.cond, |t| semantic.resolve_link(site, t));
     let Some(&first) = affected.first() else {
         return;
     };
@@ -108,7 +81,7 @@ fn linkable(binary: &BinaryRef) -> bool {
 
 fn search_dir(cx: &mut Checker, site: &LinkSite) {
     let semantic = cx.semantic;
-    let (affected, binaries) = unusable(cx, site, |t| {
+    let (affected, binaries) = semantic.unusable_binaries(&site.cond, |t| {
         semantic
             .search_dir(site, t)
             .map(|(_, binaries)| binaries.into_iter().filter(linkable).collect())

@@ -18,24 +18,7 @@ fn check(cx: &mut Checker) {
         if !semantic.load_runs_code(site) {
             continue;
         }
-        let mut affected: Vec<&Target> = Vec::new();
-        let mut binaries: Vec<BinaryRef> = Vec::new();
-        for target in semantic.live_targets(&site.cond) {
-            let found = semantic.resolve_load(site, target);
-            if found.is_empty()
-                || !found
-                    .iter()
-                    .all(|b| b.info.usable_by(target.arch) == Some(false))
-            {
-                continue;
-            }
-            affected.push(target);
-            for binary in found {
-                if !binaries.iter().any(|b| b.file == binary.file) {
-                    binaries.push(binary);
-                }
-            }
-        }
+        let (affected, binaries) = semantic.unusable_binaries(&site.cond, |t| semantic.resolve_load(site, t));
         let Some(&first) = affected.first() else {
             continue;
         };

@@ -2,13 +2,12 @@
 //! by a cast or (in C) implicitly; and, in C and C++, a field or parameter named like a handle
 //! but declared with a 32-bit type.
 
-use std::collections::HashSet;
 
 use super::{Checker, Rule, target_list};
 use crate::diagnostic::{Applicability, Edit, Finding, Fix, Level};
 use crate::model::Origin;
 use crate::model::cfg::Cond;
-use crate::model::ir::{BodyId, ConversionTarget, FnKind, Language, Slot, TypeRef};
+use crate::model::ir::{ConversionTarget, Language, Slot, TypeRef};
 use crate::model::ty::{HandleKind, IntTy};
 use crate::source::Span;
 use crate::target::Target;
@@ -27,20 +26,8 @@ fn check(cx: &mut Checker) {
 
 fn conversions(cx: &mut Checker) {
     let semantic = cx.semantic;
-    let helpers = &semantic.knowledge().helpers;
-    // `HandleToULong` and its kin narrow on purpose, in their own bodies.
-    let helper_bodies: HashSet<BodyId> = semantic
-        .file
-        .functions
-        .iter()
-        .filter(|f| helpers.is_helper(&f.name))
-        .filter_map(|f| match f.kind {
-            FnKind::Defined(body) => Some(body),
-            FnKind::Foreign => None,
-        })
-        .collect();
     for conversion in &semantic.file.conversions {
-        if helper_bodies.contains(&conversion.body) {
+        if semantic.is_helper_body(conversion.body) {
             continue;
         }
         // `LOWORD(hkl as u32)`: only part of the value is wanted.

@@ -1,11 +1,10 @@
 //! `int-to-handle`: a 32-bit integer turned into a pointer or handle, by a cast or (in C)
 //! implicitly, as when a function declared to return a handle returns a `DWORD`.
 
-use std::collections::HashSet;
 
 use super::{Checker, Rule, target_list};
 use crate::diagnostic::Finding;
-use crate::model::ir::{BodyId, FnKind, Language};
+use crate::model::ir::Language;
 use crate::model::ty::{IntTy, Ty};
 use crate::target::Target;
 
@@ -20,25 +19,13 @@ const SMALL_ID_BITS: u32 = 16;
 
 fn check(cx: &mut Checker) {
     let semantic = cx.semantic;
-    let helpers = &semantic.knowledge().helpers;
-    // `LongToHandle` and its kin widen on purpose, in their own bodies.
-    let helper_bodies: HashSet<BodyId> = semantic
-        .file
-        .functions
-        .iter()
-        .filter(|f| helpers.is_helper(&f.name))
-        .filter_map(|f| match f.kind {
-            FnKind::Defined(body) => Some(body),
-            FnKind::Foreign => None,
-        })
-        .collect();
     for conversion in &semantic.file.conversions {
         // Pseudo-handles and resource IDs are constants: `-1isize as HANDLE`,
         // `32512 as PCWSTR`, `(1000 + CERT_ID) as LPCSTR`. C++ converts no integer to a
         // pointer implicitly: such a conversion means the call or name was bound to the wrong
         // declaration (a member, an overload).
         let cpp_implicit = conversion.implicit && semantic.file.language == Language::Cpp;
-        if conversion.value.is_constant() || helper_bodies.contains(&conversion.body) || cpp_implicit {
+        if conversion.value.is_constant() || semantic.is_helper_body(conversion.body) || cpp_implicit {
             continue;
         }
         let body = &semantic.file.bodies[conversion.body];
