@@ -61,7 +61,8 @@ fn library(cx: &mut Checker, site: &LinkSite) {
     };
     let mut finding = Finding::new(site.span, message).label(label).help(format!(
         "link the {} build of the library for {}: keep one folder per machine (`lib/x86`, \
-         `lib/x64`, `lib/arm64`) and choose it in build.rs from `CARGO_CFG_TARGET_ARCH`",
+         `lib/x64`, `lib/arm64`) and choose it by target: in build.rs from \
+         `CARGO_CFG_TARGET_ARCH`, in C and C++ under `#ifdef _M_X64`, `_M_IX86`, `_M_ARM64`",
         arch_label(first.arch),
         first.triple
     ));

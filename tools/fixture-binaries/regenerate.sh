@@ -95,6 +95,9 @@ load=cross-bitness-load
 link=cross-bitness-link
 place x86/scanner.dll \
     $load/bad_vendored_32bit_dll/vendor/scanner.dll \
+    $load/bad_c_vendored_32bit_dll/vendor/scanner.dll \
+    $load/good_c_per_target_layout/bin/x86/scanner.dll \
+    $load/bad_c_i686_loads_x64_plugin/plugins/win32/ocr.dll \
     $load/bad_arm64_dll/vendor/x86/ocr.dll \
     $load/good_per_target_layout/bin/x86/scanner.dll \
     $load/bad_i686_loads_x64_plugin/plugins/win32/ocr.dll \
@@ -103,6 +106,8 @@ place x86/scanner.dll \
     $link/good_folders_match/vendor/x86/scanner.dll
 place x64/scanner.dll \
     $load/good_per_target_layout/bin/x64/scanner.dll \
+    $load/good_c_per_target_layout/bin/x64/scanner.dll \
+    $load/bad_c_i686_loads_x64_plugin/plugins/win64/ocr.dll \
     $load/bad_i686_loads_x64_plugin/plugins/win64/ocr.dll \
     $link/bad_folder_mixups/vendor/lib/scanner.dll \
     $link/good_folders_match/vendor/x64/scanner.dll
@@ -117,17 +122,26 @@ place hybrid/arm64x.dll \
     $link/good_folders_match/vendor/arm64/hybrid.dll
 place x86/scanner.lib \
     $link/bad_x64_links_x86_libs/lib/x86/scanner.lib \
+    $link/bad_c_x64_pragma_x86_libs/lib/x86/scanner.lib \
+    $link/good_c_pragma_per_target/lib/x86/scanner.lib \
     $link/bad_folder_mixups/vendor/lib/scanner.lib \
     $link/good_build_rs_per_target/lib/x86/scanner.lib \
     $link/good_folders_match/vendor/x86/scanner.lib
 place x64/scanner.lib \
     $link/good_build_rs_per_target/lib/x64/scanner.lib \
+    $link/good_c_pragma_per_target/lib/x64/scanner.lib \
     $link/good_folders_match/vendor/x64/scanner.lib
-place x86/core.lib $link/good_build_rs_per_target/lib/x86/core.lib
+place x86/core.lib \
+    $link/good_build_rs_per_target/lib/x86/core.lib \
+    $link/good_c_pragma_per_target/lib/x86/core.lib
 place x64/core.lib \
     $link/bad_i686_links_x64_libs/lib/x64/core.lib \
-    $link/good_build_rs_per_target/lib/x64/core.lib
-place x64/scanner.lib $link/bad_i686_links_x64_libs/lib/x64/scanner.lib
+    $link/bad_c_i686_pragma_x64_libs/lib/x64/core.lib \
+    $link/good_build_rs_per_target/lib/x64/core.lib \
+    $link/good_c_pragma_per_target/lib/x64/core.lib
+place x64/scanner.lib \
+    $link/bad_i686_links_x64_libs/lib/x64/scanner.lib \
+    $link/bad_c_i686_pragma_x64_libs/lib/x64/scanner.lib
 inproc=inproc-bitness-mismatch
 place x86/scanner.dll \
     $inproc/bad_reg_imports_x86_dll/bin/inkwell.dll \

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 use tree_sitter::Node;
 
+use super::libraries::KnownLocals;
 use super::macros::MacroTable;
 use super::prepare::Prepared;
 use crate::model::cfg::Cond;
@@ -63,6 +64,7 @@ pub fn lower(
         ret_span: None,
         expr_depth: 0,
         truncated: false,
+        known: KnownLocals::default(),
     };
     lowerer.items(root, None, 0);
     Output {
@@ -79,12 +81,12 @@ struct Declared<'t> {
     function: Option<(Node<'t>, TypeRef)>,
 }
 
-struct Lowerer<'t> {
+pub(super) struct Lowerer<'t> {
     text: &'t str,
     prepared: &'t Prepared,
     table: &'t MacroTable,
-    ir: FileIr,
-    body: BodyId,
+    pub(super) ir: FileIr,
+    pub(super) body: BodyId,
     scopes: Vec<HashMap<String, LocalId>>,
     /// The declared type's span of each local of the current body.
     local_type_spans: Vec<Option<Span>>,
@@ -94,13 +96,14 @@ struct Lowerer<'t> {
     ret_span: Option<Span>,
     expr_depth: usize,
     truncated: bool,
+    pub(super) known: KnownLocals,
 }
 
-fn span(node: Node) -> Span {
+pub(super) fn span(node: Node) -> Span {
     Span::new(node.start_byte(), node.end_byte())
 }
 
-fn named_children<'t>(node: Node<'t>) -> Vec<Node<'t>> {
+pub(super) fn named_children<'t>(node: Node<'t>) -> Vec<Node<'t>> {
     node.named_children(&mut node.walk()).collect()
 }
 
@@ -110,11 +113,11 @@ fn children_by_field<'t>(node: Node<'t>, field: &str) -> Vec<Node<'t>> {
 }
 
 impl<'t> Lowerer<'t> {
-    fn text_of(&self, node: Node) -> &'t str {
+    pub(super) fn text_of(&self, node: Node) -> &'t str {
         self.text.get(node.byte_range()).unwrap_or("")
     }
 
-    fn cond(&self, node: Node) -> Cond {
+    pub(super) fn cond(&self, node: Node) -> Cond {
         self.prepared.cond_at(node.start_byte()).clone()
     }
 
@@ -152,6 +155,7 @@ impl<'t> Lowerer<'t> {
                 self.enum_specifier(node);
             }
             "preproc_def" => self.define(node),
+            "preproc_call" => self.pragma(node),
             "expression_statement" => self.declaring_macro(node),
             "preproc_if"
             | "preproc_ifdef"
@@ -210,6 +214,7 @@ impl<'t> Lowerer<'t> {
         ) else {
             return;
         };
+        self.define_text(node, self.text_of(name), value);
         let Some(ty) = type_from_text(self.text_of(value)) else {
             return;
         };
@@ -270,6 +275,10 @@ impl<'t> Lowerer<'t> {
         };
         let base = self.base_type(type_node, None, depth);
         let cond = self.cond(node);
+        let constant = named_children(node).iter().any(|child| {
+            child.kind() == "type_qualifier"
+                && matches!(self.text_of(*child), "const" | "constexpr")
+        });
         for declarator in children_by_field(node, "declarator") {
             let (inner, value) = match declarator.kind() {
                 "init_declarator" => (
@@ -302,6 +311,9 @@ impl<'t> Lowerer<'t> {
             if owner.is_some() {
                 // A data member: struct_specifier collects those itself.
                 continue;
+            }
+            if constant && let Some(value) = value {
+                self.remember_text_const(name.clone(), value);
             }
             self.globals
                 .insert(name.clone(), (declared.ty.clone(), ty_span));
@@ -702,7 +714,7 @@ impl<'t> Lowerer<'t> {
         id
     }
 
-    fn lookup(&self, name: &str) -> Option<LocalId> {
+    pub(super) fn lookup(&self, name: &str) -> Option<LocalId> {
         self.scopes.iter().rev().find_map(|s| s.get(name).copied())
     }
 
@@ -756,6 +768,7 @@ impl<'t> Lowerer<'t> {
                 }
             }
             "type_definition" => self.type_definition(node, depth),
+            "preproc_call" => self.pragma(node),
             "comment"
             | "break_statement"
             | "continue_statement"
@@ -763,7 +776,6 @@ impl<'t> Lowerer<'t> {
             | "statement_identifier"
             | "preproc_def"
             | "preproc_function_def"
-            | "preproc_call"
             | "preproc_include" => {}
             _ => {
                 self.expr(node);
@@ -809,7 +821,10 @@ impl<'t> Lowerer<'t> {
                 (Some(v), None) => self.expr(v),
                 (None, _) => Value::Unknown,
             };
-            self.bind(name, ty, value, Some(ty_span));
+            let id = self.bind(name, ty, value, Some(ty_span));
+            if let Some(value_node) = value_node {
+                self.remember_local(id, value_node);
+            }
         }
     }
 
@@ -898,7 +913,10 @@ impl<'t> Lowerer<'t> {
             "this" => self.lookup("this").map_or(Value::Unknown, Value::Local),
             "null" | "nullptr" => Value::Int(0),
             "number_literal" => parse_int(self.text_of(node)).map_or(Value::Unknown, Value::Int),
-            "string_literal" | "concatenated_string" | "raw_string_literal" => Value::Text,
+            "string_literal" | "concatenated_string" | "raw_string_literal" => {
+                self.remember_path_literal(node);
+                Value::Text
+            }
             "cast_expression" => {
                 let (Some(type_node), Some(value_node)) = (
                     node.child_by_field_name("type"),
@@ -1055,6 +1073,7 @@ impl<'t> Lowerer<'t> {
             // `obj->Method(...)`, `This->lpVtbl->Method(...)`: a method, which the model would
             // confuse with a free function of the same name (`GetWindow`, `GetErrorInfo`).
             "field_expression" => {
+                self.method_call(function, &arg_nodes);
                 self.expr(function);
                 for arg in arg_nodes {
                     self.expr(arg);
@@ -1095,6 +1114,7 @@ impl<'t> Lowerer<'t> {
                 name_span: self.name_span(*arg),
             });
         }
+        self.library_call(&callee, node, &arg_nodes);
         let values: Vec<Value> = args.iter().map(|a| a.value.clone()).collect();
         if functional_cast {
             let ty = match function.kind() {
@@ -1149,6 +1169,7 @@ impl<'t> Lowerer<'t> {
             return;
         };
         let value = self.expr(right);
+        self.forget_written(left);
         let plain = node
             .child_by_field_name("operator")
             .is_none_or(|op| self.text_of(op) == "=");
@@ -1309,7 +1330,7 @@ fn type_from_text(text: &str) -> Option<TypeRef> {
 }
 
 /// A C integer literal: decimal, hex, octal or binary, with `u`/`l` suffixes.
-fn parse_int(text: &str) -> Option<i128> {
+pub(super) fn parse_int(text: &str) -> Option<i128> {
     let digits = text
         .trim_end_matches(['u', 'U', 'l', 'L', 'z', 'Z'])
         .replace('\'', "");

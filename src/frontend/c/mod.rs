@@ -4,6 +4,7 @@
 //! come from the knowledge tables, and what the tree itself declares is merged by the model.
 
 mod condition;
+mod libraries;
 mod lower;
 mod macros;
 mod prepare;

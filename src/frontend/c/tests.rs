@@ -1,5 +1,5 @@
 use super::*;
-use crate::model::ir::{FnKind, TypeRef, Value};
+use crate::model::ir::{FnKind, LinkKind, LoadFlag, TextPart, TextValue, TypeRef, Value};
 use crate::target::Target;
 
 fn lower_c(text: &str) -> Lowered {
@@ -228,4 +228,246 @@ fn deep_nesting_does_not_overflow_the_stack() {
     lower_c(&blocks);
     let structs = format!("{}int x;{}", "struct s {".repeat(2_000), "};".repeat(2_000));
     lower_c(&structs);
+}
+
+fn lit(text: &str) -> TextValue {
+    TextValue::literal(text)
+}
+
+fn konst(name: &str) -> TextValue {
+    TextValue {
+        parts: vec![TextPart::Const(name.into())],
+    }
+}
+
+#[test]
+fn load_names_follow_literals_macros_locals_and_constants() {
+    let lowered = lower(
+        Dialect::Cpp,
+        br#"
+#define PLUGIN_DIR L"vendor\\"
+#define PLUGIN PLUGIN_DIR L"plugin.dll"
+#define TPLUGIN TEXT("t.dll") /* the TCHAR build */
+#define NOT_TEXT(x) x
+#define CALLS_MACRO WIDEN("x.dll")
+static const wchar_t kScanner[] = L"vendor\\scanner.dll";
+const char *mutable_name = "m.dll";
+void f(const wchar_t *dir) {
+    LoadLibraryW(L"a.dll");
+    LoadLibraryA("b" ".dll");
+    LoadLibrary(TEXT("c.dll"));
+    ::LoadLibraryW(_T("d\\" "e.dll"));
+    const wchar_t *name = L"f.dll";
+    LoadLibraryW(name);
+    LoadLibraryW(kScanner);
+    LoadLibraryW(PLUGIN);
+    LoadLibraryW((LPCWSTR)LR"(g\h.dll)");
+    std::wstring path(L"i.dll");
+    LoadLibraryW(path.c_str());
+    LoadPackagedLibrary(L"j.dll", 0);
+    LoadLibraryW(dir);
+    name = dir;
+    LoadLibraryW(name);
+    wchar_t buffer[260] = L"k.dll";
+    wcscat_s(buffer, 260, L".bak");
+    LoadLibraryW(buffer);
+    GetModuleHandleW(L"kernel32.dll");
+    LoadLibraryW(PLUGIN_DIR L"l.dll");
+    std::wstring grown = L"m.dll";
+    grown += L".bak";
+    LoadLibraryW(grown.c_str());
+    std::wstring appended = L"n.dll";
+    appended.append(L".bak");
+    LoadLibraryW(appended.c_str());
+    const wchar_t *kept = L"o.dll";
+    wcslen(kept);
+    LoadLibraryW(kept);
+}
+"#
+        .to_vec(),
+    )
+    .unwrap();
+    assert!(lowered.errors.is_empty(), "{:?}", lowered.errors);
+    let ir = &lowered.ir;
+    let names: Vec<&TextValue> = ir.loads.iter().map(|l| &l.name).collect();
+    assert_eq!(
+        names,
+        [
+            &lit("a.dll"),
+            &lit("b.dll"),
+            &lit("c.dll"),
+            &lit("d\\e.dll"),
+            &lit("f.dll"),
+            &konst("kScanner"),
+            &konst("PLUGIN"),
+            &lit("g\\h.dll"),
+            &lit("i.dll"),
+            &lit("j.dll"),
+            &TextValue::unknown(),
+            &TextValue::unknown(),
+            &TextValue::unknown(),
+            &TextValue {
+                parts: vec![
+                    TextPart::Const("PLUGIN_DIR".into()),
+                    TextPart::Literal("l.dll".into())
+                ]
+            },
+            &TextValue::unknown(),
+            &TextValue::unknown(),
+            &lit("o.dll"),
+        ]
+    );
+    let apis: Vec<&str> = ir.loads.iter().map(|l| l.api.as_str()).collect();
+    assert_eq!(
+        apis[..4],
+        [
+            "LoadLibraryW",
+            "LoadLibraryA",
+            "LoadLibrary",
+            "LoadLibraryW"
+        ]
+    );
+    assert_eq!(apis[9], "LoadPackagedLibrary");
+    assert_eq!(
+        &lowered.text[ir.loads[2].name_span.start..ir.loads[2].name_span.end],
+        "TEXT(\"c.dll\")"
+    );
+    let consts: Vec<(&str, &TextValue)> = ir
+        .text_consts
+        .iter()
+        .map(|c| (c.name.as_str(), &c.value))
+        .collect();
+    assert_eq!(
+        consts,
+        [
+            ("PLUGIN_DIR", &lit("vendor\\")),
+            (
+                "PLUGIN",
+                &TextValue {
+                    parts: vec![
+                        TextPart::Const("PLUGIN_DIR".into()),
+                        TextPart::Literal("plugin.dll".into())
+                    ]
+                }
+            ),
+            ("TPLUGIN", &lit("t.dll")),
+            ("kScanner", &lit("vendor\\scanner.dll")),
+            ("mutable_name", &lit("m.dll")),
+        ]
+    );
+}
+
+#[test]
+fn load_flags_are_collected() {
+    let ir = lower_c(
+        "void f(DWORD given) {
+            DWORD flags = LOAD_LIBRARY_AS_DATAFILE | LOAD_LIBRARY_AS_IMAGE_RESOURCE;
+            LoadLibraryExW(L\"a.dll\", NULL, flags);
+            LoadLibraryExW(L\"a.dll\", NULL, 0x40);
+            LoadLibraryExA(\"a.dll\", NULL, (DWORD)LOAD_LIBRARY_AS_DATAFILE_EXCLUSIVE);
+            LoadLibraryEx(TEXT(\"a.dll\"), NULL, given);
+            LoadLibraryW(L\"a.dll\");
+        }",
+    )
+    .ir;
+    let flags: Vec<&Vec<LoadFlag>> = ir.loads.iter().map(|l| &l.flags).collect();
+    assert_eq!(
+        flags,
+        [
+            &vec![
+                LoadFlag::Named("LOAD_LIBRARY_AS_DATAFILE".into()),
+                LoadFlag::Named("LOAD_LIBRARY_AS_IMAGE_RESOURCE".into())
+            ],
+            &vec![LoadFlag::Bits(0x40)],
+            &vec![LoadFlag::Named("LOAD_LIBRARY_AS_DATAFILE_EXCLUSIVE".into())],
+            &vec![LoadFlag::Unknown],
+            &vec![],
+        ]
+    );
+}
+
+#[test]
+fn pragma_comment_lib_is_a_link() {
+    let lowered = lower_c(
+        "#pragma comment(lib, \"scanner.lib\")\n\
+         #ifdef _WIN64\n\
+         #pragma comment( lib , \"lib\\\\x64\\\\core\" ) // 64-bit\n\
+         #endif\n\
+         #pragma comment(linker, \"/DEFAULTLIB:other.lib\")\n\
+         #pragma once\n\
+         #pragma comment(lib, SCANNER_LIB)\n\
+         void f(void) {\n\
+         #pragma comment(lib, \"inner\")\n\
+         }\n",
+    );
+    assert!(lowered.errors.is_empty(), "{:?}", lowered.errors);
+    let links: Vec<(LinkKind, &TextValue, &str)> = lowered
+        .ir
+        .links
+        .iter()
+        .map(|l| (l.kind, &l.name, &lowered.text[l.span.start..l.span.end]))
+        .collect();
+    assert_eq!(
+        links,
+        [
+            (LinkKind::Import, &lit("scanner.lib"), "\"scanner.lib\""),
+            (
+                LinkKind::Import,
+                &lit("lib\\x64\\core"),
+                "\"lib\\\\x64\\\\core\""
+            ),
+            (LinkKind::Import, &konst("SCANNER_LIB"), "SCANNER_LIB"),
+            (LinkKind::Import, &lit("inner"), "\"inner\""),
+        ]
+    );
+    let x86 = x86();
+    assert!(!lowered.ir.links[1].cond.is_live(&x86));
+    assert!(lowered.ir.links[1].cond.is_live(&x64()));
+}
+
+#[test]
+fn path_strings_in_bodies_are_kept() {
+    let lowered = lower_c(
+        "static const char *outside = \"C:\\\\Windows\\\\System32\";\n\
+         void f(void) {\n\
+             const wchar_t *dir = L\"C:\\\\Windows\\\\\" L\"SysWOW64\\\\x.dll\";\n\
+             LoadLibraryW(L\"plain.dll\");\n\
+             SetDllDirectoryW(L\"C:/Program Files (x86)/Acme\" SUFFIX);\n\
+         }\n",
+    );
+    let texts: Vec<(&str, &str)> = lowered
+        .ir
+        .path_literals
+        .iter()
+        .map(|p| (p.text.as_str(), &lowered.text[p.span.start..p.span.end]))
+        .collect();
+    assert_eq!(
+        texts,
+        [
+            (
+                "C:\\Windows\\SysWOW64\\x.dll",
+                "L\"C:\\\\Windows\\\\\" L\"SysWOW64\\\\x.dll\""
+            ),
+            (
+                "C:/Program Files (x86)/Acme",
+                "L\"C:/Program Files (x86)/Acme\""
+            ),
+        ]
+    );
+    assert!(lowered.ir.path_literals.iter().all(|p| p.body != 0));
+}
+
+/// A 20,000-term `|` chain nests 20,000 deep; following it must stop, not overflow.
+#[test]
+fn long_flag_chains_are_cut_off() {
+    let terms = vec!["LOAD_LIBRARY_AS_DATAFILE"; 20_000].join(" | ");
+    let parens = "(".repeat(20_000) + "L\"a.dll\"" + &")".repeat(20_000);
+    let source = format!(
+        "void f(void) {{ DWORD flags = {terms}; LoadLibraryExW({parens}, 0, flags); }}\n#define DEEP {parens}\n"
+    );
+    let handle = std::thread::Builder::new()
+        .stack_size(8 * 1024 * 1024)
+        .spawn(move || lower(Dialect::C, source.into_bytes()).map(|l| l.ir.loads.len()))
+        .unwrap();
+    assert_eq!(handle.join().unwrap(), Ok(1));
 }

@@ -1,0 +1,669 @@
+//! Libraries C and C++ code loads and links: `LoadLibrary*` and `LoadPackagedLibrary` calls with
+//! their flags, and `#pragma comment(lib, "...")`. Names are followed through string literals
+//! (`"..."`, `L"..."`, raw strings, concatenation), `TEXT("...")`/`_T("...")`, `#define`s,
+//! `const` variables and locals initialised from text; path strings in function bodies are kept
+//! for the rules that look at folders near a load.
+//!
+//! Preprocessor lines reach the parser as raw text, so the values of `#define`s and the
+//! arguments of `#pragma`s are read by a small scanner of C tokens here.
+
+use std::collections::HashMap;
+
+use tree_sitter::Node;
+
+use super::lower::{Lowerer, named_children, parse_int, span};
+use crate::model::ir::{
+    BodyId, LinkKind, LinkSite, LoadFlag, LoadSite, LocalId, PathLiteral, TextConst, TextPart,
+    TextValue, TypeRef,
+};
+use crate::source::Span;
+
+/// What is known about locals that hold text or load flags.
+#[derive(Default)]
+pub(super) struct KnownLocals {
+    text: HashMap<(BodyId, LocalId), TextValue>,
+    flags: HashMap<(BodyId, LocalId), Vec<LoadFlag>>,
+}
+
+/// Text and flags are followed this deep into an expression (`a | b | c ...` chains nest as
+/// deep as they are long); deeper parts are unknown.
+const MAX_DEPTH: usize = 64;
+
+/// The `TCHAR` macros of tchar.h and winnt.h: one literal in, the same text out.
+const TEXT_MACROS: &[&str] = &["TEXT", "_TEXT", "__TEXT", "_T", "__T"];
+
+/// C++ casts, which leave the text they convert unchanged.
+const CASTS: &[&str] = &["static_cast", "reinterpret_cast", "const_cast"];
+
+/// C++ string methods whose result is the string's own text.
+const SAME_TEXT_METHODS: &[&str] = &["c_str", "data", "GetString"];
+
+/// C++ string methods that leave the string as it is.
+const READ_ONLY_METHODS: &[&str] = &["c_str", "data", "GetString", "size", "length", "empty"];
+
+/// The pieces one after the other, adjacent literals joined (C concatenates them).
+fn concat(values: impl IntoIterator<Item = TextValue>) -> TextValue {
+    let mut parts: Vec<TextPart> = Vec::new();
+    for part in values.into_iter().flat_map(|v| v.parts) {
+        match (parts.last_mut(), part) {
+            (Some(TextPart::Literal(previous)), TextPart::Literal(next)) => {
+                previous.push_str(&next)
+            }
+            (_, part) => parts.push(part),
+        }
+    }
+    TextValue { parts }
+}
+
+fn is_unknown(value: &TextValue) -> bool {
+    value.parts.iter().all(|p| *p == TextPart::Unknown)
+}
+
+fn has_literal(value: &TextValue) -> bool {
+    value
+        .parts
+        .iter()
+        .any(|p| matches!(p, TextPart::Literal(_)))
+}
+
+/// The text of a string literal token (`"a\\b"`, `L"x"`, `u8"x"`, `R"d(raw)d"`), escapes
+/// decoded; `None` when the token is not a complete literal.
+fn decode_literal(token: &str) -> Option<String> {
+    let quote = token.find('"')?;
+    let (prefix, rest) = token.split_at(quote);
+    if !matches!(prefix, "" | "L" | "u" | "U" | "u8") {
+        let delimiter = rest[1..].split('(').next()?;
+        let body = rest.strip_prefix(&format!("\"{delimiter}("))?;
+        return body
+            .strip_suffix(&format!("){delimiter}\""))
+            .map(str::to_string);
+    }
+    let body = rest.strip_prefix('"')?.strip_suffix('"')?;
+    let mut out = String::with_capacity(body.len());
+    let mut chars = body.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        let Some(escaped) = chars.next() else {
+            break;
+        };
+        let mut digits = |radix: u32, max: usize, first: Option<char>| {
+            let mut value = first.and_then(|c| c.to_digit(radix)).unwrap_or(0);
+            for _ in first.map_or(0, |_| 1)..max {
+                match chars.peek().and_then(|c| c.to_digit(radix)) {
+                    Some(d) => {
+                        value = value.wrapping_mul(radix).wrapping_add(d);
+                        chars.next();
+                    }
+                    None => break,
+                }
+            }
+            char::from_u32(value).unwrap_or(char::REPLACEMENT_CHARACTER)
+        };
+        out.push(match escaped {
+            'n' => '\n',
+            't' => '\t',
+            'r' => '\r',
+            'a' => '\x07',
+            'b' => '\x08',
+            'f' => '\x0c',
+            'v' => '\x0b',
+            '0'..='7' => digits(8, 3, Some(escaped)),
+            'x' => digits(16, 8, None),
+            'u' => digits(16, 4, None),
+            'U' => digits(16, 8, None),
+            // A line continuation inside the literal.
+            '\n' => continue,
+            other => other,
+        });
+    }
+    Some(out)
+}
+
+/// A token of a preprocessor line, with its byte range in the file.
+#[derive(Debug, PartialEq)]
+enum Token {
+    Ident(String),
+    Text(String),
+    Punct(char),
+    Other,
+}
+
+/// The tokens of a `#define` value or `#pragma` argument that starts at `base` in the file.
+fn tokens(text: &str, base: usize) -> Vec<(Token, Span)> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let start = i;
+        if b.is_ascii_whitespace()
+            || (b == b'\\' && bytes.get(i + 1).is_some_and(|c| c.is_ascii_whitespace()))
+        {
+            i += 1;
+            continue;
+        }
+        if text[i..].starts_with("//") {
+            break;
+        }
+        if text[i..].starts_with("/*") {
+            i = text[i + 2..]
+                .find("*/")
+                .map_or(bytes.len(), |p| i + 2 + p + 2);
+            continue;
+        }
+        let token = if b.is_ascii_alphabetic() || b == b'_' {
+            while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
+                i += 1;
+            }
+            if bytes.get(i) == Some(&b'"')
+                && matches!(
+                    &text[start..i],
+                    "L" | "u" | "U" | "u8" | "R" | "LR" | "uR" | "UR" | "u8R"
+                )
+            {
+                i = string_end(text, i, text[start..i].ends_with('R'));
+                decode_literal(&text[start..i]).map_or(Token::Other, Token::Text)
+            } else {
+                Token::Ident(text[start..i].to_string())
+            }
+        } else if b == b'"' {
+            i = string_end(text, i, false);
+            decode_literal(&text[start..i]).map_or(Token::Other, Token::Text)
+        } else if b.is_ascii_digit() {
+            while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'.') {
+                i += 1;
+            }
+            Token::Other
+        } else {
+            i += text[i..].chars().next().map_or(1, char::len_utf8);
+            Token::Punct(char::from(b))
+        };
+        out.push((token, Span::new(base + start, base + i)));
+    }
+    out
+}
+
+/// Past the string literal whose opening quote is at `quote` (raw strings included).
+fn string_end(text: &str, quote: usize, raw: bool) -> usize {
+    if raw {
+        let delimiter = text[quote + 1..].split('(').next().unwrap_or("");
+        let closer = format!("){delimiter}\"");
+        return text[quote..]
+            .find(&closer)
+            .map_or(text.len(), |p| quote + p + closer.len());
+    }
+    let bytes = text.as_bytes();
+    let mut j = quote + 1;
+    while j < bytes.len() {
+        match bytes[j] {
+            b'\\' => j += 2,
+            b'"' => return j + 1,
+            _ => j += 1,
+        }
+    }
+    text.len()
+}
+
+/// Reads text from preprocessor tokens: literals, `TEXT(...)`, parentheses and macro names.
+struct TokenText<'a> {
+    tokens: &'a [(Token, Span)],
+    pos: usize,
+}
+
+impl TokenText<'_> {
+    fn punct(&mut self, c: char) -> bool {
+        let found = matches!(self.tokens.get(self.pos), Some((Token::Punct(p), _)) if *p == c);
+        if found {
+            self.pos += 1;
+        }
+        found
+    }
+
+    fn ident(&mut self, name: &str) -> bool {
+        let found = matches!(self.tokens.get(self.pos), Some((Token::Ident(i), _)) if i == name);
+        if found {
+            self.pos += 1;
+        }
+        found
+    }
+
+    /// A run of text pieces, with the span they cover; `None` when none is there.
+    fn text(&mut self, depth: usize) -> Option<(TextValue, Span)> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        let mut parts = Vec::new();
+        let mut covered: Option<Span> = None;
+        loop {
+            let start = self.pos;
+            let piece = match self.tokens.get(self.pos) {
+                Some((Token::Text(text), _)) => {
+                    self.pos += 1;
+                    TextValue::literal(text)
+                }
+                Some((Token::Ident(name), _))
+                    if TEXT_MACROS.contains(&name.as_str())
+                        && matches!(
+                            self.tokens.get(self.pos + 1),
+                            Some((Token::Punct('('), _))
+                        ) =>
+                {
+                    self.pos += 2;
+                    let (inner, _) = self.text(depth + 1)?;
+                    if !self.punct(')') {
+                        return None;
+                    }
+                    inner
+                }
+                // A call of another macro: what it expands to is not known here.
+                Some((Token::Ident(_), _))
+                    if matches!(self.tokens.get(self.pos + 1), Some((Token::Punct('('), _))) =>
+                {
+                    return None;
+                }
+                Some((Token::Ident(name), _)) => {
+                    self.pos += 1;
+                    TextValue {
+                        parts: vec![TextPart::Const(name.clone())],
+                    }
+                }
+                Some((Token::Punct('('), _)) => {
+                    self.pos += 1;
+                    let (inner, _) = self.text(depth + 1)?;
+                    if !self.punct(')') {
+                        return None;
+                    }
+                    inner
+                }
+                _ => break,
+            };
+            let piece_span = Span::new(self.tokens[start].1.start, self.tokens[self.pos - 1].1.end);
+            covered = Some(covered.map_or(piece_span, |c| Span::new(c.start, piece_span.end)));
+            parts.push(piece);
+        }
+        Some((concat(parts), covered?))
+    }
+}
+
+impl<'t> Lowerer<'t> {
+    fn local_key(&self, name: &str) -> Option<(BodyId, LocalId)> {
+        Some((self.body, self.lookup(name)?))
+    }
+
+    /// The text an expression evaluates to, as far as it can be known without running it.
+    fn text_value(&self, node: Node<'t>, depth: usize) -> TextValue {
+        if depth > MAX_DEPTH {
+            return TextValue::unknown();
+        }
+        let only_child = |node: Node<'t>| match named_children(node).as_slice() {
+            [one] => self.text_value(*one, depth + 1),
+            _ => TextValue::unknown(),
+        };
+        match node.kind() {
+            "string_literal" | "raw_string_literal" => decode_literal(self.text_of(node))
+                .map_or_else(TextValue::unknown, |text| TextValue::literal(&text)),
+            "concatenated_string" => concat(
+                named_children(node)
+                    .into_iter()
+                    .map(|part| self.text_value(part, depth + 1)),
+            ),
+            "identifier" => {
+                let name = self.text_of(node);
+                match self.local_key(name) {
+                    Some(key) => self
+                        .known
+                        .text
+                        .get(&key)
+                        .cloned()
+                        .unwrap_or_else(TextValue::unknown),
+                    None => TextValue {
+                        parts: vec![TextPart::Const(name.to_string())],
+                    },
+                }
+            }
+            "parenthesized_expression" | "argument_list" | "initializer_list" => only_child(node),
+            "cast_expression" => node
+                .child_by_field_name("value")
+                .map_or_else(TextValue::unknown, |v| self.text_value(v, depth + 1)),
+            "call_expression" => {
+                let (Some(function), Some(args)) = (
+                    node.child_by_field_name("function"),
+                    node.child_by_field_name("arguments"),
+                ) else {
+                    return TextValue::unknown();
+                };
+                let passes_text = match function.kind() {
+                    "identifier" => TEXT_MACROS.contains(&self.text_of(function)),
+                    "template_function" => function
+                        .child_by_field_name("name")
+                        .is_some_and(|n| CASTS.contains(&self.text_of(n))),
+                    "field_expression" => {
+                        let method = function
+                            .child_by_field_name("field")
+                            .map_or("", |f| self.text_of(f));
+                        if SAME_TEXT_METHODS.contains(&method) && named_children(args).is_empty() {
+                            return function
+                                .child_by_field_name("argument")
+                                .map_or_else(TextValue::unknown, |r| {
+                                    self.text_value(r, depth + 1)
+                                });
+                        }
+                        false
+                    }
+                    _ => false,
+                };
+                if passes_text {
+                    only_child(args)
+                } else {
+                    TextValue::unknown()
+                }
+            }
+            _ => TextValue::unknown(),
+        }
+    }
+
+    /// The flags of a load as written: `A | B`, `0x2`, a cast, a local holding them.
+    fn flags_value(&self, node: Node<'t>, depth: usize) -> Vec<LoadFlag> {
+        if depth > MAX_DEPTH {
+            return vec![LoadFlag::Unknown];
+        }
+        match node.kind() {
+            "binary_expression"
+                if node
+                    .child_by_field_name("operator")
+                    .is_some_and(|op| self.text_of(op) == "|") =>
+            {
+                let mut flags = Vec::new();
+                for side in ["left", "right"] {
+                    flags.extend(
+                        node.child_by_field_name(side)
+                            .map_or(vec![LoadFlag::Unknown], |n| self.flags_value(n, depth + 1)),
+                    );
+                }
+                flags
+            }
+            "number_literal" => parse_int(self.text_of(node))
+                .and_then(|bits| u64::try_from(bits).ok())
+                .map_or(vec![LoadFlag::Unknown], |bits| vec![LoadFlag::Bits(bits)]),
+            "identifier" => {
+                let name = self.text_of(node);
+                match self.local_key(name) {
+                    Some(key) => self
+                        .known
+                        .flags
+                        .get(&key)
+                        .cloned()
+                        .unwrap_or_else(|| vec![LoadFlag::Unknown]),
+                    None if name == "NULL" => vec![LoadFlag::Bits(0)],
+                    None => vec![LoadFlag::Named(name.to_string())],
+                }
+            }
+            "parenthesized_expression" => node
+                .named_child(0)
+                .map_or(vec![LoadFlag::Unknown], |n| self.flags_value(n, depth + 1)),
+            "cast_expression" => node
+                .child_by_field_name("value")
+                .map_or(vec![LoadFlag::Unknown], |n| self.flags_value(n, depth + 1)),
+            _ => vec![LoadFlag::Unknown],
+        }
+    }
+
+    /// Records what a new local holds, for later loads that use it.
+    pub(super) fn remember_local(&mut self, id: LocalId, init: Node<'t>) {
+        let key = (self.body, id);
+        let text = self.text_value(init, 0);
+        if !is_unknown(&text) {
+            self.known.text.insert(key, text);
+        }
+        let flags = self.flags_value(init, 0);
+        if flags != [LoadFlag::Unknown] {
+            self.known.flags.insert(key, flags);
+        }
+    }
+
+    /// A local assigned again, or handed to code that may write into it, no longer holds
+    /// what it was initialised with: `name = ...`, `name += ...`, `&name`.
+    pub(super) fn forget_written(&mut self, node: Node<'t>) {
+        let mut current = node;
+        while matches!(
+            current.kind(),
+            "pointer_expression" | "parenthesized_expression"
+        ) {
+            match current
+                .child_by_field_name("argument")
+                .or_else(|| current.named_child(0))
+            {
+                Some(inner) => current = inner,
+                None => return,
+            }
+        }
+        if current.kind() == "identifier"
+            && let Some(id) = self.lookup(self.text_of(current))
+        {
+            let key = (self.body, id);
+            self.known.text.remove(&key);
+            self.known.flags.remove(&key);
+        }
+    }
+
+    /// `path.append(...)`: a method other than a read-only one may change its object's text.
+    pub(super) fn method_call(&mut self, function: Node<'t>, args: &[Node<'t>]) {
+        let method = function
+            .child_by_field_name("field")
+            .map_or("", |f| self.text_of(f));
+        if !(READ_ONLY_METHODS.contains(&method) && args.is_empty())
+            && let Some(receiver) = function.child_by_field_name("argument")
+        {
+            self.forget_written(receiver);
+        }
+    }
+
+    /// A file-scope `const` variable holding text.
+    pub(super) fn remember_text_const(&mut self, name: String, init: Node<'t>) {
+        let value = self.text_value(init, 0);
+        if has_literal(&value) {
+            let cond = self.cond(init);
+            self.ir.text_consts.push(TextConst { name, value, cond });
+        }
+    }
+
+    /// `#define NAME L"..."`, `#define NAME TEXT("...")`, `#define NAME DIR "x.dll"`.
+    pub(super) fn define_text(&mut self, node: Node<'t>, name: &str, value: Node<'t>) {
+        let text = self.text_of(value);
+        if !text.contains('"') {
+            return;
+        }
+        let tokens = tokens(text, value.start_byte());
+        let mut reader = TokenText {
+            tokens: &tokens,
+            pos: 0,
+        };
+        let Some((value, _)) = reader.text(0) else {
+            return;
+        };
+        if reader.pos == tokens.len() && has_literal(&value) {
+            let cond = self.cond(node);
+            self.ir.text_consts.push(TextConst {
+                name: name.to_string(),
+                value,
+                cond,
+            });
+        }
+    }
+
+    /// `#pragma comment(lib, "name")`: an import library the linker is asked for.
+    pub(super) fn pragma(&mut self, node: Node<'t>) {
+        let (Some(directive), Some(argument)) = (
+            node.child_by_field_name("directive"),
+            node.child_by_field_name("argument"),
+        ) else {
+            return;
+        };
+        if self.text_of(directive).trim_start_matches('#').trim() != "pragma" {
+            return;
+        }
+        let tokens = tokens(self.text_of(argument), argument.start_byte());
+        let mut reader = TokenText {
+            tokens: &tokens,
+            pos: 0,
+        };
+        if !(reader.ident("comment")
+            && reader.punct('(')
+            && reader.ident("lib")
+            && reader.punct(','))
+        {
+            return;
+        }
+        let Some((name, name_span)) = reader.text(0) else {
+            return;
+        };
+        if !reader.punct(')') {
+            return;
+        }
+        let cond = self.cond(node);
+        self.ir.links.push(LinkSite {
+            kind: LinkKind::Import,
+            name,
+            span: name_span,
+            cond,
+        });
+    }
+
+    /// A string literal in a function body that looks like a path.
+    pub(super) fn remember_path_literal(&mut self, node: Node<'t>) {
+        if self.body == 0 {
+            return;
+        }
+        let text = self.text_value(node, 0);
+        let pieces: Vec<(String, Span)> = match text.parts.as_slice() {
+            [TextPart::Literal(text)] => vec![(text.clone(), span(node))],
+            // Pieces around a macro name are separate paths.
+            _ => named_children(node)
+                .into_iter()
+                .filter_map(|part| {
+                    decode_literal(self.text_of(part)).map(|text| (text, span(part)))
+                })
+                .collect(),
+        };
+        for (text, span) in pieces {
+            if text.contains('\\') || text.contains('/') {
+                let cond = self.cond(node);
+                self.ir.path_literals.push(PathLiteral {
+                    body: self.body,
+                    text,
+                    span,
+                    cond,
+                });
+            }
+        }
+    }
+
+    /// A call of `callee`: a library load is recorded; a buffer it may write into is
+    /// forgotten.
+    pub(super) fn library_call(&mut self, callee: &str, node: Node<'t>, args: &[Node<'t>]) {
+        let flags_index = match callee {
+            "LoadLibraryA" | "LoadLibraryW" | "LoadLibrary" | "LoadPackagedLibrary" => None,
+            "LoadLibraryExA" | "LoadLibraryExW" | "LoadLibraryEx" => Some(2),
+            _ => {
+                if !TEXT_MACROS.contains(&callee) {
+                    self.forget_arguments(args);
+                }
+                return;
+            }
+        };
+        let Some(&name_arg) = args.first() else {
+            return;
+        };
+        let flags = flags_index
+            .and_then(|i| args.get(i))
+            .map_or_else(Vec::new, |&arg| self.flags_value(arg, 0));
+        let site = LoadSite {
+            body: self.body,
+            api: callee.to_string(),
+            name: self.text_value(name_arg, 0),
+            name_span: span(name_arg),
+            flags,
+            span: span(node),
+            cond: self.cond(node),
+        };
+        self.ir.loads.push(site);
+    }
+
+    /// Arguments a function may write through: arrays and objects passed by name, and
+    /// addresses of locals. Text behind a pointer stays (a literal cannot be written).
+    fn forget_arguments(&mut self, args: &[Node<'t>]) {
+        for &arg in args {
+            let by_name = arg.kind() == "identifier"
+                && self.lookup(self.text_of(arg)).is_some_and(|id| {
+                    !matches!(
+                        self.ir.bodies[self.body].locals[id].ty,
+                        Some(TypeRef::Pointer(_))
+                    )
+                });
+            let by_address = arg.kind() == "pointer_expression"
+                && arg
+                    .child_by_field_name("operator")
+                    .is_some_and(|op| self.text_of(op) == "&");
+            if by_name || by_address {
+                self.forget_written(arg);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn literals_decode_escapes_prefixes_and_raw_strings() {
+        assert_eq!(decode_literal(r#""a\\b.dll""#).as_deref(), Some(r"a\b.dll"));
+        assert_eq!(
+            decode_literal(r#"L"C:\\x\x41\101\u0042""#).as_deref(),
+            Some(r"C:\xAAB")
+        );
+        assert_eq!(decode_literal(r#"u8"x\"y""#).as_deref(), Some("x\"y"));
+        assert_eq!(
+            decode_literal(r#"LR"(C:\raw)""#).as_deref(),
+            Some(r"C:\raw")
+        );
+        assert_eq!(decode_literal(r#"R"d(a)"b)d""#).as_deref(), Some(r#"a)"b"#));
+        assert_eq!(decode_literal(r#""open"#), None);
+    }
+
+    #[test]
+    fn preprocessor_text_is_tokenised() {
+        let text = r#"TEXT("a\\b") /* c */ DIR L"x.dll" // tail"#;
+        let tokens = tokens(text, 10);
+        let kinds: Vec<&Token> = tokens.iter().map(|(t, _)| t).collect();
+        assert_eq!(
+            kinds,
+            [
+                &Token::Ident("TEXT".into()),
+                &Token::Punct('('),
+                &Token::Text(r"a\b".into()),
+                &Token::Punct(')'),
+                &Token::Ident("DIR".into()),
+                &Token::Text("x.dll".into()),
+            ]
+        );
+        assert_eq!(tokens[2].1, Span::new(15, 21));
+        let mut reader = TokenText {
+            tokens: &tokens,
+            pos: 0,
+        };
+        let (value, covered) = reader.text(0).unwrap();
+        assert_eq!(
+            value.parts,
+            [
+                TextPart::Literal(r"a\b".into()),
+                TextPart::Const("DIR".into()),
+                TextPart::Literal("x.dll".into()),
+            ]
+        );
+        assert_eq!(covered, Span::new(10, 10 + text.find(" //").unwrap()));
+    }
+}
