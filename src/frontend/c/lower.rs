@@ -9,6 +9,7 @@ use tree_sitter::Node;
 
 use super::macros::MacroTable;
 use super::prepare::Prepared;
+use super::registry;
 use crate::model::cfg::Cond;
 use crate::model::ir::{
     Arg, Attribute, Body, BodyId, CallSite, ConstDecl, Conversion, ConversionTarget, FileIr,
@@ -24,7 +25,7 @@ pub const MAX_NESTING: usize = 256;
 /// Expressions nested deeper than this are summarised as unknown.
 const MAX_EXPR_DEPTH: usize = 128;
 
-const CASTS: &[&str] = &[
+pub(super) const CASTS: &[&str] = &[
     "static_cast",
     "reinterpret_cast",
     "const_cast",
@@ -63,7 +64,9 @@ pub fn lower(
         ret_span: None,
         expr_depth: 0,
         truncated: false,
+        registry: registry::State::default(),
     };
+    registry::guid_macros(&mut lowerer);
     lowerer.items(root, None, 0);
     Output {
         ir: lowerer.ir,
@@ -79,12 +82,12 @@ struct Declared<'t> {
     function: Option<(Node<'t>, TypeRef)>,
 }
 
-struct Lowerer<'t> {
-    text: &'t str,
-    prepared: &'t Prepared,
+pub(super) struct Lowerer<'t> {
+    pub(super) text: &'t str,
+    pub(super) prepared: &'t Prepared,
     table: &'t MacroTable,
-    ir: FileIr,
-    body: BodyId,
+    pub(super) ir: FileIr,
+    pub(super) body: BodyId,
     scopes: Vec<HashMap<String, LocalId>>,
     /// The declared type's span of each local of the current body.
     local_type_spans: Vec<Option<Span>>,
@@ -94,13 +97,14 @@ struct Lowerer<'t> {
     ret_span: Option<Span>,
     expr_depth: usize,
     truncated: bool,
+    pub(super) registry: registry::State,
 }
 
-fn span(node: Node) -> Span {
+pub(super) fn span(node: Node) -> Span {
     Span::new(node.start_byte(), node.end_byte())
 }
 
-fn named_children<'t>(node: Node<'t>) -> Vec<Node<'t>> {
+pub(super) fn named_children<'t>(node: Node<'t>) -> Vec<Node<'t>> {
     node.named_children(&mut node.walk()).collect()
 }
 
@@ -110,11 +114,11 @@ fn children_by_field<'t>(node: Node<'t>, field: &str) -> Vec<Node<'t>> {
 }
 
 impl<'t> Lowerer<'t> {
-    fn text_of(&self, node: Node) -> &'t str {
+    pub(super) fn text_of(&self, node: Node) -> &'t str {
         self.text.get(node.byte_range()).unwrap_or("")
     }
 
-    fn cond(&self, node: Node) -> Cond {
+    pub(super) fn cond(&self, node: Node) -> Cond {
         self.prepared.cond_at(node.start_byte()).clone()
     }
 
@@ -210,6 +214,7 @@ impl<'t> Lowerer<'t> {
         ) else {
             return;
         };
+        registry::define(self, self.text_of(name), value);
         let Some(ty) = type_from_text(self.text_of(value)) else {
             return;
         };
@@ -305,6 +310,9 @@ impl<'t> Lowerer<'t> {
             }
             self.globals
                 .insert(name.clone(), (declared.ty.clone(), ty_span));
+            if let Some(value) = value {
+                registry::global(self, &name, &declared.ty, value);
+            }
             self.ir.consts.push(ConstDecl {
                 name,
                 ty: declared.ty.clone(),
@@ -464,6 +472,8 @@ impl<'t> Lowerer<'t> {
                     cond: self.cond(node),
                 });
                 self.members(body, &name, &mut Vec::new(), depth);
+            } else {
+                registry::coclass(self, &name, &container.attributes, node);
             }
             return Some(name);
         }
@@ -702,7 +712,7 @@ impl<'t> Lowerer<'t> {
         id
     }
 
-    fn lookup(&self, name: &str) -> Option<LocalId> {
+    pub(super) fn lookup(&self, name: &str) -> Option<LocalId> {
         self.scopes.iter().rev().find_map(|s| s.get(name).copied())
     }
 
@@ -756,12 +766,12 @@ impl<'t> Lowerer<'t> {
                 }
             }
             "type_definition" => self.type_definition(node, depth),
+            "preproc_def" => self.define(node),
             "comment"
             | "break_statement"
             | "continue_statement"
             | "goto_statement"
             | "statement_identifier"
-            | "preproc_def"
             | "preproc_function_def"
             | "preproc_call"
             | "preproc_include" => {}
@@ -809,7 +819,10 @@ impl<'t> Lowerer<'t> {
                 (Some(v), None) => self.expr(v),
                 (None, _) => Value::Unknown,
             };
-            self.bind(name, ty, value, Some(ty_span));
+            let id = self.bind(name, ty.clone(), value, Some(ty_span));
+            if let Some(v) = value_node {
+                registry::bind_local(self, id, ty.as_ref(), v);
+            }
         }
     }
 
@@ -1056,9 +1069,10 @@ impl<'t> Lowerer<'t> {
             // confuse with a free function of the same name (`GetWindow`, `GetErrorInfo`).
             "field_expression" => {
                 self.expr(function);
-                for arg in arg_nodes {
+                for &arg in &arg_nodes {
                     self.expr(arg);
                 }
+                registry::method_call(self, function, &arg_nodes, node);
                 return Value::Unknown;
             }
             "template_function" => (function.child_by_field_name("name"), None),
@@ -1095,6 +1109,7 @@ impl<'t> Lowerer<'t> {
                 name_span: self.name_span(*arg),
             });
         }
+        registry::call(self, &callee, &arg_nodes, node);
         let values: Vec<Value> = args.iter().map(|a| a.value.clone()).collect();
         if functional_cast {
             let ty = match function.kind() {
@@ -1166,6 +1181,7 @@ impl<'t> Lowerer<'t> {
                         self.implicit(&value, ConversionTarget::Written(ty), right, to_span);
                     }
                     self.ir.bodies[self.body].locals[id].values.push(value);
+                    registry::assign(self, id, right);
                 } else if let Some((ty, ty_span)) = self.globals.get(name).cloned() {
                     self.implicit(&value, ConversionTarget::Written(ty), right, Some(ty_span));
                 }
@@ -1222,7 +1238,7 @@ fn last_segment(name: &str) -> &str {
 }
 
 /// The innermost name of a qualified identifier (`a::b::c` → `c`).
-fn last_name(node: Node) -> Option<Node> {
+pub(super) fn last_name(node: Node) -> Option<Node> {
     let mut current = node;
     while current.kind() == "qualified_identifier" {
         current = current.child_by_field_name("name")?;
@@ -1309,7 +1325,7 @@ fn type_from_text(text: &str) -> Option<TypeRef> {
 }
 
 /// A C integer literal: decimal, hex, octal or binary, with `u`/`l` suffixes.
-fn parse_int(text: &str) -> Option<i128> {
+pub(super) fn parse_int(text: &str) -> Option<i128> {
     let digits = text
         .trim_end_matches(['u', 'U', 'l', 'L', 'z', 'Z'])
         .replace('\'', "");

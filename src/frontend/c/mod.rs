@@ -7,6 +7,7 @@ mod condition;
 mod lower;
 mod macros;
 mod prepare;
+mod registry;
 
 use std::cell::RefCell;
 
