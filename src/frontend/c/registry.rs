@@ -38,7 +38,8 @@ pub(super) const GUID_MACROS: &[&str] = &[
 /// Constants defined through other constants, and expressions, are followed this deep.
 const MAX_TEXT_DEPTH: usize = 16;
 
-/// Macros that make a literal wide or narrow as the build's character set says.
+/// Macros that make a literal wide or narrow as the build's character set says (unwrapped
+/// before parsing, but not in `#define` lines, which are read as written).
 const TEXT_MACROS: &[&str] = &["TEXT", "_T", "_TEXT", "__TEXT", "__T", "OLESTR"];
 
 /// The prefixes a string literal may carry (`L"..."`, `u8"..."`, `LR"(...)"`).
@@ -746,18 +747,8 @@ fn text_of(l: &Lowerer, node: Node, depth: usize) -> Option<MappedText> {
                 None => l.registry.texts.get(name).cloned(),
             }
         }
-        // `TEXT("...")`, `reinterpret_cast<const BYTE *>(L"...")`.
-        "call_expression" => {
-            if let Some(operand) = cast_operand(l, node) {
-                return text_of(l, operand, next);
-            }
-            let function = node.child_by_field_name("function")?;
-            let args = named_children(node.child_by_field_name("arguments")?);
-            match args.as_slice() {
-                [arg] if TEXT_MACROS.contains(&l.text_of(function)) => text_of(l, *arg, next),
-                _ => None,
-            }
-        }
+        // `reinterpret_cast<const BYTE *>(L"...")`; `TEXT("...")` is unwrapped before parsing.
+        "call_expression" => text_of(l, cast_operand(l, node)?, next),
         _ => None,
     }
 }
