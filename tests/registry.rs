@@ -135,10 +135,7 @@ fn fixes_rename_the_key_byte_for_byte_in_every_source_kind() {
         (
             "bad_dllregister.c",
             vec![
-                pair(
-                    "\\\\InprocServer64\" //",
-                    "\\\\InprocServer32\" //",
-                ),
+                pair("\\\\InprocServer64\" //", "\\\\InprocServer32\" //"),
                 pair("9F10}\\\\InprocServer\")", "9F10}\\\\InprocServer32\")"),
                 pair("%s\\\\InprocServer\"", "%s\\\\InprocServer32\""),
             ],

@@ -104,8 +104,12 @@ pub(super) fn span(node: Node) -> Span {
     Span::new(node.start_byte(), node.end_byte())
 }
 
+/// The named children less comments, which the grammar puts anywhere (between a call's
+/// arguments too, where they would shift every index after them).
 pub(super) fn named_children<'t>(node: Node<'t>) -> Vec<Node<'t>> {
-    node.named_children(&mut node.walk()).collect()
+    node.named_children(&mut node.walk())
+        .filter(|child| child.kind() != "comment")
+        .collect()
 }
 
 fn children_by_field<'t>(node: Node<'t>, field: &str) -> Vec<Node<'t>> {
@@ -1146,13 +1150,15 @@ impl<'t> Lowerer<'t> {
 
     /// The identifier an argument names, through casts and parentheses (a constant a fix renames).
     fn name_span(&self, node: Node<'t>) -> Option<Span> {
-        match node.kind() {
-            "identifier" => Some(span(node)),
-            "parenthesized_expression" => node.named_child(0).and_then(|n| self.name_span(n)),
-            "cast_expression" => node
-                .child_by_field_name("value")
-                .and_then(|n| self.name_span(n)),
-            _ => None,
+        // A loop, not recursion: the parentheses may be nested arbitrarily deep.
+        let mut current = node;
+        loop {
+            current = match current.kind() {
+                "identifier" => return Some(span(current)),
+                "parenthesized_expression" => current.named_child(0)?,
+                "cast_expression" => current.child_by_field_name("value")?,
+                _ => return None,
+            };
         }
     }
 

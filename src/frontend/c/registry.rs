@@ -257,11 +257,20 @@ fn is_guid_type(ty: &TypeRef) -> bool {
 
 /// `{0x5e0c1b2a, 0x7f3d, 0x4c61, {0x9a, 0x52, ...}}`, braces around the bytes optional.
 fn guid_initializer(l: &Lowerer, node: Node) -> Option<Guid> {
-    fn numbers(l: &Lowerer, node: Node, out: &mut Vec<u128>, depth: usize) -> Option<()> {
+    fn numbers(
+        l: &Lowerer,
+        node: Node,
+        out: &mut Vec<u128>,
+        lists: usize,
+        depth: usize,
+    ) -> Option<()> {
+        if depth > MAX_TEXT_DEPTH {
+            return None;
+        }
         match node.kind() {
-            "initializer_list" if depth < 2 => {
+            "initializer_list" if lists < 2 => {
                 for child in named_children(node) {
-                    numbers(l, child, out, depth + 1)?;
+                    numbers(l, child, out, lists + 1, depth + 1)?;
                 }
                 Some(())
             }
@@ -269,13 +278,9 @@ fn guid_initializer(l: &Lowerer, node: Node) -> Option<Guid> {
                 out.push(u128::try_from(parse_int(l.text_of(node))?).ok()?);
                 Some(())
             }
-            "cast_expression" | "parenthesized_expression" => numbers(
-                l,
-                node.child_by_field_name("value")
-                    .or_else(|| node.named_child(0))?,
-                out,
-                depth,
-            ),
+            "cast_expression" | "parenthesized_expression" => {
+                numbers(l, inner(node)?, out, lists, depth + 1)
+            }
             _ => None,
         }
     }
@@ -283,7 +288,7 @@ fn guid_initializer(l: &Lowerer, node: Node) -> Option<Guid> {
         return None;
     }
     let mut values = Vec::new();
-    numbers(l, node, &mut values, 0)?;
+    numbers(l, node, &mut values, 0, 0)?;
     from_values(&values)
 }
 
@@ -372,11 +377,9 @@ fn define_value(l: &Lowerer, text: &str, start: usize) -> Option<Held> {
     let bytes = text.as_bytes();
     let mut out = MappedText::default();
     let mut is_text = false;
-    let mut flags = Flags {
-        span: Span::new(start, start + text.trim_end().len()),
-        ..Flags::default()
-    };
-    let mut has_numbers = false;
+    let mut flags = Flags::default();
+    // Numbers and `|` make a value flags, never text.
+    let mut flag_syntax = false;
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
@@ -388,7 +391,7 @@ fn define_value(l: &Lowerer, text: &str, start: usize) -> Option<Held> {
             break;
         }
         if b == b'|' {
-            has_numbers = true;
+            flag_syntax = true;
             i += 1;
             continue;
         }
@@ -400,7 +403,7 @@ fn define_value(l: &Lowerer, text: &str, start: usize) -> Option<Held> {
                 Some(bits) => flags.bits |= bits,
                 None => flags.opaque = true,
             }
-            has_numbers = true;
+            flag_syntax = true;
             i += len;
             continue;
         }
@@ -433,9 +436,9 @@ fn define_value(l: &Lowerer, text: &str, start: usize) -> Option<Held> {
         }
         i += word_len;
     }
-    if is_text && !has_numbers {
+    if is_text && !flag_syntax {
         Some(Held::Text(out))
-    } else if !is_text && (has_numbers || !flags.names.is_empty()) {
+    } else if !is_text && (flag_syntax || !flags.names.is_empty()) {
         Some(Held::Flags(flags))
     } else {
         None
@@ -535,12 +538,49 @@ pub(super) fn call(l: &mut Lowerer, callee: &str, args: &[Node], node: Node) {
     if let Some(api) = activation_api(callee) {
         activation(l, callee, args.get(api.clsid), args.get(api.context), node);
     }
-    fill_buffer(l, callee, args);
+    if registry_api(callee).is_none()
+        && activation_api(callee).is_none()
+        && !fill_buffer(l, callee, args)
+    {
+        forget_outputs(l, args);
+    }
+}
+
+/// A function this module does not know may write any local whose address it is given
+/// (`open_settings(&hKey)`): what the local held is no longer known.
+fn forget_outputs(l: &mut Lowerer, args: &[Node]) {
+    for &arg in args {
+        if is_address_of(l, arg)
+            && let Some(id) = out_local(l, arg)
+        {
+            l.registry.locals.remove(&(l.body, id));
+        }
+    }
+}
+
+fn is_address_of(l: &Lowerer, node: Node) -> bool {
+    let mut current = node;
+    loop {
+        current = match current.kind() {
+            "pointer_expression" => {
+                return current
+                    .child_by_field_name("operator")
+                    .is_some_and(|op| l.text_of(op) == "&");
+            }
+            "parenthesized_expression" | "cast_expression" => match inner(current) {
+                Some(operand) => operand,
+                None => return false,
+            },
+            "binary_expression" => return misread_address_cast(l, current).is_some(),
+            _ => return false,
+        };
+    }
 }
 
 /// The functions that write text into a local buffer: formatting, copying, appending, and
-/// `StringFromGUID2(rclsid, buffer, size)`/`StringFromCLSID(rclsid, &text)`.
-fn fill_buffer(l: &mut Lowerer, callee: &str, args: &[Node]) {
+/// `StringFromGUID2(rclsid, buffer, size)`/`StringFromCLSID(rclsid, &text)`. Whether the call
+/// is one of them.
+fn fill_buffer(l: &mut Lowerer, callee: &str, args: &[Node]) -> bool {
     if matches!(
         callee,
         "StringFromGUID2" | "StringFromCLSID" | "StringFromIID"
@@ -549,10 +589,10 @@ fn fill_buffer(l: &mut Lowerer, callee: &str, args: &[Node]) {
     {
         let text = guid_text(l, class);
         l.registry.locals.insert((l.body, id), Held::Text(text));
-        return;
+        return true;
     }
     let Some(buffer) = args.first().and_then(|arg| out_local(l, *arg)) else {
-        return;
+        return false;
     };
     let rest = args.get(1..).unwrap_or_default();
     // The first text after the buffer: sizes and counts come between them, never text.
@@ -575,11 +615,12 @@ fn fill_buffer(l: &mut Lowerer, callee: &str, args: &[Node]) {
         text.append(first_text().map_or_else(MappedText::unknown, |(_, t)| t));
         text
     } else {
-        return;
+        return false;
     };
     l.registry
         .locals
         .insert((l.body, buffer), Held::Text(written));
+    true
 }
 
 /// `obj.Method(..)`/`obj->Method(..)`: ATL's `CComPtr::CoCreateInstance(rclsid, outer, context)`.
@@ -589,6 +630,8 @@ pub(super) fn method_call(l: &mut Lowerer, function: Node, args: &[Node], node: 
     };
     if l.text_of(field) == "CoCreateInstance" {
         activation(l, "CoCreateInstance", args.first(), args.get(2), node);
+    } else {
+        forget_outputs(l, args);
     }
 }
 
@@ -648,7 +691,7 @@ fn inner(node: Node) -> Option<Node> {
         .or_else(|| node.child_by_field_name("value"))
         .or_else(|| {
             (node.kind() == "parenthesized_expression")
-                .then(|| node.named_child(0))
+                .then(|| named_children(node).first().copied())
                 .flatten()
         })
 }
@@ -672,13 +715,35 @@ fn cast_operand<'t>(l: &Lowerer, node: Node<'t>) -> Option<Node<'t>> {
     }
 }
 
+/// `(PHKEY)&hKey`, which the C grammar, not knowing `PHKEY` for a type, reads as
+/// `(PHKEY) & hKey`: the operand whose address is taken.
+fn misread_address_cast<'t>(l: &Lowerer, node: Node<'t>) -> Option<Node<'t>> {
+    let operator = node.child_by_field_name("operator")?;
+    let left = node.child_by_field_name("left")?;
+    let is_type = left.kind() == "parenthesized_expression"
+        && left
+            .named_child(0)
+            .is_some_and(|n| n.kind() == "identifier");
+    (l.text_of(operator) == "&" && is_type)
+        .then(|| node.child_by_field_name("right"))
+        .flatten()
+}
+
 /// `&hKey`, `(PHKEY)&hKey`, a buffer `szKey`: the local a call writes.
 fn out_local(l: &Lowerer, node: Node) -> Option<LocalId> {
+    out_local_at(l, node, 0)
+}
+
+fn out_local_at(l: &Lowerer, node: Node, depth: usize) -> Option<LocalId> {
+    if depth > MAX_TEXT_DEPTH {
+        return None;
+    }
     match node.kind() {
         "pointer_expression" | "parenthesized_expression" | "cast_expression" => {
-            out_local(l, inner(node)?)
+            out_local_at(l, inner(node)?, depth + 1)
         }
-        "call_expression" => out_local(l, cast_operand(l, node)?),
+        "call_expression" => out_local_at(l, cast_operand(l, node)?, depth + 1),
+        "binary_expression" => out_local_at(l, misread_address_cast(l, node)?, depth + 1),
         "identifier" => l.lookup(l.text_of(node)),
         _ => None,
     }
@@ -997,7 +1062,7 @@ STDAPI DllRegisterServer(void)
 {
     HKEY hKey = NULL;
     LPCWSTR dll = L"C:\\Program Files (x86)\\Contoso\\inkwell.dll";
-    if (RegCreateKeyExW(HKEY_CLASSES_ROOT, SERVER_KEY, 0, NULL, REG_OPTION_NON_VOLATILE,
+    if (RegCreateKeyExW(HKEY_CLASSES_ROOT, SERVER_KEY, /* reserved */ 0, NULL, REG_OPTION_NON_VOLATILE,
                         VIEW, NULL, &hKey, NULL) != ERROR_SUCCESS)
         return SELFREG_E_CLASS;
     RegSetValueExW(hKey, NULL, 0, REG_SZ, (const BYTE *)dll, 0);
@@ -1072,6 +1137,36 @@ HRESULT Register(HKEY root)
         assert_eq!(opened.root, RegistryRoot::Unknown);
         assert_eq!(opened.view, RegistryView::Unknown);
         assert_eq!(ir.registry[3].view, RegistryView::Unknown);
+    }
+
+    #[test]
+    fn locals_given_by_address_to_other_functions_are_forgotten() {
+        let text = r#"
+void f(void)
+{
+    HKEY key;
+    CLSID clsid = {0x5e0c1b2a, 0x7f3d, 0x4c61, {0x9a, 0x52, 0x0b, 0x7e, 0x2d, 0x4c, 0x9f, 0x10}};
+    RegCreateKeyExW(HKEY_CLASSES_ROOT, L"CLSID", 0, NULL, 0, KEY_WRITE, NULL, &key, NULL);
+    CoCreateInstance(&clsid, NULL, CLSCTX_INPROC_SERVER, &IID_IUnknown, (void **)&key);
+    RegSetValueExW(key, L"a", 0, REG_SZ, NULL, 0);
+    open_settings((PHKEY)&key);
+    RegSetValueExW(key, L"b", 0, REG_SZ, NULL, 0);
+}
+"#;
+        let ir = lower_as(Dialect::C, text);
+        let roots: Vec<RegistryRoot> = ir.registry.iter().map(|e| e.root).collect();
+        assert_eq!(
+            roots,
+            [
+                RegistryRoot::ClassesRoot,
+                RegistryRoot::ClassesRoot,
+                RegistryRoot::Unknown
+            ]
+        );
+        assert_eq!(
+            ir.activations[0].clsid,
+            ClsidRef::Guid(Guid::parse(CLSID).unwrap())
+        );
     }
 
     #[test]
