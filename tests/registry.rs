@@ -132,6 +132,14 @@ fn fixes_rename_the_key_byte_for_byte_in_every_source_kind() {
                 pair("5F37}\\\\InprocServer\";", "5F37}\\\\InprocServer32\";"),
             ],
         ),
+        (
+            "bad_dllregister.c",
+            vec![
+                pair("\\\\InprocServer64\" //", "\\\\InprocServer32\" //"),
+                pair("9F10}\\\\InprocServer\")", "9F10}\\\\InprocServer32\")"),
+                pair("%s\\\\InprocServer\"", "%s\\\\InprocServer32\""),
+            ],
+        ),
     ];
     let dir = std::env::temp_dir().join(format!("ptrwidth-registry-fix-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

@@ -201,6 +201,6 @@ fn surrogate_help(clsid: &str) -> String {
          [HKEY_CLASSES_ROOT\\AppID\\{clsid}]\n\
          \"DllSurrogate\"=\"\"\n\
          \n\
-         and in the client: `CoCreateInstance(&CLSID, null_mut(), CLSCTX_LOCAL_SERVER, &IID, &mut out)`"
+         and in the client pass `CLSCTX_LOCAL_SERVER` as the context of `CoCreateInstance`/`CoGetClassObject`, in place of `CLSCTX_INPROC_SERVER`"
     )
 }

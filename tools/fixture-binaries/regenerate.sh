@@ -149,11 +149,15 @@ place x86/scanner.dll \
     $inproc/bad_client_inproc_only/bin/x86/inkwell.dll \
     $inproc/bad_code_registers_x86_dll/vendor/inkwell.dll \
     $inproc/good_surrogate/bin/x86/inkwell.dll \
-    $inproc/good_both_views/bin/x86/inkwell.dll
+    $inproc/good_both_views/bin/x86/inkwell.dll \
+    $inproc/bad_c_client/bin/x86/inkwell.dll \
+    $inproc/bad_c_registers_x86_dll/vendor/inkwell.dll \
+    $inproc/good_c_surrogate/bin/x86/inkwell.dll
 place x64/scanner.dll \
     $inproc/bad_wix_components/bin/x64/nib.dll \
     $inproc/good_both_views/bin/x64/inkwell64.dll \
-    $inproc/good_matching/bin/x64/nib.dll
+    $inproc/good_matching/bin/x64/nib.dll \
+    $inproc/good_c_matching/bin/x64/nib.dll
 for file in truncated.dll bad_e_lfanew.dll empty.dll readme.dll truncated.lib; do
     place "corrupt/$file" "$load/good_corrupt_binaries/vendor/$file"
 done

@@ -10,6 +10,7 @@ use tree_sitter::Node;
 use super::libraries::KnownLocals;
 use super::macros::MacroTable;
 use super::prepare::Prepared;
+use super::registry;
 use crate::model::cfg::Cond;
 use crate::model::ir::{
     Arg, Attribute, Body, BodyId, CallSite, ConstDecl, Conversion, ConversionTarget, FileIr,
@@ -25,7 +26,7 @@ pub const MAX_NESTING: usize = 256;
 /// Expressions nested deeper than this are summarised as unknown.
 const MAX_EXPR_DEPTH: usize = 128;
 
-const CASTS: &[&str] = &[
+pub(super) const CASTS: &[&str] = &[
     "static_cast",
     "reinterpret_cast",
     "const_cast",
@@ -65,7 +66,9 @@ pub fn lower(
         expr_depth: 0,
         truncated: false,
         known: KnownLocals::default(),
+        registry: registry::State::default(),
     };
+    registry::guid_macros(&mut lowerer);
     lowerer.items(root, None, 0);
     Output {
         ir: lowerer.ir,
@@ -82,8 +85,8 @@ struct Declared<'t> {
 }
 
 pub(super) struct Lowerer<'t> {
-    text: &'t str,
-    prepared: &'t Prepared,
+    pub(super) text: &'t str,
+    pub(super) prepared: &'t Prepared,
     table: &'t MacroTable,
     pub(super) ir: FileIr,
     pub(super) body: BodyId,
@@ -97,14 +100,19 @@ pub(super) struct Lowerer<'t> {
     expr_depth: usize,
     truncated: bool,
     pub(super) known: KnownLocals,
+    pub(super) registry: registry::State,
 }
 
 pub(super) fn span(node: Node) -> Span {
     Span::new(node.start_byte(), node.end_byte())
 }
 
+/// The named children less comments, which the grammar puts anywhere (between a call's
+/// arguments too, where they would shift every index after them).
 pub(super) fn named_children<'t>(node: Node<'t>) -> Vec<Node<'t>> {
-    node.named_children(&mut node.walk()).collect()
+    node.named_children(&mut node.walk())
+        .filter(|child| child.kind() != "comment")
+        .collect()
 }
 
 fn children_by_field<'t>(node: Node<'t>, field: &str) -> Vec<Node<'t>> {
@@ -215,6 +223,7 @@ impl<'t> Lowerer<'t> {
             return;
         };
         self.define_text(node, self.text_of(name), value);
+        registry::define(self, self.text_of(name), value);
         let Some(ty) = type_from_text(self.text_of(value)) else {
             return;
         };
@@ -317,6 +326,9 @@ impl<'t> Lowerer<'t> {
             }
             self.globals
                 .insert(name.clone(), (declared.ty.clone(), ty_span));
+            if let Some(value) = value {
+                registry::global(self, &name, &declared.ty, value);
+            }
             self.ir.consts.push(ConstDecl {
                 name,
                 ty: declared.ty.clone(),
@@ -476,6 +488,8 @@ impl<'t> Lowerer<'t> {
                     cond: self.cond(node),
                 });
                 self.members(body, &name, &mut Vec::new(), depth);
+            } else {
+                registry::coclass(self, &name, &container.attributes, node);
             }
             return Some(name);
         }
@@ -769,12 +783,12 @@ impl<'t> Lowerer<'t> {
             }
             "type_definition" => self.type_definition(node, depth),
             "preproc_call" => self.pragma(node),
+            "preproc_def" => self.define(node),
             "comment"
             | "break_statement"
             | "continue_statement"
             | "goto_statement"
             | "statement_identifier"
-            | "preproc_def"
             | "preproc_function_def"
             | "preproc_include" => {}
             _ => {
@@ -821,9 +835,10 @@ impl<'t> Lowerer<'t> {
                 (Some(v), None) => self.expr(v),
                 (None, _) => Value::Unknown,
             };
-            let id = self.bind(name, ty, value, Some(ty_span));
+            let id = self.bind(name, ty.clone(), value, Some(ty_span));
             if let Some(value_node) = value_node {
                 self.remember_local(id, value_node);
+                registry::bind_local(self, id, ty.as_ref(), value_node);
             }
         }
     }
@@ -1075,9 +1090,10 @@ impl<'t> Lowerer<'t> {
             "field_expression" => {
                 self.method_call(function, &arg_nodes);
                 self.expr(function);
-                for arg in arg_nodes {
+                for &arg in &arg_nodes {
                     self.expr(arg);
                 }
+                registry::method_call(self, function, &arg_nodes, node);
                 return Value::Unknown;
             }
             "template_function" => (function.child_by_field_name("name"), None),
@@ -1115,6 +1131,7 @@ impl<'t> Lowerer<'t> {
             });
         }
         self.library_call(&callee, node, &arg_nodes);
+        registry::call(self, &callee, &arg_nodes, node);
         let values: Vec<Value> = args.iter().map(|a| a.value.clone()).collect();
         if functional_cast {
             let ty = match function.kind() {
@@ -1151,13 +1168,15 @@ impl<'t> Lowerer<'t> {
 
     /// The identifier an argument names, through casts and parentheses (a constant a fix renames).
     fn name_span(&self, node: Node<'t>) -> Option<Span> {
-        match node.kind() {
-            "identifier" => Some(span(node)),
-            "parenthesized_expression" => node.named_child(0).and_then(|n| self.name_span(n)),
-            "cast_expression" => node
-                .child_by_field_name("value")
-                .and_then(|n| self.name_span(n)),
-            _ => None,
+        // A loop, not recursion: the parentheses may be nested arbitrarily deep.
+        let mut current = node;
+        loop {
+            current = match current.kind() {
+                "identifier" => return Some(span(current)),
+                "parenthesized_expression" => current.named_child(0)?,
+                "cast_expression" => current.child_by_field_name("value")?,
+                _ => return None,
+            };
         }
     }
 
@@ -1187,6 +1206,7 @@ impl<'t> Lowerer<'t> {
                         self.implicit(&value, ConversionTarget::Written(ty), right, to_span);
                     }
                     self.ir.bodies[self.body].locals[id].values.push(value);
+                    registry::assign(self, id, right);
                 } else if let Some((ty, ty_span)) = self.globals.get(name).cloned() {
                     self.implicit(&value, ConversionTarget::Written(ty), right, Some(ty_span));
                 }
@@ -1243,7 +1263,7 @@ fn last_segment(name: &str) -> &str {
 }
 
 /// The innermost name of a qualified identifier (`a::b::c` → `c`).
-fn last_name(node: Node) -> Option<Node> {
+pub(super) fn last_name(node: Node) -> Option<Node> {
     let mut current = node;
     while current.kind() == "qualified_identifier" {
         current = current.child_by_field_name("name")?;

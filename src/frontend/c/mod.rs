@@ -8,6 +8,7 @@ mod libraries;
 mod lower;
 mod macros;
 mod prepare;
+mod registry;
 
 use std::cell::RefCell;
 

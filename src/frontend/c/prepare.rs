@@ -9,6 +9,7 @@ use std::collections::HashMap;
 
 use super::condition::Tracker;
 use super::macros::{Action, MacroTable, Mode};
+use super::registry::GUID_MACROS;
 use crate::model::cfg::Cond;
 use crate::model::ir::Attribute;
 
@@ -38,6 +39,18 @@ pub struct Container {
     pub attributes: Vec<Attribute>,
 }
 
+/// A blanked macro call whose arguments name a GUID (`DEFINE_GUID(...)`,
+/// `__declspec(uuid("..."))`), kept for the lowering.
+#[derive(Clone, Debug)]
+pub struct MacroCall {
+    pub name: String,
+    pub start: usize,
+    /// The text between the parentheses.
+    pub args: String,
+    /// Past the closing parenthesis.
+    pub end: usize,
+}
+
 pub struct Prepared {
     /// What the parser reads.
     pub text: Vec<u8>,
@@ -49,6 +62,8 @@ pub struct Prepared {
     pub attributes: Vec<AttributeList>,
     /// MIDL `interface`/`dispinterface`/`coclass` blocks by the offset of their keyword.
     pub containers: HashMap<usize, Container>,
+    /// The blanked GUID macro calls, in offset order.
+    pub guid_macros: Vec<MacroCall>,
 }
 
 impl Prepared {
@@ -113,6 +128,7 @@ struct Scanner<'a> {
     prepared_conds: Vec<(usize, Cond)>,
     attributes: Vec<AttributeList>,
     containers: HashMap<usize, Container>,
+    guid_macros: Vec<MacroCall>,
     cpp: bool,
     previous: Previous,
     /// The attribute list just read, for the block keyword that may follow it.
@@ -136,6 +152,7 @@ pub fn prepare(src: &[u8], dialect: Dialect, table: &MacroTable) -> Prepared {
         prepared_conds: Vec::new(),
         attributes: Vec::new(),
         containers: HashMap::new(),
+        guid_macros: Vec::new(),
         cpp: dialect == Dialect::Cpp,
         previous: Previous::Opening,
         pending_attributes: None,
@@ -151,6 +168,7 @@ pub fn prepare(src: &[u8], dialect: Dialect, table: &MacroTable) -> Prepared {
         conds: scanner.prepared_conds,
         attributes: scanner.attributes,
         containers: scanner.containers,
+        guid_macros: scanner.guid_macros,
     }
 }
 
@@ -436,7 +454,19 @@ impl Scanner<'_> {
 
     /// Blanks a macro name and, when one follows, its argument list; writes `text` at its start.
     fn blank_call(&mut self, start: usize, end: usize, text: &str) -> usize {
-        let stop = self.args_after(end).map_or(end, |(_, close)| close);
+        let args = self.args_after(end);
+        let stop = args.map_or(end, |(_, close)| close);
+        let name = String::from_utf8_lossy(&self.src[start..end]);
+        if let Some((open, close)) = args
+            && GUID_MACROS.contains(&name.as_ref())
+        {
+            self.guid_macros.push(MacroCall {
+                name: name.into_owned(),
+                start,
+                args: String::from_utf8_lossy(&self.src[open + 1..close - 1]).into_owned(),
+                end: close,
+            });
+        }
         self.write(start, stop, text);
         stop
     }

@@ -228,6 +228,15 @@ fn deep_nesting_does_not_overflow_the_stack() {
     lower_c(&blocks);
     let structs = format!("{}int x;{}", "struct s {".repeat(2_000), "};".repeat(2_000));
     lower_c(&structs);
+    // Registry arguments, flags and GUID initialisers are read to a bounded depth.
+    let open = "(".repeat(depth);
+    let close = ")".repeat(depth);
+    let call = format!(
+        "void h(void) {{ HKEY k; RegCreateKeyExW({open}HKEY_CLASSES_ROOT{close}, {open}L\"x\"{close}, 0, 0, 0, {open}KEY_WRITE{close} | 1, 0, {open}&k{close}, 0); wcscpy({open}k{close}, L\"y\"); }}"
+    );
+    lower_c(&call);
+    let guid = format!("static const CLSID c = {{{open}1{close}, 2, 3, {{4}}}};");
+    lower_c(&guid);
 }
 
 fn lit(text: &str) -> TextValue {
@@ -330,7 +339,8 @@ void f(const wchar_t *dir) {
     assert_eq!(apis[9], "LoadPackagedLibrary");
     assert_eq!(
         &lowered.text[ir.loads[2].name_span.start..ir.loads[2].name_span.end],
-        "TEXT(\"c.dll\")"
+        // `TEXT` is seen through before parsing, as the compiler sees it.
+        "\"c.dll\""
     );
     let consts: Vec<(&str, &TextValue)> = ir
         .text_consts

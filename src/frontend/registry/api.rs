@@ -1,7 +1,13 @@
 //! The Win32 registry and COM activation functions whose arguments name keys, values, views
-//! and classes: what the code front ends look for, by argument position.
+//! and classes: what the code front ends look for, by argument position, and how one call
+//! becomes a registry entry whatever the language it is written in.
 
-use crate::model::ir::{Flags, RegistryAction, RegistryView};
+use super::text::MappedText;
+use crate::model::cfg::Cond;
+use crate::model::ir::{
+    Flags, RegistryAction, RegistryEntry, RegistryRoot, RegistryValue, RegistryView,
+};
+use crate::source::Span;
 
 pub const KEY_WOW64_64KEY: u64 = 0x0100;
 pub const KEY_WOW64_32KEY: u64 = 0x0200;
@@ -187,7 +193,8 @@ pub fn registry_api(name: &str) -> Option<&'static RegistryApi> {
     REGISTRY_APIS.iter().find(|api| api.name == base)
 }
 
-/// The view an access mask selects; `Process` when it names neither flag.
+/// The view an access mask selects: `Process` when it names neither flag, `Unknown` when a
+/// part of it is not known here.
 pub fn view_of(flags: &Flags) -> RegistryView {
     match (
         flags.has("KEY_WOW64_32KEY", KEY_WOW64_32KEY),
@@ -196,7 +203,131 @@ pub fn view_of(flags: &Flags) -> RegistryView {
         (true, true) => RegistryView::Both,
         (true, false) => RegistryView::Bits32,
         (false, true) => RegistryView::Bits64,
+        (false, false) if flags.opaque => RegistryView::Unknown,
         (false, false) => RegistryView::Process,
+    }
+}
+
+/// A key handle as code holds it: its hive, its path below the hive, and the view the flags
+/// that opened it chose.
+#[derive(Clone, Debug)]
+pub struct KeyRef {
+    pub root: RegistryRoot,
+    pub path: MappedText,
+    pub view: RegistryView,
+    pub view_span: Option<Span>,
+}
+
+impl KeyRef {
+    /// A predefined key (`HKEY_CLASSES_ROOT`).
+    pub fn root(root: RegistryRoot) -> KeyRef {
+        KeyRef {
+            root,
+            path: MappedText::default(),
+            view: RegistryView::Process,
+            view_span: None,
+        }
+    }
+
+    /// A handle whose origin is not known here.
+    pub fn unknown() -> KeyRef {
+        KeyRef {
+            root: RegistryRoot::Unknown,
+            path: MappedText::unknown(),
+            view: RegistryView::Process,
+            view_span: None,
+        }
+    }
+
+    /// A subkey, opened with `flags` when given: they choose the view, else this key's view
+    /// carries over.
+    pub fn child(&self, subpath: MappedText, flags: Option<&Flags>) -> KeyRef {
+        let mut path = self.path.clone();
+        let subpath = subpath.without_nul();
+        if !path.is_empty() && !subpath.is_empty() {
+            path.push('\\', None);
+        }
+        path.append(subpath);
+        let (view, view_span) = match flags.map(|f| (view_of(f), f.span)) {
+            Some((view, span)) if view != RegistryView::Process => (view, Some(span)),
+            _ => (self.view, self.view_span),
+        };
+        KeyRef {
+            root: self.root,
+            path,
+            view,
+            view_span,
+        }
+    }
+
+    /// The entry for an action on this key or, given a name and maybe data, on one of its values.
+    pub fn entry(
+        &self,
+        action: RegistryAction,
+        value: Option<(String, Option<String>)>,
+        span: Span,
+        cond: Cond,
+    ) -> RegistryEntry {
+        RegistryEntry {
+            root: self.root,
+            key: self.path.segments(),
+            value: value.map(|(name, data)| RegistryValue { name, data, span }),
+            action,
+            view: self.view,
+            view_span: self.view_span,
+            span,
+            cond,
+        }
+    }
+}
+
+/// One call's arguments, as a code front end reads them. Every method answers `None` (or
+/// `false`) for an argument the call does not have.
+pub trait CallArgs {
+    fn has(&self, index: usize) -> bool;
+    /// The key the argument stands for, when known.
+    fn key(&self, index: usize) -> Option<KeyRef>;
+    /// The argument's text, as far as it is literal; `None` when it is not text at all.
+    fn text(&self, index: usize) -> Option<MappedText>;
+    /// A null pointer: the default value, or no subkey.
+    fn is_null(&self, index: usize) -> bool;
+    fn flags(&self, index: usize) -> Option<Flags>;
+}
+
+impl RegistryApi {
+    /// What a call of this function writes, opens or deletes, and the key it opens (which
+    /// the front end binds to the out-parameter at `out_key`).
+    pub fn lower(
+        &self,
+        args: &impl CallArgs,
+        span: Span,
+        cond: Cond,
+    ) -> (Option<RegistryEntry>, KeyRef) {
+        let parent = args.key(0).unwrap_or_else(KeyRef::unknown);
+        let flags = self.sam.and_then(|i| args.flags(i));
+        let subkey = self.subkey.filter(|&i| args.has(i)).map(|i| {
+            if args.is_null(i) {
+                MappedText::default()
+            } else {
+                args.text(i).unwrap_or_else(MappedText::unknown)
+            }
+        });
+        let key = parent.child(subkey.unwrap_or_default(), flags.as_ref());
+        let known = |i: usize| args.text(i).and_then(|t| t.without_nul().known());
+        let value = match self.value {
+            ValueArg::None => None,
+            ValueArg::Default => Some(String::new()),
+            ValueArg::Arg(i) if args.is_null(i) => Some(String::new()),
+            ValueArg::Arg(i) => known(i),
+        };
+        let data = self.data.and_then(known);
+        let entry = match (self.value, value) {
+            (ValueArg::None, _) => Some(key.entry(self.action, None, span, cond)),
+            (_, Some(name)) => Some(key.entry(self.action, Some((name, data)), span, cond)),
+            // A value whose name is not known here says nothing a rule can use.
+            (_, None) => None,
+        };
+        (entry, key)
     }
 }
 

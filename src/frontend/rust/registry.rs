@@ -16,11 +16,10 @@ use syn::{BinOp, Expr, ImplItem, Item, Lit, Member, Pat, Token};
 
 use super::cfg::attrs_cond;
 use super::lower::{Lowerer, last_segment, span_of};
-use crate::frontend::registry::api::{ValueArg, activation_api, registry_api, view_of};
+use crate::frontend::registry::api::{CallArgs, KeyRef, activation_api, registry_api};
 use crate::frontend::registry::text::MappedText;
 use crate::model::ir::{
-    BodyId, ClsidRef, ComActivation, Flags, Guid, GuidConst, LocalId, RegistryAction,
-    RegistryEntry, RegistryRoot, RegistryValue, RegistryView,
+    BodyId, ClsidRef, ComActivation, Flags, Guid, GuidConst, LocalId, RegistryAction, RegistryRoot,
 };
 use crate::source::Span;
 
@@ -57,14 +56,6 @@ const TEXT_METHODS: &[&str] = &[
 
 /// Methods that pass a key through unchanged.
 const KEY_METHODS: &[&str] = &["unwrap", "expect", "as_ref", "clone"];
-
-#[derive(Clone, Debug)]
-struct KeyRef {
-    root: RegistryRoot,
-    path: MappedText,
-    view: RegistryView,
-    view_span: Option<Span>,
-}
 
 #[derive(Clone, Debug)]
 enum Held {
@@ -155,40 +146,8 @@ pub(super) fn call(l: &mut Lowerer, call: &syn::ExprCall, callee: &str) {
     let args: Vec<&Expr> = call.args.iter().collect();
     let span = span_of(call);
     if let Some(api) = registry_api(callee) {
-        let parent = args
-            .first()
-            .and_then(|arg| key_of(l, arg, 0))
-            .unwrap_or_else(unknown_key);
-        let flags = api.sam.and_then(|i| args.get(i)).map(|arg| flags_of(arg));
-        let subkey = api.subkey.and_then(|i| args.get(i)).map(|arg| {
-            if is_null(arg) {
-                MappedText::default()
-            } else {
-                text_of(l, arg, 0).unwrap_or_else(MappedText::unknown)
-            }
-        });
-        let key = child(&parent, subkey.unwrap_or_default(), flags.as_ref());
-        let value = match api.value {
-            ValueArg::None => None,
-            ValueArg::Default => Some(String::new()),
-            ValueArg::Arg(i) => args.get(i).and_then(|arg| {
-                if is_null(arg) {
-                    return Some(String::new());
-                }
-                text_of(l, arg, 0).and_then(|t| t.without_nul().known())
-            }),
-        };
-        let data = api
-            .data
-            .and_then(|i| args.get(i))
-            .and_then(|arg| text_of(l, arg, 0))
-            .and_then(|t| t.without_nul().known());
-        match (api.value, value) {
-            (ValueArg::None, _) => emit(l, &key, api.action, None, span),
-            (_, Some(name)) => emit(l, &key, api.action, Some((name, data)), span),
-            // A value whose name is not known here says nothing a rule can use.
-            (_, None) => {}
-        }
+        let (entry, key) = api.lower(&Args { l, args: &args }, span, l.current_cond());
+        l.ir.registry.extend(entry);
         if let Some(out) = api.out_key.and_then(|i| args.get(i))
             && let Some(id) = out_local(l, out)
         {
@@ -236,7 +195,7 @@ pub(super) fn method_call(l: &mut Lowerer, m: &syn::ExprMethodCall) {
             .ends_with("_with_flags")
             .then(|| args.last().map(|arg| flags_of(arg)))
             .flatten();
-        let key = child(&receiver, path, flags.as_ref());
+        let key = receiver.child(path, flags.as_ref());
         emit(l, &key, action, None, span);
         return;
     }
@@ -254,33 +213,31 @@ pub(super) fn method_call(l: &mut Lowerer, m: &syn::ExprMethodCall) {
     emit(l, &receiver, action, Some((name, data)), span);
 }
 
-fn unknown_key() -> KeyRef {
-    KeyRef {
-        root: RegistryRoot::Unknown,
-        path: MappedText::unknown(),
-        view: RegistryView::Process,
-        view_span: None,
-    }
+/// A call's arguments, read through the file's constants and locals.
+struct Args<'a> {
+    l: &'a Lowerer,
+    args: &'a [&'a Expr],
 }
 
-/// A subkey of `parent`, opened with `flags` when given: they choose the view, else the
-/// parent's view carries over.
-fn child(parent: &KeyRef, subpath: MappedText, flags: Option<&Flags>) -> KeyRef {
-    let mut path = parent.path.clone();
-    let subpath = subpath.without_nul();
-    if !path.is_empty() && !subpath.is_empty() {
-        path.push('\\', None);
+impl CallArgs for Args<'_> {
+    fn has(&self, index: usize) -> bool {
+        index < self.args.len()
     }
-    path.append(subpath);
-    let (view, view_span) = match flags.map(|f| (view_of(f), f.span)) {
-        Some((view, span)) if view != RegistryView::Process => (view, Some(span)),
-        _ => (parent.view, parent.view_span),
-    };
-    KeyRef {
-        root: parent.root,
-        path,
-        view,
-        view_span,
+
+    fn key(&self, index: usize) -> Option<KeyRef> {
+        key_of(self.l, self.args.get(index)?, 0)
+    }
+
+    fn text(&self, index: usize) -> Option<MappedText> {
+        text_of(self.l, self.args.get(index)?, 0)
+    }
+
+    fn is_null(&self, index: usize) -> bool {
+        self.args.get(index).is_some_and(|arg| is_null(arg))
+    }
+
+    fn flags(&self, index: usize) -> Option<Flags> {
+        self.args.get(index).map(|arg| flags_of(arg))
     }
 }
 
@@ -292,16 +249,7 @@ fn emit(
     span: Span,
 ) {
     let cond = l.current_cond();
-    l.ir.registry.push(RegistryEntry {
-        root: key.root,
-        key: key.path.segments(),
-        value: value.map(|(name, data)| RegistryValue { name, data, span }),
-        action,
-        view: key.view,
-        view_span: key.view_span,
-        span,
-        cond,
-    });
+    l.ir.registry.push(key.entry(action, value, span, cond));
 }
 
 /// `&mut hkey`, `addr_of_mut!(hkey)`: the local an out-parameter writes.
@@ -361,12 +309,7 @@ fn key_of(l: &Lowerer, expr: &Expr, depth: usize) -> Option<KeyRef> {
             }
             let root = RegistryRoot::parse(&last_segment(&p.path))
                 .filter(|_| last_segment(&p.path).starts_with("HKEY_"))?;
-            Some(KeyRef {
-                root,
-                path: MappedText::default(),
-                view: RegistryView::Process,
-                view_span: None,
-            })
+            Some(KeyRef::root(root))
         }
         // `RegKey::predef(HKEY_CLASSES_ROOT)`
         Expr::Call(c) => match &*c.func {
@@ -393,7 +336,7 @@ fn key_of(l: &Lowerer, expr: &Expr, depth: usize) -> Option<KeyRef> {
                 .ends_with("_with_flags")
                 .then(|| m.args.last().map(flags_of))
                 .flatten();
-            Some(child(&parent, path, flags.as_ref()))
+            Some(parent.child(path, flags.as_ref()))
         }
         _ => None,
     }
