@@ -49,6 +49,8 @@ pub struct Prepared {
     pub attributes: Vec<AttributeList>,
     /// MIDL `interface`/`dispinterface`/`coclass` blocks by the offset of their keyword.
     pub containers: HashMap<usize, Container>,
+    /// `#if` groups were nested too deep to follow; the deepest were read as unknown.
+    pub conditions_too_deep: bool,
 }
 
 impl Prepared {
@@ -151,6 +153,7 @@ pub fn prepare(src: &[u8], dialect: Dialect, table: &MacroTable) -> Prepared {
         conds: scanner.prepared_conds,
         attributes: scanner.attributes,
         containers: scanner.containers,
+        conditions_too_deep: scanner.tracker.too_deep,
     }
 }
 
