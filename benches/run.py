@@ -51,7 +51,8 @@ def fetch_crates():
     (project / "src" / "lib.rs").write_text("")
     deps = "\n".join(CORPUS_CRATES.values())
     (project / "Cargo.toml").write_text(
-        f'[package]\nname = "corpus"\nversion = "0.0.0"\nedition = "2021"\n\n[dependencies]\n{deps}\n')
+        # The empty [workspace] keeps it out of ptrwidth's own workspace, which it lies inside.
+        f'[package]\nname = "corpus"\nversion = "0.0.0"\nedition = "2021"\n\n[workspace]\n\n[dependencies]\n{deps}\n')
     run(["cargo", "fetch", "--manifest-path", str(project / "Cargo.toml")], stdout=subprocess.DEVNULL)
     meta = json.loads(subprocess.run(
         ["cargo", "metadata", "--format-version", "1", "--manifest-path", str(project / "Cargo.toml")],
