@@ -125,7 +125,13 @@ def main():
     table = "\n".join(lines)
     header = ("# Benchmark results\n\nWhole-process wall time (median), warm cache, "
               f"{cores} cores, release build; produced by `python3 benches/run.py`.\n\n")
-    (ROOT / "benches" / "RESULTS.md").write_text(header + table + "\n")
+    notes = []
+    if args.quick:
+        notes.append("one measured run per command (`--quick`)")
+    if args.no_semgrep:
+        notes.append("semgrep not run (`--no-semgrep`)")
+    footer = f"\nMeasured with {' and '.join(notes)}.\n" if notes else ""
+    (ROOT / "benches" / "RESULTS.md").write_text(header + table + "\n" + footer)
     print(table)
 
 
