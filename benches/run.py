@@ -51,7 +51,8 @@ def fetch_crates():
     (project / "src" / "lib.rs").write_text("")
     deps = "\n".join(CORPUS_CRATES.values())
     (project / "Cargo.toml").write_text(
-        f'[package]\nname = "corpus"\nversion = "0.0.0"\nedition = "2021"\n\n[dependencies]\n{deps}\n')
+        # The empty [workspace] keeps it out of ptrwidth's own workspace, which it lies inside.
+        f'[package]\nname = "corpus"\nversion = "0.0.0"\nedition = "2021"\n\n[workspace]\n\n[dependencies]\n{deps}\n')
     run(["cargo", "fetch", "--manifest-path", str(project / "Cargo.toml")], stdout=subprocess.DEVNULL)
     meta = json.loads(subprocess.run(
         ["cargo", "metadata", "--format-version", "1", "--manifest-path", str(project / "Cargo.toml")],
@@ -124,7 +125,13 @@ def main():
     table = "\n".join(lines)
     header = ("# Benchmark results\n\nWhole-process wall time (median), warm cache, "
               f"{cores} cores, release build; produced by `python3 benches/run.py`.\n\n")
-    (ROOT / "benches" / "RESULTS.md").write_text(header + table + "\n")
+    notes = []
+    if args.quick:
+        notes.append("one measured run per command (`--quick`)")
+    if args.no_semgrep:
+        notes.append("semgrep not run (`--no-semgrep`)")
+    footer = f"\nMeasured with {' and '.join(notes)}.\n" if notes else ""
+    (ROOT / "benches" / "RESULTS.md").write_text(header + table + "\n" + footer)
     print(table)
 
 

@@ -120,7 +120,7 @@ enum Command {
     /// Print the effective configuration and where each value came from.
     Config {
         #[command(flatten)]
-        common: Common,
+        common: Box<Common>,
     },
     /// Print the machine, bitness and kind of Windows binaries (.dll .exe .sys .ocx .cpl .lib).
     #[command(after_help = INSPECT_EXIT_CODES)]
@@ -192,6 +192,10 @@ struct Common {
     /// Number of worker threads [default: one per core].
     #[arg(short, long, value_name = "N")]
     jobs: Option<usize>,
+    /// Skip source files larger than this, with a note [default: `max-file-size` from the
+    /// configuration, else 16 MiB].
+    #[arg(long, value_name = "BYTES")]
+    max_file_size: Option<u64>,
 }
 
 fn parse_report(value: &str) -> Result<(Format, PathBuf), String> {
@@ -291,10 +295,15 @@ fn subcommand(command: Command, cargo: Option<&CargoArgs>) -> Result<ExitCode, S
         }
         Command::Inspect { files, format } => return run_inspect(&files, format),
     }
-    let mut stdout = io::stdout().lock();
-    match stdout.write_all(out.as_bytes()) {
+    write_stdout(out.as_bytes())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes to stdout; a reader that stopped early (`ptrwidth ... | head`) is not an error.
+fn write_stdout(bytes: &[u8]) -> Result<(), String> {
+    match io::stdout().lock().write_all(bytes) {
         Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(format!("cannot write output: {e}")),
-        _ => Ok(ExitCode::SUCCESS),
+        _ => Ok(()),
     }
 }
 
@@ -331,6 +340,7 @@ struct Settled {
     packages: Vec<Package>,
     /// Directories of workspace members not linted that lie inside members that are.
     skipped_dirs: Vec<PathBuf>,
+    max_file_size: (u64, Source),
 }
 
 fn settle(args: &Common, cargo: Option<&CargoArgs>) -> Result<Settled, String> {
@@ -402,6 +412,11 @@ fn settle(args: &Common, cargo: Option<&CargoArgs>) -> Result<Settled, String> {
             (name, level, source)
         })
         .collect();
+    let max_file_size = match (args.max_file_size, config.max_file_size) {
+        (Some(bytes), _) => (bytes, Source::Flag("--max-file-size")),
+        (None, Some(bytes)) => (bytes, config.source()),
+        (None, None) => (engine::MAX_FILE_BYTES, Source::Default),
+    };
     Ok(Settled {
         paths,
         config,
@@ -410,6 +425,7 @@ fn settle(args: &Common, cargo: Option<&CargoArgs>) -> Result<Settled, String> {
         levels,
         packages,
         skipped_dirs,
+        max_file_size,
     })
 }
 
@@ -440,8 +456,12 @@ fn describe(settled: &Settled) -> String {
         file.clone()
     };
     out.push_str(&format!(
-        "exclude = [{}]  # {exclude_source}\n\n[rules]\n",
+        "exclude = [{}]  # {exclude_source}\n",
         quoted(&config.exclude)
+    ));
+    let (max_file_size, max_file_size_source) = &settled.max_file_size;
+    out.push_str(&format!(
+        "max-file-size = {max_file_size}  # {max_file_size_source}\n\n[rules]\n"
     ));
     for (name, level, source) in &settled.levels {
         out.push_str(&format!("{name} = \"{}\"  # {source}\n", level.as_str()));
@@ -533,6 +553,7 @@ fn run(args: Common, cargo: Option<&CargoArgs>) -> Result<ExitCode, String> {
         levels,
         unused_allow: level_of(&settled, UNUSED_ALLOW) != RuleLevel::Allow,
         progress: progress.clone(),
+        max_file_bytes: settled.max_file_size.0,
     };
     let lint = || -> Result<Outcome, String> {
         let spinner = progress.clone().map(Spinner::start);
@@ -558,18 +579,24 @@ fn run(args: Common, cargo: Option<&CargoArgs>) -> Result<ExitCode, String> {
             eprintln!("warning: {}: {}", failure.path, failure.message);
         }
         if args.diff {
-            print!("{}", fix::diff(&plan));
+            write_stdout(fix::diff(&plan).as_bytes())?;
             return Ok(ExitCode::from(u8::from(!plan.files.is_empty())));
         }
         let failures = fix::write(&plan, &settled.paths);
         for failure in &failures {
             eprintln!("warning: {}: {}", failure.path, failure.message);
         }
-        let written = plan.files.len() - failures.len();
-        eprintln!(
-            "ptrwidth: fixed {} findings in {written} files",
-            plan.fixed()
-        );
+        let written: Vec<_> = plan
+            .files
+            .iter()
+            .filter(|file| {
+                let path = engine::display_path(&file.path);
+                !failures.iter().any(|failure| failure.path == path)
+            })
+            .collect();
+        let fixed: usize = written.iter().map(|file| file.fixed).sum();
+        let written = written.len();
+        eprintln!("ptrwidth: fixed {fixed} findings in {written} files");
         if written > 0 {
             outcome = lint()?;
         }

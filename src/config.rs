@@ -5,6 +5,7 @@
 //! ```toml
 //! targets = ["x86_64-pc-windows-msvc", "i686-pc-windows-msvc"]
 //! exclude = ["vendor/**", "*.generated.rs"]
+//! max-file-size = 16777216          # bytes; larger source files are skipped
 //! [rules]
 //! handle-truncation = "deny"        # allow | warn | deny
 //! [handles]
@@ -27,9 +28,10 @@ use crate::model::ty::{HandleKind, IntTy};
 use crate::suggest;
 
 const FILE_NAMES: [&str; 2] = ["ptrwidth.toml", ".ptrwidth.toml"];
-const KEYS: [&str; 6] = [
+const KEYS: [&str; 7] = [
     "targets",
     "exclude",
+    "max-file-size",
     "rules",
     "handles",
     "integers",
@@ -99,6 +101,8 @@ pub struct Config {
     pub file: Option<Source>,
     pub targets: Option<Vec<String>>,
     pub exclude: Vec<String>,
+    /// Source files larger than this many bytes are skipped.
+    pub max_file_size: Option<u64>,
     /// The directory `exclude` globs are relative to.
     pub base: PathBuf,
     pub rules: BTreeMap<String, RuleLevel>,
@@ -169,6 +173,13 @@ impl Config {
                 }
                 "exclude" => {
                     config.exclude = strings(value).map_err(|m| err(format!("`exclude` {m}")))?
+                }
+                "max-file-size" => {
+                    let bytes = value.as_integer().and_then(|n| u64::try_from(n).ok());
+                    let bytes = bytes.ok_or_else(|| {
+                        err("`max-file-size` must be a number of bytes".to_string())
+                    })?;
+                    config.max_file_size = Some(bytes);
                 }
                 "rules" => {
                     for (rule, level) in sub_table(value, "rules").map_err(err)? {

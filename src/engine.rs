@@ -21,8 +21,8 @@ use crate::source::SourceFile;
 use crate::suppress::{self, UNUSED_ALLOW, comments::Syntax};
 use crate::target::Target;
 
-/// Files larger than this are skipped: no real source file is this big, and reading one
-/// whole would cost more memory than the rest of the run.
+/// Files larger than this are skipped unless the project says otherwise: no real source file
+/// is this big, and reading one whole would cost more memory than the rest of the run.
 pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 
 /// Vendored DLLs and libraries are often far larger than any source file; their headers are
@@ -66,6 +66,8 @@ pub struct Policy {
     /// Report `ptrwidth: allow(...)` comments that suppress nothing.
     pub unused_allow: bool,
     pub progress: Option<Arc<Progress>>,
+    /// Source files larger than this are skipped with a note.
+    pub max_file_bytes: u64,
 }
 
 impl Default for Policy {
@@ -75,6 +77,7 @@ impl Default for Policy {
             levels: HashMap::new(),
             unused_allow: true,
             progress: None,
+            max_file_bytes: MAX_FILE_BYTES,
         }
     }
 }
@@ -124,7 +127,7 @@ fn run_in_pool(options: &Options, policy: &Policy, knowledge: &Knowledge) -> Out
     let read: Vec<Result<Option<ReadFile>, FileError>> = inputs
         .par_iter()
         .map(|input| {
-            let result = read_and_lower(input);
+            let result = read_and_lower(input, policy.max_file_bytes);
             if let Some(progress) = &policy.progress {
                 progress.done.fetch_add(1, Ordering::Relaxed);
             }
@@ -200,12 +203,8 @@ fn run_in_pool(options: &Options, policy: &Policy, knowledge: &Knowledge) -> Out
 /// A file read and lowered, with errors for the parts of it that could not be analysed.
 type ReadFile = (SourceFile, FileIr, Vec<FileError>);
 
-/// Reads a file whole, refusing files over the size limit for its kind.
-pub fn read_bytes(path: &Path, kind: FileKind) -> Result<Vec<u8>, String> {
-    let limit = match kind {
-        FileKind::Binary => MAX_BINARY_BYTES,
-        _ => MAX_FILE_BYTES,
-    };
+/// Reads a file whole, refusing it if it is over `limit` bytes.
+pub fn read_bytes(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
     let size = std::fs::metadata(path).map_err(|e| e.to_string())?.len();
     if size > limit {
         return Err(format!(
@@ -216,9 +215,13 @@ pub fn read_bytes(path: &Path, kind: FileKind) -> Result<Vec<u8>, String> {
 }
 
 /// Reads a file once and lowers it; `Ok(None)` for kinds no front end reads yet.
-fn read_and_lower(input: &Input) -> Result<Option<ReadFile>, FileError> {
+fn read_and_lower(input: &Input, max_file_bytes: u64) -> Result<Option<ReadFile>, FileError> {
     let fail = |message: String| FileError::new(&input.path, message);
-    let bytes = read_bytes(&input.path, input.kind).map_err(fail)?;
+    let limit = match input.kind {
+        FileKind::Binary => MAX_BINARY_BYTES,
+        _ => max_file_bytes,
+    };
+    let bytes = read_bytes(&input.path, limit).map_err(fail)?;
     let Some(lowered) = frontend::lower(input.kind, bytes) else {
         return Ok(None);
     };

@@ -47,7 +47,7 @@ pub fn inspect(paths: &[PathBuf]) -> Vec<Inspected> {
 fn inspect_file(path: &Path) -> Inspected {
     Inspected {
         path: display_path(path),
-        result: engine::read_bytes(path, FileKind::Binary)
+        result: engine::read_bytes(path, engine::MAX_BINARY_BYTES)
             .and_then(|bytes| binary::inspect(&bytes)),
     }
 }

@@ -252,3 +252,65 @@ fn overlapping_fixes_first_wins() {
     assert_eq!(plan.conflicts.len(), 1);
     assert!(plan.conflicts[0].contains("use c = 2"));
 }
+
+/// `--fix` in a tree where some files cannot be written: each is reported, none is touched,
+/// no temporary file is left behind, and the writable file is still fixed.
+#[cfg(unix)]
+#[test]
+fn fix_reports_every_file_it_cannot_write_and_changes_nothing_else() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
+    let mode = |path: &Path, mode: u32| {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap()
+    };
+    let scratch = Scratch::new();
+    let dir = scratch.path();
+    let original =
+        std::fs::read_to_string(repo().join("fixtures/window-long-ptr/bad_windows_sys_glob.rs"))
+            .unwrap();
+    for name in ["locked/a.rs", "locked/b.rs", "open/c.rs"] {
+        scratch.write(name, &original);
+    }
+    for file in ["locked/a.rs", "locked/b.rs"] {
+        mode(&dir.join(file), 0o444);
+    }
+    mode(&dir.join("open/c.rs"), 0o666);
+    mode(&dir.join("open"), 0o777);
+    mode(&dir.join("locked"), 0o555);
+    mode(dir, 0o755);
+    let mut command = common::command(dir);
+    command.args(["--fix", "locked", "open"]);
+    // Privileged users write through permissions: probe, and run as nobody if so.
+    if std::fs::write(dir.join("locked/probe"), "").is_ok() {
+        std::fs::remove_file(dir.join("locked/probe")).unwrap();
+        command.uid(65534).gid(65534);
+    }
+    let before = snapshot(&dir.join("locked"));
+    let fixable = findings(dir, &["open"])
+        .iter()
+        .filter(|d| has_machine_fix(d))
+        .count();
+    let output = common::run(&mut command);
+    let message = stderr(&output);
+    for file in ["locked/a.rs", "locked/b.rs"] {
+        assert!(
+            message
+                .lines()
+                .any(|l| l.starts_with(&format!("warning: {file}: cannot "))),
+            "{file} is not reported:\n{message}"
+        );
+    }
+    // Only what was written counts as fixed.
+    assert!(
+        message.contains(&format!("fixed {fixable} findings in 1 files")),
+        "{message}"
+    );
+    assert_eq!(snapshot(&dir.join("locked")), before, "{message}");
+    assert!(scratch.read("open/c.rs").contains("SetWindowLongPtrW"));
+    assert_eq!(
+        std::fs::read_dir(dir.join("open")).unwrap().count(),
+        1,
+        "only c.rs is in open/"
+    );
+    mode(&dir.join("locked"), 0o755);
+}

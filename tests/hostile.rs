@@ -678,3 +678,194 @@ fn special_files_and_odd_names() {
         run.assert_good_reported();
     }
 }
+
+#[test]
+fn hundred_thousand_deep_nesting_in_every_front_end() {
+    let n = 100_000;
+    let dir = TempDir::new("deep-100k");
+    // Nesting the front end must refuse or cut short: each ends up in `errors`.
+    let refused = [
+        (
+            "paren.rs",
+            format!("fn f() -> u32 {{ {}1{} }}\n", "(".repeat(n), ")".repeat(n)),
+        ),
+        (
+            "block.rs",
+            format!("fn f() {{ {}{} }}\n", "{".repeat(n), "}".repeat(n)),
+        ),
+        (
+            "mods.rs",
+            format!("{}{}\n", "mod a { ".repeat(n), "}".repeat(n)),
+        ),
+        (
+            "generic.rs",
+            format!("type T = {}u8{};\n", "Vec<".repeat(n), ">".repeat(n)),
+        ),
+        (
+            "struct.c",
+            format!("{}int x; {}\n", "struct a { ".repeat(n), "};".repeat(n)),
+        ),
+        (
+            "ifdef.c",
+            format!("{}int x;\n{}", "#ifdef A\n".repeat(n), "#endif\n".repeat(n)),
+        ),
+        (
+            "ns.cpp",
+            format!("{}{}\n", "namespace a { ".repeat(n), "}".repeat(n)),
+        ),
+        (
+            "iface.idl",
+            format!("{}{}\n", "interface I { ".repeat(n), "}".repeat(n)),
+        ),
+    ];
+    // Nesting that is linted as far as it is understood.
+    let handled = [
+        (
+            "paren.c",
+            format!(
+                "int f(void) {{ return {}1{}; }}\n",
+                "(".repeat(n),
+                ")".repeat(n)
+            ),
+        ),
+        ("pointer.c", format!("int {}p;\n", "*".repeat(n))),
+        (
+            "paren.cpp",
+            format!(
+                "int f() {{ return {}1{}; }}\n",
+                "(".repeat(n),
+                ")".repeat(n)
+            ),
+        ),
+        (
+            "paren.idl",
+            format!("const int x = {}1{};\n", "(".repeat(n), ")".repeat(n)),
+        ),
+    ];
+    for (name, text) in refused.iter().chain(&handled) {
+        dir.write(name, text.as_bytes());
+    }
+    let run = lint(dir.path(), &["-j2", "."]);
+    run.assert_good_reported();
+    let errors = run.error_paths();
+    for (name, _) in &refused {
+        assert!(
+            errors.contains(*name),
+            "{name} should be in `errors`: {}",
+            run.doc
+        );
+    }
+    // A Rust file is refused whole; the C family keeps what it understood.
+    let skipped_whole = refused.iter().filter(|(name, _)| name.ends_with(".rs"));
+    assert_eq!(
+        run.files(),
+        1 + (refused.len() + handled.len() - skipped_whole.count()) as u64,
+        "{}",
+        run.doc
+    );
+}
+
+#[test]
+fn size_limit_from_the_configuration_and_the_flag() {
+    let dir = TempDir::new("size-limit");
+    // 100 bytes of comment, then a finding: linted under the default limit.
+    let text = format!("// {}\n{GOOD_SRC}", "x".repeat(96));
+    dir.write("big.rs", text.as_bytes());
+    let skipped = |run: &Run| {
+        run.doc["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["path"] == "big.rs")
+            .map(|e| e["message"].as_str().unwrap().to_string())
+    };
+    let run = lint(dir.path(), &["."]);
+    assert_eq!(skipped(&run), None, "{}", run.doc);
+    assert!(run.diagnostic_paths().contains("big.rs"));
+
+    dir.write("ptrwidth.toml", b"max-file-size = 100\n");
+    let run = lint(dir.path(), &["."]);
+    run.assert_good_reported();
+    let message = skipped(&run).expect("big.rs is over the configured limit");
+    assert!(
+        message.contains("over the 100-byte limit; skipped"),
+        "{message}"
+    );
+    assert!(!run.diagnostic_paths().contains("big.rs"));
+
+    // The flag wins over the configuration.
+    let run = lint(dir.path(), &["--max-file-size", "1000", "."]);
+    assert_eq!(skipped(&run), None, "{}", run.doc);
+    assert!(run.diagnostic_paths().contains("big.rs"));
+    let run = lint(dir.path(), &["--max-file-size", "50", "."]);
+    assert!(skipped(&run).is_some(), "{}", run.doc);
+    run.assert_good_reported();
+}
+
+/// The fastest of three runs over `dir`, which must finish and lint `files` files.
+fn best_time(dir: &Path, files: u64) -> Duration {
+    (0..3)
+        .map(|_| {
+            let started = Instant::now();
+            let run = lint(dir, &["."]);
+            let elapsed = started.elapsed();
+            assert_eq!(run.files(), files);
+            elapsed
+        })
+        .min()
+        .unwrap()
+}
+
+#[test]
+fn many_empty_files_cost_linear_time() {
+    let small = TempDir::new("empty-small");
+    let large = TempDir::new("empty-large");
+    let count = 5_000;
+    for (dir, files) in [(&small, count), (&large, 4 * count)] {
+        for i in 0..files {
+            dir.write(&format!("d{}/f{i}.rs", i % 100), b"");
+        }
+    }
+    let small_time = best_time(small.path(), count as u64 + 1);
+    let large_time = best_time(large.path(), 4 * count as u64 + 1);
+    // Four times the files: about four times as long (quadratic would be sixteen); the
+    // margin absorbs a shared machine's noise.
+    assert!(
+        large_time < small_time * 8,
+        "{count} files took {small_time:?}, {} took {large_time:?}",
+        4 * count
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output
+
+#[test]
+fn a_reader_that_stops_early_ends_the_run_quietly() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    for args in [
+        &["--format", "human"][..],
+        &["--format", "json"],
+        &["--format", "sarif"],
+        &["--diff"],
+    ] {
+        let mut child = Command::new(PTRWIDTH)
+            .args(args)
+            .arg(&fixtures)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Closed before the run has written anything: every write meets a broken pipe.
+        drop(child.stdout.take());
+        let output = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            matches!(output.status.code(), Some(0 | 1)),
+            "{args:?}: {:?}\n{stderr}",
+            output.status
+        );
+        assert!(stderr.is_empty(), "{args:?}: {stderr}");
+    }
+}

@@ -10,6 +10,10 @@ use crate::model::cfg::Cond;
 /// Deeper parenthesis nesting in one `#if` than this makes the condition unknown.
 const MAX_DEPTH: usize = 64;
 
+/// Groups nested deeper than this are read as unknown conditions: every directive would
+/// otherwise carry a condition as long as the nesting, quadratic in the file's size.
+pub const MAX_GROUP_DEPTH: usize = 64;
+
 /// A preprocessor expression, three-valued.
 #[derive(Clone, Debug)]
 enum Value {
@@ -72,12 +76,16 @@ fn unknown() -> Cond {
 struct Group {
     taken: Vec<Value>,
     current: Cond,
+    /// `current` and the conditions of every enclosing group.
+    within: Cond,
 }
 
 /// Tracks the conditional-compilation state through a file's directives.
 pub struct Tracker<'t> {
     table: &'t MacroTable,
     stack: Vec<Group>,
+    /// Some group was nested deeper than [`MAX_GROUP_DEPTH`].
+    pub too_deep: bool,
 }
 
 impl<'t> Tracker<'t> {
@@ -85,6 +93,7 @@ impl<'t> Tracker<'t> {
         Tracker {
             table,
             stack: Vec::new(),
+            too_deep: false,
         }
     }
 
@@ -110,21 +119,38 @@ impl<'t> Tracker<'t> {
     /// The condition in force after the directives applied so far.
     pub fn current(&self) -> Cond {
         self.stack
-            .iter()
-            .fold(Cond::True, |acc, group| acc.and(group.current.clone()))
+            .last()
+            .map_or(Cond::True, |group| group.within.clone())
     }
 
     fn open(&mut self, value: Value) {
+        let value = self.bounded(self.stack.len(), value);
+        let current = value.clone().liveness();
         self.stack.push(Group {
-            current: value.clone().liveness(),
+            within: self.current().and(current.clone()),
+            current,
             taken: vec![value],
         });
     }
 
+    /// The value of a branch of a group inside `enclosing` others.
+    fn bounded(&mut self, enclosing: usize, value: Value) -> Value {
+        if enclosing < MAX_GROUP_DEPTH {
+            return value;
+        }
+        self.too_deep = true;
+        Value::Unknown
+    }
+
     fn branch(&mut self, value: Option<Value>) {
-        let Some(group) = self.stack.last_mut() else {
+        let Some(enclosing) = self.stack.len().checked_sub(1) else {
             return;
         };
+        let value = value.map(|value| self.bounded(enclosing, value));
+        let outer = self.stack[..enclosing]
+            .last()
+            .map_or(Cond::True, |group| group.within.clone());
+        let group = &mut self.stack[enclosing];
         let earlier = group
             .taken
             .iter()
@@ -139,6 +165,7 @@ impl<'t> Tracker<'t> {
             None => earlier,
         };
         group.current = this.liveness();
+        group.within = outer.and(group.current.clone());
     }
 
     fn defined(&self, rest: &str) -> Value {

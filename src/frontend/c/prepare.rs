@@ -64,6 +64,8 @@ pub struct Prepared {
     pub containers: HashMap<usize, Container>,
     /// The blanked GUID macro calls, in offset order.
     pub guid_macros: Vec<MacroCall>,
+    /// `#if` groups were nested too deep to follow; the deepest were read as unknown.
+    pub conditions_too_deep: bool,
 }
 
 impl Prepared {
@@ -169,6 +171,7 @@ pub fn prepare(src: &[u8], dialect: Dialect, table: &MacroTable) -> Prepared {
         attributes: scanner.attributes,
         containers: scanner.containers,
         guid_macros: scanner.guid_macros,
+        conditions_too_deep: scanner.tracker.too_deep,
     }
 }
 

@@ -11,6 +11,7 @@ use std::cell::Cell;
 use std::collections::HashMap;
 
 use proc_macro2::{TokenStream, TokenTree};
+use syn::ext::IdentExt;
 use syn::meta::ParseNestedMeta;
 use syn::parse::{ParseStream, Parser};
 use syn::punctuated::Punctuated;
@@ -378,15 +379,18 @@ impl Lowerer {
                         positional.get(index).map(|e| self.text_of(e))
                     } else if let Some(expr) = named(argument) {
                         Some(self.text_of(expr))
-                    } else {
+                    } else if let Ok(mut ident) = Ident::parse_any.parse_str(argument) {
                         // An inline capture: `{dir}`.
-                        let ident = Ident::new(argument, format.span());
+                        ident.set_span(format.span());
                         let path = Expr::Path(syn::ExprPath {
                             attrs: Vec::new(),
                             qself: None,
                             path: ident.into(),
                         });
                         Some(self.text_of(&path))
+                    } else {
+                        // Not a format string rustc accepts.
+                        None
                     };
                     if !literal.is_empty() {
                         parts.push(TextPart::Literal(std::mem::take(&mut literal)));
