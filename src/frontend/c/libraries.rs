@@ -69,57 +69,7 @@ fn has_literal(value: &TextValue) -> bool {
 /// The text of a string literal token (`"a\\b"`, `L"x"`, `u8"x"`, `R"d(raw)d"`), escapes
 /// decoded; `None` when the token is not a complete literal.
 fn decode_literal(token: &str) -> Option<String> {
-    let quote = token.find('"')?;
-    let (prefix, rest) = token.split_at(quote);
-    if !matches!(prefix, "" | "L" | "u" | "U" | "u8") {
-        let delimiter = rest[1..].split('(').next()?;
-        let body = rest.strip_prefix(&format!("\"{delimiter}("))?;
-        return body
-            .strip_suffix(&format!("){delimiter}\""))
-            .map(str::to_string);
-    }
-    let body = rest.strip_prefix('"')?.strip_suffix('"')?;
-    let mut out = String::with_capacity(body.len());
-    let mut chars = body.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        let Some(escaped) = chars.next() else {
-            break;
-        };
-        let mut digits = |radix: u32, max: usize, first: Option<char>| {
-            let mut value = first.and_then(|c| c.to_digit(radix)).unwrap_or(0);
-            for _ in first.map_or(0, |_| 1)..max {
-                match chars.peek().and_then(|c| c.to_digit(radix)) {
-                    Some(d) => {
-                        value = value.wrapping_mul(radix).wrapping_add(d);
-                        chars.next();
-                    }
-                    None => break,
-                }
-            }
-            char::from_u32(value).unwrap_or(char::REPLACEMENT_CHARACTER)
-        };
-        out.push(match escaped {
-            'n' => '\n',
-            't' => '\t',
-            'r' => '\r',
-            'a' => '\x07',
-            'b' => '\x08',
-            'f' => '\x0c',
-            'v' => '\x0b',
-            '0'..='7' => digits(8, 3, Some(escaped)),
-            'x' => digits(16, 8, None),
-            'u' => digits(16, 4, None),
-            'U' => digits(16, 8, None),
-            // A line continuation inside the literal.
-            '\n' => continue,
-            other => other,
-        });
-    }
-    Some(out)
+    super::registry::c_literal(token, 0)?.known()
 }
 
 /// A token of a preprocessor line, with its byte range in the file.

@@ -939,7 +939,7 @@ fn collect_flags(l: &Lowerer, node: Node, flags: &mut Flags, depth: usize) {
 
 /// A C or C++ string literal's text, each character mapped to where it is written (an escape
 /// maps to the whole escape sequence).
-fn c_literal(token: &str, start: usize) -> Option<MappedText> {
+pub(super) fn c_literal(token: &str, start: usize) -> Option<MappedText> {
     let quote = token.find('"')?;
     let prefix = &token[..quote];
     if !prefix.is_empty() && !LITERAL_PREFIXES.contains(&prefix) {
