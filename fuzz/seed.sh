@@ -16,6 +16,9 @@ seed rust -name '*.rs'
 seed c -name '*.c' -o -name '*.h'
 seed cpp -name '*.cpp' -o -name '*.hpp' -o -name '*.h'
 seed idl -name '*.idl'
+seed reg -name '*.reg'
+seed rgs -name '*.rgs'
+seed wix -name '*.wxs' -o -name '*.wxi'
 seed binary -name '*.dll' -o -name '*.exe' -o -name '*.lib' -o -name '*.sys'
 mkdir -p corpus/pipeline
 # One file per seed: a kind byte (0 = .rs, 1 = .c) and the fixture.

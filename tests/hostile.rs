@@ -717,6 +717,18 @@ fn hundred_thousand_deep_nesting_in_every_front_end() {
             "iface.idl",
             format!("{}{}\n", "interface I { ".repeat(n), "}".repeat(n)),
         ),
+        (
+            "keys.rgs",
+            format!("HKCR\n{}{}\n", "{ NoRemove a\n".repeat(n), "}\n".repeat(n)),
+        ),
+        (
+            "elements.wxs",
+            format!(
+                "<Wix>{}{}</Wix>\n",
+                "<Component>".repeat(n),
+                "</Component>".repeat(n)
+            ),
+        ),
     ];
     // Nesting that is linted as far as it is understood.
     let handled = [
@@ -741,6 +753,14 @@ fn hundred_thousand_deep_nesting_in_every_front_end() {
             "paren.idl",
             format!("const int x = {}1{};\n", "(".repeat(n), ")".repeat(n)),
         ),
+        // regedit has no nesting: the deepest it goes is a key path of that many parts.
+        (
+            "key.reg",
+            format!(
+                "Windows Registry Editor Version 5.00\n\n[HKEY_CURRENT_USER{}]\n\"v\"=dword:00000001\n",
+                "\\a".repeat(n)
+            ),
+        ),
     ];
     for (name, text) in refused.iter().chain(&handled) {
         dir.write(name, text.as_bytes());
@@ -755,8 +775,10 @@ fn hundred_thousand_deep_nesting_in_every_front_end() {
             run.doc
         );
     }
-    // A Rust file is refused whole; the C family keeps what it understood.
-    let skipped_whole = refused.iter().filter(|(name, _)| name.ends_with(".rs"));
+    // Rust and registry sources are refused whole; the C family keeps what it understood.
+    let skipped_whole = refused
+        .iter()
+        .filter(|(name, _)| [".rs", ".rgs", ".wxs"].iter().any(|e| name.ends_with(e)));
     assert_eq!(
         run.files(),
         1 + (refused.len() + handled.len() - skipped_whole.count()) as u64,

@@ -238,7 +238,11 @@ impl Lowerer<'_> {
         while let Some(open) = rest.find(['[']) {
             out.push_str(&rest[..open]);
             let reference = &rest[open..];
-            let close = reference.find(']').unwrap_or(reference.len() - 1);
+            let Some(close) = reference.find(']') else {
+                // An unclosed bracket is plain text.
+                rest = reference;
+                break;
+            };
             let path = reference
                 .get(1..2)
                 .filter(|marker| *marker == "#" || *marker == "!")
@@ -386,6 +390,19 @@ mod tests {
             path.value.as_ref().unwrap().data.as_deref(),
             Some("bin\\x86\\srv.dll")
         );
+    }
+
+    #[test]
+    fn unclosed_file_references_are_plain_text() {
+        for value in ["[#", "a[#srv", "[!x\u{a6}", "[\u{a6}", "[#srv][#"] {
+            let text = format!(
+                r#"<Wix><Component><File Id="srv" Source="srv.dll"/>
+<RegistryValue Root="HKLM" Key="K" Name="V" Value="{value}"/></Component></Wix>"#
+            );
+            let ir = lower(&text).unwrap();
+            let data = ir.registry[0].value.as_ref().unwrap().data.clone().unwrap();
+            assert_eq!(data, value.replace("[#srv]", "srv.dll"));
+        }
     }
 
     #[test]
