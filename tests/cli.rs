@@ -2,9 +2,13 @@
 //! ordering and determinism, option handling and the cargo workspace mode. Every test runs the
 //! built binaries in a temporary directory (or in the repository for `fixtures/`).
 
+mod common;
+
+use common::Scratch;
+
 use std::collections::BTreeSet;
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -33,35 +37,6 @@ fn all_rules() -> Vec<&'static str> {
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
-
-/// A fresh directory under the system temp dir, removed again when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let path = std::env::temp_dir().join(format!("ptrwidth-cli-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir_all(&path).unwrap();
-        TempDir(path)
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-
-    fn write(&self, relative: &str, contents: &str) -> PathBuf {
-        let path = self.0.join(relative);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, contents).unwrap();
-        path
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -357,7 +332,7 @@ fn check_schema(doc: &Value, cwd: &Path) {
 
 #[test]
 fn exit_0_when_nothing_is_found() {
-    let dir = TempDir::new("exit0-clean");
+    let dir = Scratch::new();
     dir.write("clean.rs", CLEAN_SRC);
     let run = ptrwidth(dir.path(), &["--format", "json"]);
     run.assert_code(0);
@@ -368,7 +343,7 @@ fn exit_0_when_nothing_is_found() {
 
 #[test]
 fn exit_0_when_only_warnings_are_found() {
-    let dir = TempDir::new("exit0-warn");
+    let dir = Scratch::new();
     dir.write("warn.rs", WARN_SRC);
     let run = ptrwidth(dir.path(), &["--format", "json", "warn.rs"]);
     run.assert_code(0);
@@ -390,7 +365,7 @@ fn exit_0_when_only_warnings_are_found() {
 
 #[test]
 fn exit_1_on_an_error_level_finding() {
-    let dir = TempDir::new("exit1");
+    let dir = Scratch::new();
     dir.write("err.rs", ERROR_SRC);
     dir.write("warn.rs", WARN_SRC);
     let run = ptrwidth(dir.path(), &["--format", "json", "err.rs"]);
@@ -415,7 +390,7 @@ fn exit_1_on_an_error_level_finding() {
 
 #[test]
 fn exit_2_on_usage_errors() {
-    let dir = TempDir::new("exit2-usage");
+    let dir = Scratch::new();
     dir.write("err.rs", ERROR_SRC);
     let cases: &[&[&str]] = &[
         &["--format", "xml", "err.rs"],
@@ -440,7 +415,7 @@ fn exit_2_on_usage_errors() {
 
 #[test]
 fn missing_path_exits_2_with_an_errors_entry() {
-    let dir = TempDir::new("missing");
+    let dir = Scratch::new();
     let run = ptrwidth(dir.path(), &["--format", "json", "no-such-dir"]);
     run.assert_code(2);
     let doc = run.json();
@@ -454,7 +429,7 @@ fn missing_path_exits_2_with_an_errors_entry() {
 
 #[test]
 fn missing_path_next_to_a_lintable_one_does_not_exit_2() {
-    let dir = TempDir::new("missing-and-good");
+    let dir = Scratch::new();
     dir.write("warn.rs", WARN_SRC);
     dir.write("err.rs", ERROR_SRC);
     let run = ptrwidth(dir.path(), &["--format", "json", "gone.rs", "warn.rs"]);
@@ -468,7 +443,7 @@ fn missing_path_next_to_a_lintable_one_does_not_exit_2() {
 
 #[test]
 fn empty_directory_exits_0_with_a_warning() {
-    let dir = TempDir::new("empty");
+    let dir = Scratch::new();
     std::fs::create_dir_all(dir.path().join("nothing")).unwrap();
     let run = ptrwidth(dir.path(), &["--format", "json", "nothing"]);
     run.assert_code(0);
@@ -566,7 +541,7 @@ fn json_diagnostics_are_sorted_by_path_line_column() {
 
     // Files whose names sort differently from how a directory walk might meet them, with two
     // findings on one line.
-    let dir = TempDir::new("sorted");
+    let dir = Scratch::new();
     let two = "pub fn f(p: *mut u8, q: *mut u8) -> (u32, u32) {\n    (q as u32, p as u32)\n}\n";
     for name in ["b.rs", "a/z.rs", "a.rs", "ab.rs", "a/b/c.rs", "B.rs"] {
         dir.write(name, &format!("{two}{ERROR_SRC}"));
@@ -626,7 +601,7 @@ fn paths_are_relative_to_the_current_directory() {
         assert!(path.starts_with("fixtures/handle-truncation/"), "{path}");
     }
     // The same run from inside the directory and from outside it.
-    let dir = TempDir::new("relative");
+    let dir = Scratch::new();
     dir.write("sub/err.rs", ERROR_SRC);
     let file = dir.path().join("sub/err.rs");
     let run = ptrwidth(dir.path(), &["--format", "json", file.to_str().unwrap()]);
@@ -643,7 +618,7 @@ fn paths_are_relative_to_the_current_directory() {
 
 #[test]
 fn columns_count_unicode_scalar_values() {
-    let dir = TempDir::new("unicode");
+    let dir = Scratch::new();
     let text = "pub fn f(p: *mut u8) -> u32 { let _s = \"é🦀\"; p as u32 }\n";
     dir.write("u.rs", text);
     let run = ptrwidth(dir.path(), &["--format", "json"]);
@@ -667,7 +642,7 @@ fn columns_count_unicode_scalar_values() {
 
 #[test]
 fn a_path_given_twice_is_linted_once() {
-    let dir = TempDir::new("twice");
+    let dir = Scratch::new();
     dir.write("d/err.rs", ERROR_SRC);
     let cases: &[&[&str]] = &[
         &["d/err.rs", "d/err.rs"],
@@ -689,7 +664,7 @@ fn a_path_given_twice_is_linted_once() {
 
 #[test]
 fn a_path_given_absolute_and_relative_is_linted_once() {
-    let dir = TempDir::new("twice-absolute");
+    let dir = Scratch::new();
     let file = dir.write("err.rs", ERROR_SRC);
     let run = ptrwidth(
         dir.path(),
@@ -706,7 +681,7 @@ fn a_path_given_absolute_and_relative_is_linted_once() {
 
 #[test]
 fn select_and_ignore_filter_rules() {
-    let dir = TempDir::new("select");
+    let dir = Scratch::new();
     dir.write("err.rs", ERROR_SRC);
     let lint = |args: &[&str]| {
         let mut all = vec!["--format", "json"];
@@ -758,7 +733,7 @@ fn select_and_ignore_on_fixtures_keep_exactly_the_named_rules() {
 
 #[test]
 fn unknown_rule_names_are_usage_errors() {
-    let dir = TempDir::new("unknown-rule");
+    let dir = Scratch::new();
     dir.write("err.rs", ERROR_SRC);
     for args in [
         ["--select", "handle-truncations"],
@@ -781,7 +756,7 @@ fn unknown_rule_names_are_usage_errors() {
 
 #[test]
 fn target_i686_silences_truncation() {
-    let dir = TempDir::new("target");
+    let dir = Scratch::new();
     dir.write("err.rs", ERROR_SRC);
     dir.write("warn.rs", WARN_SRC);
     let run = ptrwidth(dir.path(), &["--format", "json"]);
@@ -813,7 +788,7 @@ fn target_i686_silences_truncation() {
 
 #[test]
 fn non_windows_target_is_a_usage_error() {
-    let dir = TempDir::new("target-linux");
+    let dir = Scratch::new();
     dir.write("err.rs", ERROR_SRC);
     for triple in [
         "x86_64-unknown-linux-gnu",
@@ -828,7 +803,7 @@ fn non_windows_target_is_a_usage_error() {
 
 #[test]
 fn cargo_config_build_target_is_picked_up() {
-    let dir = TempDir::new("cargo-config");
+    let dir = Scratch::new();
     dir.write("proj/src/err.rs", ERROR_SRC);
     dir.write("proj/src/warn.rs", WARN_SRC);
     dir.write("other/err.rs", ERROR_SRC);
@@ -866,7 +841,7 @@ fn cargo_config_build_target_is_picked_up() {
 
 #[test]
 fn legacy_cargo_config_is_picked_up() {
-    let dir = TempDir::new("cargo-config-legacy");
+    let dir = Scratch::new();
     dir.write("proj/src/err.rs", ERROR_SRC);
     ptrwidth(dir.path(), &["proj"]).assert_code(1);
     dir.write(
@@ -878,7 +853,7 @@ fn legacy_cargo_config_is_picked_up() {
 
 #[test]
 fn quiet_prints_only_the_summary() {
-    let dir = TempDir::new("quiet");
+    let dir = Scratch::new();
     dir.write("err.rs", ERROR_SRC);
     dir.write("warn.rs", WARN_SRC);
     let loud = ptrwidth(dir.path(), &["--color", "never"]);
@@ -910,7 +885,7 @@ fn quiet_prints_only_the_summary() {
 
 #[test]
 fn color_never_has_no_escape_codes() {
-    let dir = TempDir::new("color");
+    let dir = Scratch::new();
     dir.write("err.rs", ERROR_SRC);
     dir.write("warn.rs", WARN_SRC);
     let always = ptrwidth(dir.path(), &["--color", "always"]);
@@ -972,8 +947,8 @@ fn help_mentions_the_exit_codes() {
 
 /// A virtual workspace with members `one` (an error) and `two` (a warning), and a stray `.rs`
 /// file at the root that belongs to no package.
-fn workspace(name: &str) -> TempDir {
-    let dir = TempDir::new(name);
+fn workspace() -> Scratch {
+    let dir = Scratch::new();
     dir.write(
         "ws/Cargo.toml",
         "[workspace]\nmembers = [\"one\", \"two\"]\nresolver = \"2\"\n",
@@ -995,7 +970,7 @@ fn paths(items: &[&str]) -> BTreeSet<String> {
 
 #[test]
 fn cargo_ptrwidth_lints_the_workspace_members() {
-    let dir = workspace("cargo-ws");
+    let dir = workspace();
     let ws = dir.path().join("ws");
     for args in [
         &["ptrwidth", "--format", "json"][..],
@@ -1020,7 +995,7 @@ fn cargo_ptrwidth_lints_the_workspace_members() {
 
 #[test]
 fn cargo_ptrwidth_package_selects_members() {
-    let dir = workspace("cargo-p");
+    let dir = workspace();
     let ws = dir.path().join("ws");
     let run = cargo_ptrwidth(&ws, &["ptrwidth", "-p", "one", "--format", "json"]);
     run.assert_code(1);
@@ -1044,7 +1019,7 @@ fn cargo_ptrwidth_package_selects_members() {
 
 #[test]
 fn cargo_ptrwidth_unknown_package_exits_2() {
-    let dir = workspace("cargo-p-unknown");
+    let dir = workspace();
     let ws = dir.path().join("ws");
     for args in [
         &["ptrwidth", "-p", "three"][..],
@@ -1059,7 +1034,7 @@ fn cargo_ptrwidth_unknown_package_exits_2() {
 
 #[test]
 fn cargo_ptrwidth_honours_manifest_path() {
-    let dir = workspace("cargo-manifest");
+    let dir = workspace();
     let run = cargo_ptrwidth(
         dir.path(),
         &[
@@ -1101,20 +1076,20 @@ fn cargo_ptrwidth_honours_manifest_path() {
 
 #[test]
 fn cargo_ptrwidth_with_paths_lints_the_paths() {
-    let dir = workspace("cargo-paths");
+    let dir = workspace();
     let ws = dir.path().join("ws");
     let run = cargo_ptrwidth(&ws, &["ptrwidth", "--format", "json", "two"]);
     run.assert_code(0);
     assert_eq!(diagnostic_paths(&run.json()), paths(&["two/src/lib.rs"]));
     // Outside any cargo project, explicit paths need no workspace.
-    let plain = TempDir::new("cargo-paths-plain");
+    let plain = Scratch::new();
     plain.write("err.rs", ERROR_SRC);
     cargo_ptrwidth(plain.path(), &["ptrwidth", "err.rs"]).assert_code(1);
 }
 
 #[test]
 fn cargo_ptrwidth_outside_a_cargo_project_exits_2() {
-    let dir = TempDir::new("not-cargo");
+    let dir = Scratch::new();
     dir.write("err.rs", ERROR_SRC);
     let run = cargo_ptrwidth(dir.path(), &["ptrwidth"]);
     run.assert_code(2);
@@ -1127,8 +1102,8 @@ fn cargo_ptrwidth_outside_a_cargo_project_exits_2() {
 }
 
 /// A workspace whose root is itself a package, with member `one` nested in its directory.
-fn rooted_workspace(name: &str) -> TempDir {
-    let dir = TempDir::new(name);
+fn rooted_workspace() -> Scratch {
+    let dir = Scratch::new();
     dir.write(
         "ws/Cargo.toml",
         "[package]\nname = \"root\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\nmembers = [\"one\"]\n",
@@ -1144,7 +1119,7 @@ fn rooted_workspace(name: &str) -> TempDir {
 
 #[test]
 fn cargo_ptrwidth_rooted_workspace_lints_each_file_once() {
-    let dir = rooted_workspace("cargo-rooted");
+    let dir = rooted_workspace();
     let ws = dir.path().join("ws");
     let run = cargo_ptrwidth(&ws, &["ptrwidth", "--format", "json"]);
     run.assert_code(1);
@@ -1155,7 +1130,7 @@ fn cargo_ptrwidth_rooted_workspace_lints_each_file_once() {
 
 #[test]
 fn cargo_ptrwidth_package_root_excludes_nested_members() {
-    let dir = rooted_workspace("cargo-rooted-p");
+    let dir = rooted_workspace();
     let ws = dir.path().join("ws");
     let run = cargo_ptrwidth(&ws, &["ptrwidth", "-p", "root", "--format", "json"]);
     let doc = run.json();

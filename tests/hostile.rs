@@ -3,9 +3,13 @@
 //! finishes (no panic, crash or hang), that the hostile file ends up in `errors` or is linted,
 //! and that the good file's finding is still reported.
 
+mod common;
+
+use common::Scratch;
+
 use std::collections::BTreeSet;
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -23,36 +27,11 @@ const DEADLINE: Duration = Duration::from_secs(60);
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-struct TempDir(PathBuf);
-
-impl TempDir {
-    /// A fresh directory holding `good.rs`.
-    fn new(name: &str) -> TempDir {
-        let path =
-            std::env::temp_dir().join(format!("ptrwidth-hostile-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir_all(&path).unwrap();
-        let dir = TempDir(path);
-        dir.write(GOOD, GOOD_SRC.as_bytes());
-        dir
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-
-    fn write(&self, relative: &str, contents: &[u8]) -> PathBuf {
-        let path = self.0.join(relative);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, contents).unwrap();
-        path
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+/// A fresh directory holding `good.rs`.
+fn hostile_dir() -> Scratch {
+    let dir = Scratch::new();
+    dir.write(GOOD, GOOD_SRC);
+    dir
 }
 
 struct Run {
@@ -203,7 +182,7 @@ fn pseudo_random_bytes(len: usize, mut seed: u64) -> Vec<u8> {
 
 /// Lints `good.rs` next to one hostile file, by walking the directory (`total` files) and by
 /// naming both files.
-fn check_hostile(dir: &TempDir, bad: &str, total: u64, must_error: bool) {
+fn check_hostile(dir: &Scratch, bad: &str, total: u64, must_error: bool) {
     for (args, total) in [(&["."][..], total), (&[GOOD, bad], 2)] {
         let run = lint(dir.path(), args);
         run.assert_good_reported();
@@ -220,7 +199,7 @@ fn check_hostile(dir: &TempDir, bad: &str, total: u64, must_error: bool) {
 
 #[test]
 fn random_bytes() {
-    let dir = TempDir::new("random-bytes");
+    let dir = hostile_dir();
     let mut bytes = pseudo_random_bytes(64 * 1024, 0x9e37_79b9_7f4a_7c15);
     // Not valid UTF-8 whatever the generator does.
     bytes[10] = 0xff;
@@ -232,7 +211,7 @@ fn random_bytes() {
 fn random_text() {
     // Valid UTF-8 made of Rust punctuation, keywords, quotes and non-ASCII: the parser must
     // reject it (or accept it) gracefully.
-    let dir = TempDir::new("random-text");
+    let dir = hostile_dir();
     let pieces = [
         "fn",
         "(",
@@ -290,7 +269,7 @@ fn random_text() {
 
 #[test]
 fn invalid_utf8() {
-    let dir = TempDir::new("invalid-utf8");
+    let dir = hostile_dir();
     // A finding before the bad byte must not be reported from a file that cannot be read.
     let mut bytes = b"pub fn g(q: *mut u8) -> u32 { q as u32 } // ".to_vec();
     bytes.extend_from_slice(b"caf\xe9 \xff\xfe\n");
@@ -321,7 +300,7 @@ fn invalid_utf8() {
 
 #[test]
 fn deeply_nested_parentheses() {
-    let dir = TempDir::new("deep-parens");
+    let dir = hostile_dir();
     let depth = 20_000;
     let text = format!(
         "pub fn f() -> u32 {{ let x = {}1{}; x }}\n",
@@ -342,7 +321,7 @@ fn deeply_nested_parentheses() {
 #[test]
 fn deep_undelimited_nesting_within_limits() {
     // Nesting shapes that do not overflow today, kept as regression tests.
-    let dir = TempDir::new("deep-other");
+    let dir = hostile_dir();
     let n = 20_000;
     dir.write(
         "unary.rs",
@@ -376,8 +355,8 @@ fn deep_undelimited_nesting_within_limits() {
 
 /// Builds one file per shape of nesting that the parser descends into recursively without a
 /// delimiter (so a bracket-depth guard does not see it) and lints it next to good.rs.
-fn check_deep_undelimited(name: &str, text: String) {
-    let dir = TempDir::new(name);
+fn check_deep_undelimited(text: String) {
+    let dir = hostile_dir();
     dir.write("deep.rs", text.as_bytes());
     let run = lint(dir.path(), &["."]);
     run.assert_good_reported();
@@ -386,51 +365,39 @@ fn check_deep_undelimited(name: &str, text: String) {
 
 #[test]
 fn deeply_nested_reference_type() {
-    check_deep_undelimited(
-        "deep-ref-type",
-        format!("pub type T = {}u8;\n", "&".repeat(20_000)),
-    );
+    check_deep_undelimited(format!("pub type T = {}u8;\n", "&".repeat(20_000)));
 }
 
 #[test]
 fn deeply_nested_pointer_type() {
-    check_deep_undelimited(
-        "deep-ptr-type",
-        format!("pub type T = {}u8;\n", "*const ".repeat(20_000)),
-    );
+    check_deep_undelimited(format!("pub type T = {}u8;\n", "*const ".repeat(20_000)));
 }
 
 #[test]
 fn deeply_nested_generic_type() {
-    check_deep_undelimited(
-        "deep-generic-type",
-        format!(
-            "pub type T = {}u8{};\n",
-            "Vec<".repeat(20_000),
-            ">".repeat(20_000)
-        ),
-    );
+    check_deep_undelimited(format!(
+        "pub type T = {}u8{};\n",
+        "Vec<".repeat(20_000),
+        ">".repeat(20_000)
+    ));
 }
 
 #[test]
 fn deeply_nested_closures() {
-    check_deep_undelimited(
-        "deep-closures",
-        format!("fn f() {{ let x = {}1; }}\n", "|| ".repeat(20_000)),
-    );
+    check_deep_undelimited(format!("fn f() {{ let x = {}1; }}\n", "|| ".repeat(20_000)));
 }
 
 #[test]
 fn deeply_nested_unary_operators() {
-    check_deep_undelimited(
-        "deep-unary",
-        format!("fn f() {{ let x = {}true; }}\n", "!".repeat(200_000)),
-    );
+    check_deep_undelimited(format!(
+        "fn f() {{ let x = {}true; }}\n",
+        "!".repeat(200_000)
+    ));
 }
 
 #[test]
 fn five_megabyte_single_line() {
-    let dir = TempDir::new("long-line");
+    let dir = hostile_dir();
     // A 5 MB string literal, then a finding on the same line.
     let filler = "a".repeat(5 * 1024 * 1024);
     let prefix = format!("pub const S: &str = \"{filler}\"; ");
@@ -464,7 +431,7 @@ fn five_megabyte_single_line() {
 
 #[test]
 fn empty_and_blank_files() {
-    let dir = TempDir::new("empty-file");
+    let dir = hostile_dir();
     dir.write("empty.rs", b"");
     dir.write("blank.rs", b"\n\n   \r\n\t");
     dir.write("bom.rs", "\u{feff}".as_bytes());
@@ -486,7 +453,7 @@ fn empty_and_blank_files() {
 
 #[test]
 fn unparsable_file() {
-    let dir = TempDir::new("unparsable");
+    let dir = hostile_dir();
     // A finding in an unparsable file is not reported: the file goes to `errors`.
     dir.write(
         "broken.rs",
@@ -506,7 +473,7 @@ fn unparsable_file() {
 fn odd_but_valid_files() {
     // Windows line endings, a byte-order mark and a shebang: linted, with positions that
     // count from the original bytes.
-    let dir = TempDir::new("odd-valid");
+    let dir = hostile_dir();
     let text = "\u{feff}pub fn g(q: *mut u8) -> u32 {\r\n    q as u32\r\n}\r\n";
     dir.write("crlf.rs", text.as_bytes());
     dir.write(
@@ -536,7 +503,7 @@ fn odd_but_valid_files() {
 
 #[test]
 fn oversized_file() {
-    let dir = TempDir::new("oversized");
+    let dir = hostile_dir();
     // 17 MB of comment lines: over any sane size limit, but must not stop the run.
     let line = format!("// {}\n", "x".repeat(1020));
     dir.write("huge.rs", line.repeat(17 * 1024).as_bytes());
@@ -547,7 +514,7 @@ fn oversized_file() {
 
 #[test]
 fn every_hostile_file_at_once() {
-    let dir = TempDir::new("all-at-once");
+    let dir = hostile_dir();
     dir.write("a/random.rs", &pseudo_random_bytes(4096, 7));
     dir.write("b/invalid.rs", b"fn f() {} // \xff\n");
     dir.write(
@@ -578,7 +545,7 @@ fn every_hostile_file_at_once() {
 
 #[test]
 fn gitignored_files_are_skipped_outside_a_git_repository() {
-    let dir = TempDir::new("gitignore");
+    let dir = hostile_dir();
     assert!(!dir.path().join(".git").exists());
     dir.write(".gitignore", b"ignored.rs\n/generated/\n");
     dir.write("ignored.rs", GOOD_SRC.as_bytes());
@@ -612,8 +579,8 @@ fn gitignored_files_are_skipped_outside_a_git_repository() {
 #[test]
 fn symlink_loops_do_not_hang() {
     use std::os::unix::fs::symlink;
-    let dir = TempDir::new("symlink-loop");
-    let outside = TempDir::new("symlink-loop-outside");
+    let dir = hostile_dir();
+    let outside = hostile_dir();
     outside.write("far.rs", GOOD_SRC.as_bytes());
     std::fs::create_dir_all(dir.path().join("sub/deeper")).unwrap();
     symlink(".", dir.path().join("self")).unwrap();
@@ -653,7 +620,7 @@ fn symlink_loops_do_not_hang() {
 #[test]
 fn special_files_and_odd_names() {
     use std::os::unix::ffi::OsStrExt;
-    let dir = TempDir::new("special");
+    let dir = hostile_dir();
     // A FIFO must never be opened for reading (that would block forever).
     let fifo = dir.path().join("pipe.rs");
     let made = Command::new("mkfifo").arg(&fifo).status();
@@ -682,7 +649,7 @@ fn special_files_and_odd_names() {
 #[test]
 fn hundred_thousand_deep_nesting_in_every_front_end() {
     let n = 100_000;
-    let dir = TempDir::new("deep-100k");
+    let dir = hostile_dir();
     // Nesting the front end must refuse or cut short: each ends up in `errors`.
     let refused = [
         (
@@ -789,7 +756,7 @@ fn hundred_thousand_deep_nesting_in_every_front_end() {
 
 #[test]
 fn size_limit_from_the_configuration_and_the_flag() {
-    let dir = TempDir::new("size-limit");
+    let dir = hostile_dir();
     // 100 bytes of comment, then a finding: linted under the default limit.
     let text = format!("// {}\n{GOOD_SRC}", "x".repeat(96));
     dir.write("big.rs", text.as_bytes());
@@ -840,8 +807,8 @@ fn best_time(dir: &Path, files: u64) -> Duration {
 
 #[test]
 fn many_empty_files_cost_linear_time() {
-    let small = TempDir::new("empty-small");
-    let large = TempDir::new("empty-large");
+    let small = hostile_dir();
+    let large = hostile_dir();
     let count = 5_000;
     for (dir, files) in [(&small, count), (&large, 4 * count)] {
         for i in 0..files {

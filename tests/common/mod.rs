@@ -65,10 +65,10 @@ impl Scratch {
         self.0.path()
     }
 
-    pub fn write(&self, relative: &str, text: &str) -> PathBuf {
+    pub fn write(&self, relative: &str, contents: impl AsRef<[u8]>) -> PathBuf {
         let path = self.path().join(relative);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, text).unwrap();
+        std::fs::write(&path, contents).unwrap();
         path
     }
 
