@@ -544,7 +544,7 @@ fn json_diagnostics_are_sorted_by_path_line_column() {
     let dir = Scratch::new();
     let two = "pub fn f(p: *mut u8, q: *mut u8) -> (u32, u32) {\n    (q as u32, p as u32)\n}\n";
     for name in ["b.rs", "a/z.rs", "a.rs", "ab.rs", "a/b/c.rs", "B.rs"] {
-        dir.write(name, &format!("{two}{ERROR_SRC}"));
+        dir.write(name, format!("{two}{ERROR_SRC}"));
     }
     let run = ptrwidth(dir.path(), &["--format", "json", "-j", "2"]);
     run.assert_code(1);
@@ -956,7 +956,7 @@ fn workspace() -> Scratch {
     for (package, source) in [("one", ERROR_SRC), ("two", WARN_SRC)] {
         dir.write(
             &format!("ws/{package}/Cargo.toml"),
-            &format!("[package]\nname = \"{package}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"),
+            format!("[package]\nname = \"{package}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"),
         );
         dir.write(&format!("ws/{package}/src/lib.rs"), source);
     }

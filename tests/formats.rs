@@ -140,7 +140,7 @@ fn sarif_fingerprints_survive_line_shifts() {
         sarif["runs"][0]["results"][0]["partialFingerprints"].clone()
     };
     let before = fingerprint(scratch.path());
-    scratch.write("a.rs", &format!("// a new header\n\n{code}"));
+    scratch.write("a.rs", format!("// a new header\n\n{code}"));
     assert_eq!(fingerprint(scratch.path()), before);
 }
 
@@ -440,7 +440,7 @@ fn with_check_passes_the_check_records_through() {
     let check_record = r#"{"reason":"compiler-message","package_id":"x","manifest_path":"/x/Cargo.toml","target":{"name":"x","kind":["lib"],"src_path":"/x/src/lib.rs"},"message":{"message":"unused","code":null,"level":"warning","spans":[],"children":[],"rendered":null}}"#;
     scratch.write(
         "check.jsonl",
-        &format!("{check_record}\n{{\"reason\":\"build-finished\",\"success\":true}}\n"),
+        format!("{check_record}\n{{\"reason\":\"build-finished\",\"success\":true}}\n"),
     );
     let output = cargo_ptrwidth(scratch.path(), &["--with-check=cat check.jsonl"]);
     let text = stdout(&output);

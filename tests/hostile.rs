@@ -515,7 +515,7 @@ fn oversized_file() {
 #[test]
 fn every_hostile_file_at_once() {
     let dir = hostile_dir();
-    dir.write("a/random.rs", &pseudo_random_bytes(4096, 7));
+    dir.write("a/random.rs", pseudo_random_bytes(4096, 7));
     dir.write("b/invalid.rs", b"fn f() {} // \xff\n");
     dir.write(
         "c/deep.rs",

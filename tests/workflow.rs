@@ -174,7 +174,7 @@ fn baseline_reports_only_new_findings_and_counts_stale_entries() {
     assert!(stderr(&output).contains("recorded 1 findings"));
 
     // Code added above the finding does not make it new.
-    scratch.write("a.rs", &format!("// header\n\n{TRUNCATION}"));
+    scratch.write("a.rs", format!("// header\n\n{TRUNCATION}"));
     let output = ptrwidth(
         scratch.path(),
         &["--baseline", "baseline.json", "--format", "json", "a.rs"],
@@ -282,7 +282,7 @@ fn cargo_subcommand_selects_packages_and_lints_every_file_kind() {
     for (dir, name) in [("app", "app"), ("app/nested", "nested"), ("lib", "lib")] {
         scratch.write(
             &format!("{dir}/Cargo.toml"),
-            &format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"),
+            format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"),
         );
         scratch.write(&format!("{dir}/src/lib.rs"), TRUNCATION);
     }
