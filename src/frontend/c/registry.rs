@@ -18,7 +18,7 @@ use tree_sitter::Node;
 
 use super::lower::{CASTS, Lowerer, last_name, named_children, parse_int, span};
 use crate::frontend::registry::api::{CallArgs, KeyRef, activation_api, registry_api};
-use crate::frontend::registry::text::MappedText;
+use crate::frontend::registry::text::{EscapeChars, MappedText, unescape_with};
 use crate::model::ir::{
     Attribute, BodyId, ClsidRef, ComActivation, Flags, Guid, GuidConst, LocalId, RegistryRoot,
     TypeRef,
@@ -955,54 +955,38 @@ pub(super) fn c_literal(token: &str, start: usize) -> Option<MappedText> {
         ));
     }
     let content = token[quote + 1..].strip_suffix('"')?;
-    Some(unescape(content, start + quote + 1))
+    Some(unescape_with(content, start + quote + 1, c_escape))
 }
 
-/// C escapes, each decoded character mapped to its source.
-fn unescape(content: &str, start: usize) -> MappedText {
-    let mut out = MappedText::default();
-    let mut chars = content.char_indices().peekable();
-    while let Some((i, ch)) = chars.next() {
-        if ch != '\\' {
-            out.push(ch, Some(Span::new(start + i, start + i + ch.len_utf8())));
-            continue;
+/// The character a C escape stands for, given the character after the backslash.
+fn c_escape(kind: char, chars: &mut EscapeChars) -> Option<char> {
+    match kind {
+        'n' => Some('\n'),
+        'r' => Some('\r'),
+        't' => Some('\t'),
+        'a' => Some('\u{7}'),
+        'b' => Some('\u{8}'),
+        'f' => Some('\u{c}'),
+        'v' => Some('\u{b}'),
+        '\\' | '\'' | '"' | '?' => Some(kind),
+        'x' => char::from_u32(digits(chars, 16, 8).0),
+        'u' => char::from_u32(digits(chars, 16, 4).0),
+        'U' => char::from_u32(digits(chars, 16, 8).0),
+        '0'..='7' => {
+            let (rest, count) = digits(chars, 8, 2);
+            let first = kind.to_digit(8).unwrap_or_default();
+            char::from_u32(first * 8u32.pow(count) + rest)
         }
-        let Some((_, kind)) = chars.next() else {
-            break;
-        };
-        let decoded = match kind {
-            'n' => Some('\n'),
-            'r' => Some('\r'),
-            't' => Some('\t'),
-            'a' => Some('\u{7}'),
-            'b' => Some('\u{8}'),
-            'f' => Some('\u{c}'),
-            'v' => Some('\u{b}'),
-            '\\' | '\'' | '"' | '?' => Some(kind),
-            'x' => char::from_u32(digits(&mut chars, 16, 8).0),
-            'u' => char::from_u32(digits(&mut chars, 16, 4).0),
-            'U' => char::from_u32(digits(&mut chars, 16, 8).0),
-            '0'..='7' => {
-                let (rest, count) = digits(&mut chars, 8, 2);
-                let first = kind.to_digit(8).unwrap_or_default();
-                char::from_u32(first * 8u32.pow(count) + rest)
+        // A line continuation: the backslash and the line break vanish.
+        '\n' => None,
+        '\r' => {
+            if chars.peek().is_some_and(|(_, c)| *c == '\n') {
+                chars.next();
             }
-            // A line continuation: the backslash and the line break vanish.
-            '\n' => None,
-            '\r' => {
-                if chars.peek().is_some_and(|(_, c)| *c == '\n') {
-                    chars.next();
-                }
-                None
-            }
-            _ => None,
-        };
-        if let Some(decoded) = decoded {
-            let end = chars.peek().map_or(content.len(), |(j, _)| *j);
-            out.push(decoded, Some(Span::new(start + i, start + end)));
+            None
         }
+        _ => None,
     }
-    out
 }
 
 /// Up to `max` digits of `radix`: their value and how many there were.

@@ -1,5 +1,8 @@
 //! Decoding registry sources, and text that remembers where each of its characters is written.
 
+use std::iter::Peekable;
+use std::str::CharIndices;
+
 use crate::model::ir::KeySegment;
 use crate::source::Span;
 
@@ -228,6 +231,36 @@ fn segment(pieces: &[&Piece]) -> KeySegment {
         name: Some(name),
         span: span.flatten(),
     }
+}
+
+/// The characters after an escape's backslash, for a language's escape decoder.
+pub type EscapeChars<'s> = Peekable<CharIndices<'s>>;
+
+/// Decodes the body of a string literal, each character mapped to where it is written and an
+/// escape to its whole sequence. `escape` gets the character after the backslash and the rest
+/// of the body, consumes what the escape spans, and returns the character it stands for (`None`
+/// for escapes that stand for nothing, such as line continuations).
+pub fn unescape_with(
+    content: &str,
+    start: usize,
+    escape: impl Fn(char, &mut EscapeChars) -> Option<char>,
+) -> MappedText {
+    let mut out = MappedText::default();
+    let mut chars = content.char_indices().peekable();
+    while let Some((i, ch)) = chars.next() {
+        if ch != '\\' {
+            out.push(ch, Some(Span::new(start + i, start + i + ch.len_utf8())));
+            continue;
+        }
+        let Some((_, kind)) = chars.next() else {
+            break;
+        };
+        if let Some(decoded) = escape(kind, &mut chars) {
+            let end = chars.peek().map_or(content.len(), |(j, _)| *j);
+            out.push(decoded, Some(Span::new(start + i, start + end)));
+        }
+    }
+    out
 }
 
 #[cfg(test)]

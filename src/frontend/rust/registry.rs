@@ -17,7 +17,7 @@ use syn::{BinOp, Expr, ImplItem, Item, Lit, Member, Pat, Token};
 use super::cfg::attrs_cond;
 use super::lower::{Lowerer, last_segment, span_of};
 use crate::frontend::registry::api::{CallArgs, KeyRef, activation_api, registry_api};
-use crate::frontend::registry::text::MappedText;
+use crate::frontend::registry::text::{EscapeChars, MappedText, unescape_with};
 use crate::model::ir::{
     BodyId, ClsidRef, ComActivation, Flags, Guid, GuidConst, LocalId, RegistryAction, RegistryRoot,
 };
@@ -549,7 +549,7 @@ fn literal(lit: &Lit) -> Option<MappedText> {
         .filter(|t| t.known().as_deref() == Some(value.as_str()))
         .or_else(|| Some(MappedText::plain(&value)));
     }
-    let mapped = unescape(content, content_start);
+    let mapped = unescape_with(content, content_start, rust_escape);
     if mapped.known().as_deref() == Some(value.as_str()) {
         Some(mapped)
     } else {
@@ -557,57 +557,41 @@ fn literal(lit: &Lit) -> Option<MappedText> {
     }
 }
 
-/// Rust string escapes, each decoded character mapped to its source.
-fn unescape(content: &str, start: usize) -> MappedText {
-    let mut out = MappedText::default();
-    let mut chars = content.char_indices().peekable();
-    while let Some((i, ch)) = chars.next() {
-        if ch != '\\' {
-            out.push(ch, Some(Span::new(start + i, start + i + ch.len_utf8())));
-            continue;
+/// The character a Rust escape stands for, given the character after the backslash.
+fn rust_escape(kind: char, chars: &mut EscapeChars) -> Option<char> {
+    match kind {
+        'n' => Some('\n'),
+        'r' => Some('\r'),
+        't' => Some('\t'),
+        '0' => Some('\0'),
+        '\\' | '\'' | '"' => Some(kind),
+        'x' => {
+            let hex: String = (0..2)
+                .filter_map(|_| chars.next().map(|(_, c)| c))
+                .collect();
+            u8::from_str_radix(&hex, 16).ok().map(char::from)
         }
-        let Some((_, kind)) = chars.next() else {
-            break;
-        };
-        let decoded = match kind {
-            'n' => Some('\n'),
-            'r' => Some('\r'),
-            't' => Some('\t'),
-            '0' => Some('\0'),
-            '\\' | '\'' | '"' => Some(kind),
-            'x' => {
-                let hex: String = (0..2)
-                    .filter_map(|_| chars.next().map(|(_, c)| c))
-                    .collect();
-                u8::from_str_radix(&hex, 16).ok().map(char::from)
-            }
-            'u' => {
-                let mut hex = String::new();
-                for (_, c) in chars.by_ref() {
-                    if c == '}' {
-                        break;
-                    }
-                    if c != '{' && c != '_' {
-                        hex.push(c);
-                    }
+        'u' => {
+            let mut hex = String::new();
+            for (_, c) in chars.by_ref() {
+                if c == '}' {
+                    break;
                 }
-                u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32)
-            }
-            // A line continuation: the newline and the next line's indentation vanish.
-            '\n' | '\r' => {
-                while chars.peek().is_some_and(|(_, c)| c.is_whitespace()) {
-                    chars.next();
+                if c != '{' && c != '_' {
+                    hex.push(c);
                 }
-                None
             }
-            _ => None,
-        };
-        if let Some(decoded) = decoded {
-            let end = chars.peek().map_or(content.len(), |(j, _)| *j);
-            out.push(decoded, Some(Span::new(start + i, start + end)));
+            u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32)
         }
+        // A line continuation: the newline and the next line's indentation vanish.
+        '\n' | '\r' => {
+            while chars.peek().is_some_and(|(_, c)| c.is_whitespace()) {
+                chars.next();
+            }
+            None
+        }
+        _ => None,
     }
-    out
 }
 
 /// Flags combined with `|`: the constants named and the literal bits.
