@@ -107,6 +107,19 @@ pub(super) fn span(node: Node) -> Span {
     Span::new(node.start_byte(), node.end_byte())
 }
 
+/// A declarator and its initialiser: `x = 1` is `x` and `1`; a bare `x` has none.
+fn split_initializer(declarator: Node<'_>) -> (Node<'_>, Option<Node<'_>>) {
+    match declarator.kind() {
+        "init_declarator" => (
+            declarator
+                .child_by_field_name("declarator")
+                .unwrap_or(declarator),
+            declarator.child_by_field_name("value"),
+        ),
+        _ => (declarator, None),
+    }
+}
+
 /// The named children less comments, which the grammar puts anywhere (between a call's
 /// arguments too, where they would shift every index after them).
 pub(super) fn named_children<'t>(node: Node<'t>) -> Vec<Node<'t>> {
@@ -289,15 +302,7 @@ impl<'t> Lowerer<'t> {
                 && matches!(self.text_of(*child), "const" | "constexpr")
         });
         for declarator in children_by_field(node, "declarator") {
-            let (inner, value) = match declarator.kind() {
-                "init_declarator" => (
-                    declarator
-                        .child_by_field_name("declarator")
-                        .unwrap_or(declarator),
-                    declarator.child_by_field_name("value"),
-                ),
-                _ => (declarator, None),
-            };
+            let (inner, value) = split_initializer(declarator);
             let declared = self.declarator(inner, base.clone(), false);
             let Some((name, name_span)) = declared.name else {
                 continue;
@@ -803,15 +808,7 @@ impl<'t> Lowerer<'t> {
         };
         let base = self.base_type(type_node, None, 0);
         for declarator in children_by_field(node, "declarator") {
-            let (inner, value_node) = match declarator.kind() {
-                "init_declarator" => (
-                    declarator
-                        .child_by_field_name("declarator")
-                        .unwrap_or(declarator),
-                    declarator.child_by_field_name("value"),
-                ),
-                _ => (declarator, None),
-            };
+            let (inner, value_node) = split_initializer(declarator);
             let declared = self.declarator(inner, base.clone(), false);
             let Some((name, name_span)) = declared.name else {
                 continue;
