@@ -124,16 +124,29 @@ fn run_in_pool(options: &Options, policy: &Policy, knowledge: &Knowledge) -> Out
     if let Some(progress) = &policy.progress {
         progress.total.store(inputs.len(), Ordering::Relaxed);
     }
-    let read: Vec<Result<Option<ReadFile>, FileError>> = inputs
+    // Largest files first: a big file started last would leave the other threads idle while
+    // it finishes.
+    let sizes: Vec<u64> = inputs
         .par_iter()
-        .map(|input| {
-            let result = read_and_lower(input, policy.max_file_bytes);
+        .map(|input| std::fs::metadata(&input.path).map_or(0, |m| m.len()))
+        .collect();
+    let mut schedule: Vec<usize> = (0..inputs.len()).collect();
+    schedule.sort_by_key(|&i| std::cmp::Reverse(sizes[i]));
+    let mut lowered: Vec<(usize, Result<Option<ReadFile>, FileError>)> = schedule
+        .par_iter()
+        // One file per task, so that an idle thread can take the next file whatever its size.
+        .with_max_len(1)
+        .map(|&i| {
+            let result = read_and_lower(&inputs[i], policy.max_file_bytes);
             if let Some(progress) = &policy.progress {
                 progress.done.fetch_add(1, Ordering::Relaxed);
             }
-            result
+            (i, result)
         })
         .collect();
+    lowered.sort_unstable_by_key(|(i, _)| *i);
+    let read: Vec<Result<Option<ReadFile>, FileError>> =
+        lowered.into_iter().map(|(_, result)| result).collect();
     let paths = inputs.iter().zip(&read).filter_map(|(input, result)| {
         matches!(result, Ok(Some(_))).then_some(input.path.as_path())
     });
@@ -225,7 +238,8 @@ fn read_and_lower(input: &Input, max_file_bytes: u64) -> Result<Option<ReadFile>
     let Some(lowered) = frontend::lower(input.kind, bytes) else {
         return Ok(None);
     };
-    let lowered = lowered.map_err(fail)?;
+    let mut lowered = lowered.map_err(fail)?;
+    lowered.ir.compact();
     let partial = lowered.errors.into_iter().map(fail).collect();
     let text: Arc<str> = lowered.text.into();
     Ok(Some((

@@ -1,6 +1,6 @@
 //! The Win32 knowledge tables from `rules/data/`, embedded at build time and loaded once per run.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::sync::OnceLock;
 
 use serde::Deserialize;
@@ -455,7 +455,7 @@ fn parse_api_type(text: &str) -> ApiType {
 }
 
 fn parse_api_table(text: &str) -> Result<HashMap<String, Vec<ApiFn>>, String> {
-    let mut apis: HashMap<String, Vec<ApiFn>> = HashMap::new();
+    let mut apis: HashMap<String, Vec<ApiFn>> = HashMap::default();
     for (index, line) in text.lines().enumerate() {
         if line.starts_with('#') || line.trim().is_empty() {
             continue;

@@ -1,7 +1,7 @@
 //! A file's text and the mapping from byte offsets to the line/column positions users see.
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// Index of a file in the run's file list; diagnostics refer to files by it.
 pub type FileId = usize;
@@ -40,28 +40,35 @@ pub struct SourceFile {
     /// How the path is shown to users: relative to the current directory when under it.
     pub display: String,
     pub text: Arc<str>,
-    line_starts: Vec<usize>,
+    /// Built on the first position asked for: most files of a run never report one.
+    line_starts: OnceLock<Vec<usize>>,
 }
 
 impl SourceFile {
     pub fn new(path: PathBuf, display: String, text: Arc<str>) -> Self {
-        let line_starts = std::iter::once(0)
-            .chain(memchr_newlines(text.as_bytes()).map(|i| i + 1))
-            .collect();
         SourceFile {
             path,
             display,
             text,
-            line_starts,
+            line_starts: OnceLock::new(),
         }
+    }
+
+    fn line_starts(&self) -> &[usize] {
+        self.line_starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(memchr_newlines(self.text.as_bytes()).map(|i| i + 1))
+                .collect()
+        })
     }
 
     /// The position of a byte offset; offsets past the end clamp to the end, and offsets inside
     /// a multi-byte character count as that character.
     pub fn position(&self, offset: usize) -> Position {
         let offset = offset.min(self.text.len());
-        let line_index = self.line_starts.partition_point(|&start| start <= offset) - 1;
-        let line_start = self.line_starts[line_index];
+        let line_starts = self.line_starts();
+        let line_index = line_starts.partition_point(|&start| start <= offset) - 1;
+        let line_start = line_starts[line_index];
         let column = self.text.as_bytes()[line_start..offset]
             .iter()
             .filter(|&&b| !is_utf8_continuation(b))
@@ -74,14 +81,11 @@ impl SourceFile {
 
     /// The text of a 1-based line, without its line terminator.
     pub fn line_text(&self, line: usize) -> &str {
-        let Some(&start) = self.line_starts.get(line.wrapping_sub(1)) else {
+        let line_starts = self.line_starts();
+        let Some(&start) = line_starts.get(line.wrapping_sub(1)) else {
             return "";
         };
-        let end = self
-            .line_starts
-            .get(line)
-            .copied()
-            .unwrap_or(self.text.len());
+        let end = line_starts.get(line).copied().unwrap_or(self.text.len());
         self.text[start..end].trim_end_matches(['\n', '\r'])
     }
 

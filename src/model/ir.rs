@@ -54,6 +54,44 @@ pub struct FileIr {
     pub binary: Option<BinaryInfo>,
 }
 
+impl FileIr {
+    /// Gives back the spare capacity vectors grew into while lowering: every file's IR is
+    /// kept until the whole run's model is built, so the slack would add up with the tree.
+    pub fn compact(&mut self) {
+        self.imports.shrink_to_fit();
+        self.aliases.shrink_to_fit();
+        self.structs.shrink_to_fit();
+        for decl in &mut self.structs {
+            decl.fields.shrink_to_fit();
+            decl.field_spans.shrink_to_fit();
+        }
+        self.functions.shrink_to_fit();
+        for function in &mut self.functions {
+            function.params.shrink_to_fit();
+        }
+        self.consts.shrink_to_fit();
+        self.bodies.shrink_to_fit();
+        for body in &mut self.bodies {
+            body.locals.shrink_to_fit();
+            for local in &mut body.locals {
+                local.values.shrink_to_fit();
+            }
+            body.field_stores.shrink_to_fit();
+            body.returns.shrink_to_fit();
+        }
+        self.conversions.shrink_to_fit();
+        self.calls.shrink_to_fit();
+        self.registry.shrink_to_fit();
+        self.activations.shrink_to_fit();
+        self.guids.shrink_to_fit();
+        self.interfaces.shrink_to_fit();
+        self.loads.shrink_to_fit();
+        self.links.shrink_to_fit();
+        self.text_consts.shrink_to_fit();
+        self.path_literals.shrink_to_fit();
+    }
+}
+
 /// An attribute written on a declaration: MIDL's `[call_as(RemoteNext)]` has the name
 /// `call_as` and the arguments `RemoteNext`.
 #[derive(Clone, Debug, PartialEq, Eq)]

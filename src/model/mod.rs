@@ -13,8 +13,8 @@ mod resolve;
 pub mod tree;
 pub mod ty;
 
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::cell::{Cell, OnceCell};
-use std::collections::{HashMap, HashSet};
 
 use crate::knowledge::{ApiType, Knowledge};
 use crate::source::FileId;
@@ -47,12 +47,12 @@ struct Declarations<'a> {
 impl<'a> Declarations<'a> {
     fn new() -> Self {
         Declarations {
-            aliases: HashMap::new(),
-            structs: HashMap::new(),
-            functions: HashMap::new(),
-            consts: HashMap::new(),
-            guids: HashMap::new(),
-            text_consts: HashMap::new(),
+            aliases: HashMap::default(),
+            structs: HashMap::default(),
+            functions: HashMap::default(),
+            consts: HashMap::default(),
+            guids: HashMap::default(),
+            text_consts: HashMap::default(),
         }
     }
 
@@ -106,7 +106,7 @@ impl<'a> Model<'a> {
     pub fn new(knowledge: &'a Knowledge, targets: &'a [Target], files: &'a [&'a FileIr]) -> Self {
         let mut rust = Declarations::new();
         let mut c_family = Declarations::new();
-        let mut c_index: HashMap<&str, Vec<(FileId, CDecl)>> = HashMap::new();
+        let mut c_index: HashMap<&str, Vec<(FileId, CDecl)>> = HashMap::default();
         for (id, file) in files.iter().enumerate() {
             if !file.language.is_c_family() {
                 rust.add(file);

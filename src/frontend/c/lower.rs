@@ -3,7 +3,7 @@
 //! with C's explicit and implicit conversions and its calls. Each declaration carries the
 //! `#if` condition in force where it starts.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use tree_sitter::Node;
 
@@ -59,9 +59,9 @@ pub fn lower(
         table,
         ir,
         body: 0,
-        scopes: vec![HashMap::new()],
+        scopes: vec![HashMap::default()],
         local_type_spans: Vec::new(),
-        globals: HashMap::new(),
+        globals: HashMap::default(),
         ret_span: None,
         expr_depth: 0,
         truncated: false,
@@ -671,7 +671,7 @@ impl<'t> Lowerer<'t> {
             ..Body::default()
         });
         let saved_body = std::mem::replace(&mut self.body, body_id);
-        let saved_scopes = std::mem::replace(&mut self.scopes, vec![HashMap::new()]);
+        let saved_scopes = std::mem::replace(&mut self.scopes, vec![HashMap::default()]);
         let saved_spans = std::mem::take(&mut self.local_type_spans);
         let saved_ret = self.ret_span.replace(ret_span);
         if let Some(class) = class {
@@ -744,7 +744,7 @@ impl<'t> Lowerer<'t> {
         }
         match node.kind() {
             "compound_statement" => {
-                self.scopes.push(HashMap::new());
+                self.scopes.push(HashMap::default());
                 for child in named_children(node) {
                     self.statement(child, depth + 1);
                 }
@@ -771,7 +771,7 @@ impl<'t> Lowerer<'t> {
                 }
             }
             "for_statement" | "for_range_loop" => {
-                self.scopes.push(HashMap::new());
+                self.scopes.push(HashMap::default());
                 for child in named_children(node) {
                     self.statement(child, depth + 1);
                 }

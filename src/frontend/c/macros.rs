@@ -1,6 +1,6 @@
 //! The macro table of `rules/data/c-macros.toml`, parsed once per run.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::sync::LazyLock;
 
 use serde::Deserialize;
@@ -76,7 +76,7 @@ fn prefix_key(name: &str) -> Option<[u8; PREFIX_KEY]> {
 static TABLE: LazyLock<Result<MacroTable, String>> = LazyLock::new(|| {
     let file: MacrosFile = toml::from_str(MACROS_TOML)
         .map_err(|e| format!("rules/data/c-macros.toml: {}", e.message()))?;
-    let mut actions = HashMap::new();
+    let mut actions = HashMap::default();
     for name in file.blank {
         actions.insert(name, Action::Blank);
     }
@@ -92,7 +92,7 @@ static TABLE: LazyLock<Result<MacroTable, String>> = LazyLock::new(|| {
         }
         actions.insert(name, Action::Replace(replacement));
     }
-    let mut prefixes: HashMap<[u8; PREFIX_KEY], Vec<String>> = HashMap::new();
+    let mut prefixes: HashMap<[u8; PREFIX_KEY], Vec<String>> = HashMap::default();
     for prefix in file.prefixes {
         let Some(key) = prefix_key(&prefix) else {
             return Err(format!(

@@ -1,7 +1,7 @@
 //! Lowers a syn syntax tree to IR: declarations, bodies reduced to value flow, conversions
 //! and calls, each under the cfg condition that guards it.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
@@ -75,7 +75,7 @@ impl Lowerer {
             ir,
             cond: Cond::True,
             body: 0,
-            scopes: vec![HashMap::new()],
+            scopes: vec![HashMap::default()],
             closure_depth: 0,
             expr_depth: 0,
             registry: registry::State::default(),
@@ -107,7 +107,7 @@ impl Lowerer {
             ..Body::default()
         });
         let saved_body = std::mem::replace(&mut self.body, id);
-        let saved_scopes = std::mem::replace(&mut self.scopes, vec![HashMap::new()]);
+        let saved_scopes = std::mem::replace(&mut self.scopes, vec![HashMap::default()]);
         let saved_closures = std::mem::replace(&mut self.closure_depth, 0);
         let result = f(self);
         self.body = saved_body;
@@ -117,7 +117,7 @@ impl Lowerer {
     }
 
     fn in_scope<R>(&mut self, f: impl FnOnce(&mut Self) -> R) -> R {
-        self.scopes.push(HashMap::new());
+        self.scopes.push(HashMap::default());
         let result = f(self);
         self.scopes.pop();
         result
