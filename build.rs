@@ -2,12 +2,26 @@
 //! adding a rule needs only its own source file, catalog entry and fixtures.
 
 use std::fmt::Write as _;
+use std::hash::{Hash, Hasher};
 use std::path::Path;
 
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     println!("cargo::rerun-if-changed=rules");
     println!("cargo::rerun-if-changed=src/rules");
+    // The on-disk cache holds what the front ends made of each file; a build whose sources or
+    // dependencies differ may make something else of it, so it reads only its own entries.
+    println!("cargo::rerun-if-changed=src");
+    println!("cargo::rerun-if-changed=Cargo.lock");
+    let mut hasher = std::hash::DefaultHasher::new();
+    env!("CARGO_PKG_VERSION").hash(&mut hasher);
+    for path in ["src", "rules", "Cargo.lock"] {
+        hash_tree(&root.join(path), &mut hasher);
+    }
+    println!(
+        "cargo::rustc-env=PTRWIDTH_BUILD_ID={:016x}",
+        hasher.finish()
+    );
 
     let catalog = names_in(&root.join("rules"), "toml");
     let modules: Vec<String> = names_in(&root.join("src/rules"), "rs")
@@ -66,4 +80,22 @@ fn names_in(dir: &Path, extension: &str) -> Vec<String> {
         .collect();
     names.sort();
     names
+}
+
+/// Hashes the names and contents of the files under `path` (or of the file itself), in name
+/// order; a path that does not exist adds nothing.
+fn hash_tree(path: &Path, hasher: &mut impl Hasher) {
+    if path.is_dir() {
+        let mut entries: Vec<_> = std::fs::read_dir(path)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+            .map(|entry| entry.expect("read directory entry").path())
+            .collect();
+        entries.sort();
+        for entry in entries {
+            hash_tree(&entry, hasher);
+        }
+    } else if let Ok(bytes) = std::fs::read(path) {
+        path.file_name().hash(hasher);
+        bytes.hash(hasher);
+    }
 }

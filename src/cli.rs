@@ -196,6 +196,13 @@ struct Common {
     /// configuration, else 16 MiB].
     #[arg(long, value_name = "BYTES")]
     max_file_size: Option<u64>,
+    /// Keep what was read of each file here, to skip unchanged files on the next run
+    /// [default: `target/ptrwidth` under `cargo ptrwidth`, else the user's cache directory].
+    #[arg(long, value_name = "DIR")]
+    cache_dir: Option<PathBuf>,
+    /// Read every file afresh, and neither use nor write the cache.
+    #[arg(long, conflicts_with = "cache_dir")]
+    no_cache: bool,
 }
 
 fn parse_report(value: &str) -> Result<(Format, PathBuf), String> {
@@ -341,22 +348,39 @@ struct Settled {
     /// Directories of workspace members not linted that lie inside members that are.
     skipped_dirs: Vec<PathBuf>,
     max_file_size: (u64, Source),
+    cache: Option<PathBuf>,
 }
 
 fn settle(args: &Common, cargo: Option<&CargoArgs>) -> Result<Settled, String> {
     catalog::all().map_err(|e| format!("internal error: {e}"))?;
-    let (paths, packages, skipped_dirs) = match cargo {
+    let (paths, packages, skipped_dirs, target_dir) = match cargo {
         Some(cargo) if args.paths.is_empty() => {
             let workspace = cargo_workspace(cargo)?;
-            (workspace.dirs, workspace.packages, workspace.skipped_dirs)
+            (
+                workspace.dirs,
+                workspace.packages,
+                workspace.skipped_dirs,
+                Some(workspace.target_dir),
+            )
         }
         // Paths given: the workspace only attributes findings to packages, when there is one.
-        Some(cargo) => {
-            let packages = cargo_workspace(cargo).map_or_else(|_| Vec::new(), |w| w.packages);
-            (args.paths.clone(), packages, Vec::new())
-        }
-        None if args.paths.is_empty() => (vec![PathBuf::from(".")], Vec::new(), Vec::new()),
-        None => (args.paths.clone(), Vec::new(), Vec::new()),
+        Some(cargo) => match cargo_workspace(cargo) {
+            Ok(workspace) => (
+                args.paths.clone(),
+                workspace.packages,
+                Vec::new(),
+                Some(workspace.target_dir),
+            ),
+            Err(_) => (args.paths.clone(), Vec::new(), Vec::new(), None),
+        },
+        None if args.paths.is_empty() => (vec![PathBuf::from(".")], Vec::new(), Vec::new(), None),
+        None => (args.paths.clone(), Vec::new(), Vec::new(), None),
+    };
+    let cache = match (&args.cache_dir, target_dir) {
+        _ if args.no_cache => None,
+        (Some(dir), _) => Some(dir.clone()),
+        (None, Some(target_dir)) => Some(target_dir.join("ptrwidth")),
+        (None, None) => user_cache_dir(),
     };
     let config = Config::discover(&paths[0])?;
     let (triples, targets_source) = if !args.targets.is_empty() {
@@ -426,7 +450,28 @@ fn settle(args: &Common, cargo: Option<&CargoArgs>) -> Result<Settled, String> {
         packages,
         skipped_dirs,
         max_file_size,
+        cache,
     })
+}
+
+/// Where the platform keeps a user's caches: `%LOCALAPPDATA%\ptrwidth\cache` on Windows,
+/// `~/Library/Caches/ptrwidth` on macOS, `$XDG_CACHE_HOME/ptrwidth` or `~/.cache/ptrwidth`
+/// elsewhere; `None` (no cache) when the environment names no home.
+fn user_cache_dir() -> Option<PathBuf> {
+    let var = |name: &str| {
+        std::env::var_os(name)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    if cfg!(windows) {
+        return var("LOCALAPPDATA").map(|dir| dir.join("ptrwidth").join("cache"));
+    }
+    if cfg!(target_os = "macos") {
+        return var("HOME").map(|home| home.join("Library/Caches/ptrwidth"));
+    }
+    var("XDG_CACHE_HOME")
+        .or_else(|| var("HOME").map(|home| home.join(".cache")))
+        .map(|dir| dir.join("ptrwidth"))
 }
 
 fn describe(settled: &Settled) -> String {
@@ -547,6 +592,7 @@ fn run(args: Common, cargo: Option<&CargoArgs>) -> Result<ExitCode, String> {
         targets: settled.targets.clone(),
         rules: selected,
         jobs: args.jobs,
+        cache: settled.cache.clone(),
     };
     let policy = Policy {
         exclude: Exclude::new(&settled.config.base, &settled.config.exclude)?,
@@ -786,6 +832,7 @@ struct Workspace {
     dirs: Vec<PathBuf>,
     packages: Vec<Package>,
     skipped_dirs: Vec<PathBuf>,
+    target_dir: PathBuf,
 }
 
 /// The packages `cargo metadata` lists for the selection. cargo_metadata runs `$CARGO` when
@@ -865,6 +912,7 @@ fn cargo_workspace(cargo: &CargoArgs) -> Result<Workspace, String> {
         dirs,
         packages,
         skipped_dirs,
+        target_dir: metadata.target_directory.clone().into_std_path_buf(),
     })
 }
 

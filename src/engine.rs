@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 
+use crate::cache::Cache;
 use crate::catalog;
 use crate::diagnostic::{Diagnostic, Level};
 use crate::discover::{self, Exclude, FileKind, Input};
@@ -55,6 +56,8 @@ pub struct Options {
     pub rules: Vec<&'static Rule>,
     /// Worker threads; `None` uses every core.
     pub jobs: Option<usize>,
+    /// Where lowered files are cached between runs; `None` lowers every file.
+    pub cache: Option<PathBuf>,
 }
 
 /// How a project adjusts a run (from its configuration): what is walked, how loud each rule
@@ -96,6 +99,8 @@ pub struct Outcome {
     /// Sorted by path, line, column and rule.
     pub diagnostics: Vec<Diagnostic>,
     pub errors: Vec<FileError>,
+    /// How many of `files` were not lowered again: the cache held what their bytes lower to.
+    pub cached: usize,
 }
 
 pub fn run(options: &Options, knowledge: &Knowledge) -> Result<Outcome, String> {
@@ -131,13 +136,14 @@ fn run_in_pool(options: &Options, policy: &Policy, knowledge: &Knowledge) -> Out
         .map(|input| std::fs::metadata(&input.path).map_or(0, |m| m.len()))
         .collect();
     let mut schedule: Vec<usize> = (0..inputs.len()).collect();
+    let cache = options.cache.as_deref().map(Cache::open);
     schedule.sort_by_key(|&i| std::cmp::Reverse(sizes[i]));
-    let mut lowered: Vec<(usize, Result<Option<ReadFile>, FileError>)> = schedule
+    let mut lowered: Vec<(usize, Result<ReadFile, FileError>)> = schedule
         .par_iter()
         // One file per task, so that an idle thread can take the next file whatever its size.
         .with_max_len(1)
         .map(|&i| {
-            let result = read_and_lower(&inputs[i], policy.max_file_bytes);
+            let result = read_and_lower(&inputs[i], policy.max_file_bytes, cache.as_ref());
             if let Some(progress) = &policy.progress {
                 progress.done.fetch_add(1, Ordering::Relaxed);
             }
@@ -145,24 +151,26 @@ fn run_in_pool(options: &Options, policy: &Policy, knowledge: &Knowledge) -> Out
         })
         .collect();
     lowered.sort_unstable_by_key(|(i, _)| *i);
-    let read: Vec<Result<Option<ReadFile>, FileError>> =
+    let read: Vec<Result<ReadFile, FileError>> =
         lowered.into_iter().map(|(_, result)| result).collect();
-    let paths = inputs.iter().zip(&read).filter_map(|(input, result)| {
-        matches!(result, Ok(Some(_))).then_some(input.path.as_path())
-    });
+    let paths = inputs
+        .iter()
+        .zip(&read)
+        .filter_map(|(input, result)| result.is_ok().then_some(input.path.as_path()));
     let locations = locate(paths, &options.paths);
     let mut files = Vec::new();
     let mut kinds = Vec::new();
     let mut irs = Vec::new();
+    let mut cached = 0;
     for (input, result) in inputs.iter().zip(read) {
         match result {
-            Ok(Some((file, ir, partial))) => {
+            Ok((file, ir, partial, from_cache)) => {
+                cached += usize::from(from_cache);
                 files.push(file);
                 kinds.push(input.kind);
                 irs.push(ir);
                 errors.extend(partial);
             }
-            Ok(None) => {}
             Err(error) => errors.push(error),
         }
     }
@@ -210,11 +218,13 @@ fn run_in_pool(options: &Options, policy: &Policy, knowledge: &Knowledge) -> Out
         kinds,
         diagnostics,
         errors,
+        cached,
     }
 }
 
-/// A file read and lowered, with errors for the parts of it that could not be analysed.
-type ReadFile = (SourceFile, FileIr, Vec<FileError>);
+/// A file read and lowered, with errors for the parts of it that could not be analysed, and
+/// whether its lowering came from the cache.
+type ReadFile = (SourceFile, FileIr, Vec<FileError>, bool);
 
 /// Reads a file whole, refusing it if it is over `limit` bytes.
 pub fn read_bytes(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
@@ -227,26 +237,43 @@ pub fn read_bytes(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
     std::fs::read(path).map_err(|e| e.to_string())
 }
 
-/// Reads a file once and lowers it; `Ok(None)` for kinds no front end reads yet.
-fn read_and_lower(input: &Input, max_file_bytes: u64) -> Result<Option<ReadFile>, FileError> {
+/// Reads a file once and lowers it, or takes what an earlier run made of the same bytes.
+fn read_and_lower(
+    input: &Input,
+    max_file_bytes: u64,
+    cache: Option<&Cache>,
+) -> Result<ReadFile, FileError> {
     let fail = |message: String| FileError::new(&input.path, message);
     let limit = match input.kind {
         FileKind::Binary => MAX_BINARY_BYTES,
         _ => max_file_bytes,
     };
     let bytes = read_bytes(&input.path, limit).map_err(fail)?;
-    let Some(lowered) = frontend::lower(input.kind, bytes) else {
-        return Ok(None);
+    let cached = cache.map(|cache| (cache, Cache::key(input.kind, &bytes)));
+    let stored = cached.as_ref().and_then(|(cache, key)| cache.get(key));
+    let from_cache = stored.is_some();
+    let lowered = match stored {
+        Some(lowered) => lowered,
+        None => {
+            let lowered = frontend::lower(input.kind, bytes).map(|mut lowered| {
+                lowered.ir.compact();
+                lowered
+            });
+            if let Some((cache, key)) = &cached {
+                cache.put(key, &lowered);
+            }
+            lowered
+        }
     };
-    let mut lowered = lowered.map_err(fail)?;
-    lowered.ir.compact();
+    let lowered = lowered.map_err(fail)?;
     let partial = lowered.errors.into_iter().map(fail).collect();
     let text: Arc<str> = lowered.text.into();
-    Ok(Some((
+    Ok((
         SourceFile::new(input.path.clone(), display_path(&input.path), text),
         lowered.ir,
         partial,
-    )))
+        from_cache,
+    ))
 }
 
 /// Where each file lives: its absolute path, its package root (the nearest directory with a

@@ -100,10 +100,10 @@ pub fn plan(outcome: &Outcome, unsafe_fixes: bool) -> Plan {
             .and_then(|encoding| {
                 let bytes = encoding.encode(&after);
                 match frontend::lower(outcome.kinds[file], bytes.clone()) {
-                    Some(Err(e)) => Err(fail(format!(
+                    Err(e) => Err(fail(format!(
                         "the fixed file would not parse ({e}); left untouched"
                     ))),
-                    _ => Ok(bytes),
+                    Ok(_) => Ok(bytes),
                 }
             });
         match result {

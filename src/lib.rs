@@ -5,7 +5,9 @@
 //! [`report`]. [`engine`] runs it; [`cli`] is the command line; [`inspect`] prints what the
 //! binary front end reads from DLLs and libraries.
 
+pub mod allocator;
 pub mod baseline;
+pub mod cache;
 pub mod catalog;
 pub mod cli;
 pub mod config;

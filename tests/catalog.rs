@@ -110,6 +110,7 @@ fn check_example(
                 None => rules::ALL.iter().collect(),
             },
             jobs: Some(1),
+            cache: None,
         };
         let outcome = engine::run(&options, knowledge).unwrap();
         assert!(

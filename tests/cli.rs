@@ -8,7 +8,7 @@ use common::Scratch;
 
 use std::collections::BTreeSet;
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -320,7 +320,7 @@ fn check_schema(doc: &Value, cwd: &Path) {
     }
     assert_eq!(
         keys(&doc["summary"]),
-        set(&["files", "errors", "warnings", "unreadable"])
+        set(&["files", "errors", "warnings", "unreadable", "cached"])
     );
     assert_eq!(summary(doc, "errors"), error_count);
     assert_eq!(summary(doc, "warnings"), warning_count);
@@ -1136,4 +1136,73 @@ fn cargo_ptrwidth_package_root_excludes_nested_members() {
     let doc = run.json();
     assert_eq!(diagnostic_paths(&doc), paths(&["src/lib.rs"]), "{doc}");
     run.assert_code(0);
+}
+
+#[test]
+fn the_cache_skips_unchanged_files_and_re_analyses_changed_ones() {
+    let dir = Scratch::new();
+    dir.write("a.rs", ERROR_SRC);
+    dir.write("b.rs", WARN_SRC);
+    let cache = Scratch::new();
+    let cache_dir = cache.path().join("cache");
+    let cache_arg = cache_dir.to_str().unwrap();
+    let lint = |extra: &[&str]| {
+        let mut args = vec!["--format", "json", "--cache-dir", cache_arg];
+        args.extend_from_slice(extra);
+        let run = ptrwidth(dir.path(), &args);
+        let doc = run.json();
+        (summary(&doc, "cached"), findings(&doc))
+    };
+
+    let (cached, first) = lint(&[]);
+    assert_eq!(cached, 0);
+    assert_eq!(first.len(), 2, "{first:?}");
+    assert_eq!(
+        lint(&[]),
+        (2, first.clone()),
+        "an unchanged tree is read from the cache"
+    );
+
+    dir.write("a.rs", CLEAN_SRC);
+    let (cached, after_edit) = lint(&[]);
+    assert_eq!(cached, 1, "only the unchanged b.rs comes from the cache");
+    assert_eq!(
+        after_edit,
+        vec![(
+            "b.rs".to_string(),
+            2,
+            "warning".to_string(),
+            "handle-truncation".to_string()
+        )]
+    );
+    let fresh = ptrwidth(dir.path(), &["--format", "json", "--no-cache"]).json();
+    assert_eq!(summary(&fresh, "cached"), 0);
+    assert_eq!(findings(&fresh), after_edit);
+
+    // A damaged entry is a miss, not an error.
+    for entry in walk(&cache_dir) {
+        std::fs::write(entry, b"\xff\xfe not an entry").unwrap();
+    }
+    assert_eq!(lint(&[]), (0, after_edit.clone()));
+    // So is a cache that cannot be written.
+    let blocked = cache.path().join("a-file");
+    std::fs::write(&blocked, "").unwrap();
+    let run = ptrwidth(
+        dir.path(),
+        &["--format", "json", "--cache-dir", blocked.to_str().unwrap()],
+    );
+    assert_eq!(findings(&run.json()), after_edit);
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
 }

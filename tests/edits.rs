@@ -138,6 +138,7 @@ fn report(dir: &Path, jobs: usize) -> String {
         ],
         rules: rules::ALL.iter().collect(),
         jobs: Some(jobs),
+        cache: None,
     };
     let outcome = engine::run(&options, knowledge()).unwrap();
     let mut out = String::new();

@@ -238,6 +238,7 @@ fn lint(
         targets: fixture.targets.clone(),
         rules: rules::ALL.iter().collect(),
         jobs: Some(1),
+        cache: None,
     };
     let outcome = engine::run(&options, knowledge).unwrap();
     let unreadable: BTreeSet<String> = outcome

@@ -28,6 +28,7 @@ fn lint(paths: Vec<PathBuf>) -> Outcome {
         targets: vec![Target::parse("x86_64-pc-windows-msvc").unwrap()],
         rules: rules::ALL.iter().collect(),
         jobs: Some(1),
+        cache: None,
     };
     engine::run(&options, &knowledge).unwrap()
 }

@@ -31,6 +31,7 @@ fuzz_target!(|data: &[u8]| {
         ],
         rules: rules::ALL.iter().collect(),
         jobs: Some(1),
+        cache: None,
     };
     engine::run(&options, knowledge).expect("the run starts");
 });

@@ -22,29 +22,27 @@ pub struct Lowered {
     pub errors: Vec<String>,
 }
 
-/// Lowers a file of the given kind from its bytes as read; `None` when no front end handles
-/// that kind yet. Each front end decodes its own encodings.
-pub fn lower(kind: FileKind, bytes: Vec<u8>) -> Option<Result<Lowered, String>> {
+/// Lowers a file of the given kind from its bytes as read. Each front end decodes its own
+/// encodings.
+pub fn lower(kind: FileKind, bytes: Vec<u8>) -> Result<Lowered, String> {
     match kind {
-        FileKind::Rust => Some(utf8(bytes).and_then(|text| {
+        FileKind::Rust => utf8(bytes).and_then(|text| {
             let ir = rust::lower(&text)?;
             Ok(Lowered {
                 text,
                 ir,
                 errors: Vec::new(),
             })
-        })),
-        FileKind::C => Some(c::lower(c::Dialect::C, bytes)),
-        FileKind::Cpp => Some(c::lower(c::Dialect::Cpp, bytes)),
-        FileKind::Idl => Some(c::lower(c::Dialect::Idl, bytes)),
-        FileKind::Registry(format) => {
-            Some(registry::lower(format, bytes).map(|(text, ir)| Lowered {
-                text,
-                ir,
-                errors: Vec::new(),
-            }))
-        }
-        FileKind::Binary => Some(binary::lower(&bytes)),
+        }),
+        FileKind::C => c::lower(c::Dialect::C, bytes),
+        FileKind::Cpp => c::lower(c::Dialect::Cpp, bytes),
+        FileKind::Idl => c::lower(c::Dialect::Idl, bytes),
+        FileKind::Registry(format) => registry::lower(format, bytes).map(|(text, ir)| Lowered {
+            text,
+            ir,
+            errors: Vec::new(),
+        }),
+        FileKind::Binary => binary::lower(&bytes),
     }
 }
 

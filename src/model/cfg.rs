@@ -5,7 +5,7 @@
 
 use crate::target::Target;
 
-#[derive(Clone, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub enum Cond {
     #[default]
     True,

@@ -15,7 +15,9 @@ pub type LocalId = usize;
 
 /// The language a file is written in. Bindings in Rust are checked against the declarations of
 /// the C family (C, C++, MIDL) in the same tree.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum Language {
     #[default]
     Rust,
@@ -30,7 +32,7 @@ impl Language {
     }
 }
 
-#[derive(Default, Debug)]
+#[derive(Default, Debug, serde::Serialize, serde::Deserialize)]
 pub struct FileIr {
     pub language: Language,
     pub imports: Vec<Import>,
@@ -94,7 +96,7 @@ impl FileIr {
 
 /// An attribute written on a declaration: MIDL's `[call_as(RemoteNext)]` has the name
 /// `call_as` and the arguments `RemoteNext`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Attribute {
     pub name: String,
     pub args: String,
@@ -107,7 +109,7 @@ pub fn has_attribute(attributes: &[Attribute], name: &str) -> bool {
 
 /// A COM or RPC interface (MIDL `interface`, `dispinterface`). Its methods are in
 /// [`FileIr::functions`], named `Interface::Method`.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Interface {
     pub name: String,
     pub attributes: Vec<Attribute>,
@@ -116,7 +118,7 @@ pub struct Interface {
 }
 
 /// A `use` of a name (or a glob) from a module path.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Import {
     /// The module path, e.g. `["windows_sys", "Win32", "UI", "WindowsAndMessaging"]`.
     pub module: Vec<String>,
@@ -127,7 +129,7 @@ pub struct Import {
 }
 
 /// A type as written, before resolution against declarations and knowledge tables.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum TypeRef {
     Named(String),
     Pointer(Box<TypeRef>),
@@ -155,7 +157,7 @@ impl TypeRef {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct TypeAlias {
     pub name: String,
     pub ty: TypeRef,
@@ -168,7 +170,7 @@ pub struct TypeAlias {
     pub attributes: Vec<Attribute>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct StructDecl {
     pub name: String,
     /// Named fields by name; tuple fields by index (`"0"`).
@@ -181,7 +183,7 @@ pub struct StructDecl {
     pub cond: Cond,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum FnKind {
     /// Declared in an `extern` block or a binding macro: implemented elsewhere, the ABI matters.
     Foreign,
@@ -189,7 +191,7 @@ pub enum FnKind {
     Defined(BodyId),
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Param {
     pub name: String,
     pub ty: TypeRef,
@@ -198,7 +200,7 @@ pub struct Param {
     pub attributes: Vec<Attribute>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct FnDecl {
     pub name: String,
     pub kind: FnKind,
@@ -213,7 +215,7 @@ pub struct FnDecl {
     pub attributes: Vec<Attribute>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct ConstDecl {
     pub name: String,
     pub ty: TypeRef,
@@ -221,7 +223,7 @@ pub struct ConstDecl {
 }
 
 /// What an expression evaluates to, reduced to what decides its width and provenance.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Value {
     /// An integer literal, sign applied.
     Int(i128),
@@ -283,7 +285,7 @@ impl Value {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Local {
     pub name: String,
     pub ty: Option<TypeRef>,
@@ -292,7 +294,7 @@ pub struct Local {
 }
 
 /// A function body, or a constant's initialiser, reduced to its value flow.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Body {
     pub locals: Vec<Local>,
     /// Values stored into fields of locals: `ctx.raw = p as usize`.
@@ -303,7 +305,7 @@ pub struct Body {
 }
 
 /// Where a conversion's inferred target type comes from (`x as _`, or an implicit C conversion).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Slot {
     /// Argument `index` of `arity` arguments of a call to `callee` (a function or a
     /// tuple-struct constructor).
@@ -316,7 +318,7 @@ pub enum Slot {
     Field { ty: String, field: String },
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum ConversionTarget {
     Written(TypeRef),
     Inferred(Slot),
@@ -324,7 +326,7 @@ pub enum ConversionTarget {
 }
 
 /// A value converted to another type: an `as` cast, a C cast, or (in C) an implicit conversion.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Conversion {
     pub body: BodyId,
     pub value: Value,
@@ -342,7 +344,7 @@ pub struct Conversion {
     pub implicit: bool,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Arg {
     pub value: Value,
     pub span: Span,
@@ -350,7 +352,7 @@ pub struct Arg {
     pub name_span: Option<Span>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct CallSite {
     pub body: BodyId,
     pub callee: String,
@@ -364,7 +366,7 @@ pub struct CallSite {
 }
 
 /// Flags combined with `|`, as written: named constants and literal bits.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Flags {
     pub names: Vec<String>,
     pub bits: u64,
@@ -380,7 +382,7 @@ impl Flags {
 }
 
 /// A registry hive, as named by `HKEY_CLASSES_ROOT`, `HKCR`, ...
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum RegistryRoot {
     ClassesRoot,
     LocalMachine,
@@ -421,7 +423,7 @@ impl RegistryRoot {
 }
 
 /// The registry view (32- or 64-bit) an entry is written to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum RegistryView {
     /// The view of the process that runs the code: the target's.
     Process,
@@ -435,7 +437,7 @@ pub enum RegistryView {
     Unknown,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum RegistryAction {
     /// Creates the key or sets the value.
     Write,
@@ -446,7 +448,7 @@ pub enum RegistryAction {
 
 /// One element of a key path. `name` is `None` when the text is only known at run time;
 /// `span` is where the name is written as is in the file (a fix can rename it there).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct KeySegment {
     pub name: Option<String>,
     pub span: Option<Span>,
@@ -460,7 +462,7 @@ impl KeySegment {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RegistryValue {
     /// `""` for the key's default value.
     pub name: String,
@@ -471,7 +473,7 @@ pub struct RegistryValue {
 }
 
 /// A registry key or value that a registry script, an installer or code writes, opens or deletes.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RegistryEntry {
     pub root: RegistryRoot,
     /// The key's path below the root, as written (`Wow6432Node` included).
@@ -488,7 +490,9 @@ pub struct RegistryEntry {
 }
 
 /// A GUID, as its 128 bits in the order of its text form (`GUID::from_u128`'s order).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct Guid(pub u128);
 
 impl Guid {
@@ -536,14 +540,14 @@ impl std::fmt::Display for Guid {
 }
 
 /// A named GUID constant: `const CLSID_X: GUID = GUID::from_u128(..)`, `DEFINE_GUID(CLSID_X, ..)`.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct GuidConst {
     pub name: String,
     pub guid: Guid,
     pub cond: Cond,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ClsidRef {
     Guid(Guid),
     /// A constant, resolved by the model across files.
@@ -552,7 +556,7 @@ pub enum ClsidRef {
 }
 
 /// A COM class activated by CLSID: `CoCreateInstance`, `CoCreateInstanceEx`, `CoGetClassObject`.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct ComActivation {
     pub api: String,
     pub clsid: ClsidRef,
@@ -565,12 +569,12 @@ pub struct ComActivation {
 
 /// Text as the program builds it, for names and paths of libraries: literals, named constants
 /// (resolved by the model across files), the package root, and parts only known at run time.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TextValue {
     pub parts: Vec<TextPart>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum TextPart {
     Literal(String),
     /// The package's root directory (`CARGO_MANIFEST_DIR`).
@@ -596,7 +600,7 @@ impl TextValue {
 }
 
 /// A constant holding text: `const PLUGIN: &str = "x.dll";`, `#define PLUGIN L"x.dll"`.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct TextConst {
     pub name: String,
     pub value: TextValue,
@@ -604,7 +608,7 @@ pub struct TextConst {
 }
 
 /// A flag passed to a library load, as written.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum LoadFlag {
     Named(String),
     Bits(u64),
@@ -612,7 +616,7 @@ pub enum LoadFlag {
 }
 
 /// A library loaded at run time: `LoadLibraryExW(name, _, flags)`, `libloading::Library::new(name)`.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct LoadSite {
     pub body: BodyId,
     /// The function called, e.g. `LoadLibraryExW`, `Library::new`.
@@ -625,7 +629,7 @@ pub struct LoadSite {
     pub cond: Cond,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum LinkKind {
     /// An import library: `#[link(name)]`, `rustc-link-lib=dylib=`, `#pragma comment(lib)`.
     Import,
@@ -637,7 +641,7 @@ pub enum LinkKind {
 }
 
 /// A library or library directory given to the linker.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct LinkSite {
     pub kind: LinkKind,
     /// The library name (`foo`, `foo.lib`) or the directory.
@@ -647,7 +651,7 @@ pub struct LinkSite {
 }
 
 /// A string literal in a function body that looks like a file-system path (it holds `\` or `/`).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct PathLiteral {
     pub body: BodyId,
     pub text: String,
@@ -655,7 +659,7 @@ pub struct PathLiteral {
     pub cond: Cond,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum BinaryFormat {
     Pe32,
@@ -664,7 +668,7 @@ pub enum BinaryFormat {
     Archive,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum BinaryKind {
     Dll,
@@ -676,7 +680,7 @@ pub enum BinaryKind {
 }
 
 /// What a binary's headers say about the code in it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct BinaryInfo {
     pub format: BinaryFormat,
     pub kind: BinaryKind,

@@ -5,13 +5,13 @@
 //! ARM64EC processes; an ARM64X image (ARM64 header with CHPE metadata) loads into ARM64, x64
 //! and ARM64EC processes; classic ARM64 code does not mix with x64 or ARM64EC code.
 
-use serde::Serialize;
-
 use super::ir::{BinaryFormat, BinaryInfo, BinaryKind};
 use crate::source::Span;
 use crate::target::Arch;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Machine {
     I386,

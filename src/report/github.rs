@@ -211,6 +211,7 @@ mod tests {
             kinds: vec![crate::discover::FileKind::Rust],
             diagnostics: vec![finding; 40_000],
             errors: Vec::new(),
+            cached: 0,
         };
         let links = Links {
             blob: Some("https://github.com/o/r/blob/abc".to_string()),

@@ -19,6 +19,7 @@ pub fn write(outcome: &Outcome, out: &mut dyn Write) -> io::Result<()> {
             "errors": counts.errors,
             "warnings": counts.warnings,
             "unreadable": outcome.errors.len(),
+            "cached": outcome.cached,
         },
     });
     serde_json::to_writer_pretty(&mut *out, &document)?;

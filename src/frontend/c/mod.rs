@@ -72,36 +72,11 @@ pub fn lower(dialect: Dialect, bytes: Vec<u8>) -> Result<Lowered, String> {
     })
 }
 
-/// tree-sitter allocates a node per token and frees the tree after lowering, from every worker
-/// thread at once; the process allocator (mimalloc) does that without the fragmentation and
-/// lock traffic of the C library's `malloc`. Set once, before the first parser exists, so
-/// nothing allocated by one allocator is freed by the other. Fuzzing builds keep the C
-/// library's allocator, which the address sanitizer watches.
-fn share_process_allocator() {
-    #[cfg(not(fuzzing))]
-    {
-        static ONCE: std::sync::Once = std::sync::Once::new();
-        ONCE.call_once(|| {
-            use libmimalloc_sys::{mi_calloc, mi_free, mi_malloc, mi_realloc};
-            // SAFETY: runs before any tree-sitter object is created (every parser is made
-            // after this call), and the four functions are one consistent allocator.
-            unsafe {
-                tree_sitter::set_allocator(
-                    Some(mi_malloc),
-                    Some(mi_calloc),
-                    Some(mi_realloc),
-                    Some(mi_free),
-                );
-            }
-        });
-    }
-}
-
 fn parse(text: &[u8], cpp: bool) -> Result<Tree, String> {
     PARSERS.with(|cell| {
         let mut slot = cell.borrow_mut();
         if slot.is_none() {
-            share_process_allocator();
+            crate::allocator::share_with_tree_sitter();
             let mut c = Parser::new();
             c.set_language(&tree_sitter_c::LANGUAGE.into())
                 .map_err(|e| format!("internal error: C grammar: {e}"))?;

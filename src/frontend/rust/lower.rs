@@ -13,6 +13,7 @@ use syn::{
 use super::cfg::{attrs_cond, parse_cond};
 use super::libraries::KnownLocals;
 use super::macros;
+use super::plain_consts::PlainConst;
 use super::registry;
 use crate::model::cfg::Cond;
 use crate::model::ir::{
@@ -25,9 +26,17 @@ use crate::source::Span;
 /// of lowering (and of the model's later walks) whatever the input.
 const MAX_EXPR_DEPTH: usize = 128;
 
-pub fn lower_file(file: &syn::File) -> FileIr {
+/// Lowers a file whose plain constants ([`PlainConst`]) were taken out before syn parsed it.
+pub fn lower_file(file: &syn::File, plain_consts: Vec<PlainConst>) -> FileIr {
     let mut lowerer = Lowerer::new();
     lowerer.with_cond(attrs_cond(&file.attrs), |l| {
+        for plain in plain_consts {
+            l.ir.consts.push(ConstDecl {
+                name: plain.name,
+                ty: TypeRef::Named(plain.ty),
+                cond: l.cond.clone(),
+            });
+        }
         registry::collect_consts(l, &file.items);
         l.items(&file.items);
     });

@@ -5,6 +5,7 @@ mod cfg;
 mod libraries;
 mod lower;
 mod macros;
+mod plain_consts;
 mod registry;
 
 use std::str::FromStr;
@@ -36,11 +37,12 @@ fn parse_and_lower(text: &str) -> Result<FileIr, String> {
             "nesting is over {MAX_NESTING} levels deep; file skipped"
         ));
     }
+    let (plain_consts, tokens) = plain_consts::take_plain_consts(tokens);
     let file: syn::File = syn::parse2(tokens).map_err(|e| {
         let at = e.span().start();
         format!("could not parse Rust at {}:{}: {e}", at.line, at.column + 1)
     })?;
-    Ok(lower::lower_file(&file))
+    Ok(lower::lower_file(&file, plain_consts))
 }
 
 /// A byte-order mark and a `#!` interpreter line are not Rust tokens; they are replaced by
