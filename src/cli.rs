@@ -216,6 +216,7 @@ fn parse_report(value: &str) -> Result<(Format, PathBuf), String> {
 }
 
 pub fn main_standalone() -> ExitCode {
+    crate::allocator::configure();
     let args = Standalone::parse();
     finish(match args.command {
         Some(command) => subcommand(command, None),
@@ -225,6 +226,7 @@ pub fn main_standalone() -> ExitCode {
 
 /// cargo runs `cargo-ptrwidth ptrwidth [ARGS]`; the repeated name is dropped.
 pub fn main_cargo() -> ExitCode {
+    crate::allocator::configure();
     let mut argv: Vec<OsString> = std::env::args_os().collect();
     if argv.get(1).is_some_and(|a| a == "ptrwidth") {
         argv.remove(1);

@@ -1,6 +1,7 @@
 //! The Win32 knowledge tables from `rules/data/`, embedded at build time and loaded once per run.
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
 use serde::Deserialize;
@@ -27,7 +28,12 @@ pub struct Knowledge {
     pub handle_names: HandleNames,
     /// MIDL types that keep all 64 bits on the wire (`HANDLE_PTR`).
     pub full_width_on_wire: HashSet<String>,
-    apis: HashMap<String, Vec<ApiFn>>,
+    /// The Win32 function table, split into rows on the first lookup; a row is parsed the first
+    /// time its function is asked for (its text borrowed, not copied). A run pays for the
+    /// functions its code declares or calls, not for the twenty thousand others.
+    apis: OnceLock<ApiTable>,
+    /// A project's own functions (from its configuration); they replace the table's.
+    project_apis: HashMap<String, Vec<ApiFn>>,
     /// The struct table's rows, in name order; split on first use, so that runs which never
     /// look into a Win32 struct pay nothing, and searched without building an index.
     struct_rows: OnceLock<Vec<&'static str>>,
@@ -205,17 +211,17 @@ impl WindowLong {
 /// A parameter or return type from the API table: its class and the alias it was declared with.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ApiType {
-    pub class: String,
-    pub name: Option<String>,
+    pub class: Cow<'static, str>,
+    pub name: Option<Cow<'static, str>>,
 }
 
 #[derive(Clone, Debug)]
 pub struct ApiFn {
-    pub dll: String,
+    pub dll: Cow<'static, str>,
     /// `Some(64)` or `Some(32)` when the declaration exists only for that pointer width.
     pub pointer_width: Option<u32>,
     pub ret: ApiType,
-    pub params: Vec<(String, ApiType)>,
+    pub params: Vec<(Cow<'static, str>, ApiType)>,
 }
 
 impl Knowledge {
@@ -253,7 +259,8 @@ impl Knowledge {
             helpers: types.helpers,
             handle_names: types.handle_names,
             full_width_on_wire: types.midl.full_width.into_iter().collect(),
-            apis: parse_api_table(API_TSV)?,
+            apis: OnceLock::new(),
+            project_apis: HashMap::default(),
             struct_rows: OnceLock::new(),
         })
     }
@@ -307,11 +314,21 @@ impl Knowledge {
     /// Every declaration of a Win32 function that applies on a target of this pointer width:
     /// a few names are declared differently by different SDK headers (kernel and user mode).
     pub fn api_declarations(&self, name: &str, pointer_width: u32) -> impl Iterator<Item = &ApiFn> {
-        self.apis
-            .get(name)
+        let project = self.project_apis.get(name);
+        let table = project
+            .is_none()
+            .then(|| self.api_table().declarations(name))
+            .into_iter()
+            .flatten();
+        project
             .into_iter()
             .flatten()
+            .chain(table)
             .filter(move |row| row.pointer_width.is_none_or(|w| w == pointer_width))
+    }
+
+    fn api_table(&self) -> &ApiTable {
+        self.apis.get_or_init(ApiTable::split)
     }
 
     /// A project's own pointer-sized handle type (from its configuration).
@@ -333,11 +350,11 @@ impl Knowledge {
     /// written as in Rust or the Windows headers (`HWND`, `u32`, `*mut c_void`).
     pub fn add_function(&mut self, name: &str, params: &[String], ret: Option<&str>) {
         let declared = ApiFn {
-            dll: String::new(),
+            dll: Cow::Borrowed(""),
             pointer_width: None,
             ret: ret.map_or_else(
                 || ApiType {
-                    class: "void".to_string(),
+                    class: Cow::Borrowed("void"),
                     name: None,
                 },
                 written_api_type,
@@ -345,14 +362,27 @@ impl Knowledge {
             params: params
                 .iter()
                 .enumerate()
-                .map(|(i, ty)| (format!("p{i}"), written_api_type(ty)))
+                .map(|(i, ty)| (Cow::Owned(format!("p{i}")), written_api_type(ty)))
                 .collect(),
         };
-        self.apis.insert(name.to_string(), vec![declared]);
+        self.project_apis.insert(name.to_string(), vec![declared]);
     }
 
+    /// How many functions have a declaration, from the table or the project.
     pub fn api_count(&self) -> usize {
-        self.apis.len()
+        let mut names: Vec<&str> = self
+            .api_table()
+            .rows
+            .iter()
+            .map(|row| row_name(row))
+            .collect();
+        names.dedup();
+        let project_only = self
+            .project_apis
+            .keys()
+            .filter(|name| names.binary_search(&name.as_str()).is_err())
+            .count();
+        names.len() + project_only
     }
 
     /// Whether windows-sys declares a struct or union of this name.
@@ -383,10 +413,10 @@ impl Knowledge {
     /// The pointer width (`None` for any) and the `field=type` columns of each row for a struct.
     fn struct_declarations(&self, name: &str) -> impl Iterator<Item = (Option<u32>, &'static str)> {
         let rows = self.struct_rows();
-        let start = rows.partition_point(|row| struct_row_name(row) < name);
+        let start = rows.partition_point(|row| row_name(row) < name);
         rows[start..]
             .iter()
-            .take_while(move |row| struct_row_name(row) == name)
+            .take_while(move |row| row_name(row) == name)
             .filter_map(|row| parse_struct_row(row))
     }
 
@@ -400,7 +430,7 @@ impl Knowledge {
                 return Ty::Struct(name.to_string());
             }
         }
-        match ty.class.as_str() {
+        match ty.class.as_ref() {
             "ptr" => Ty::Pointer(PtrKind::Data),
             "fnptr" => Ty::Pointer(PtrKind::Function),
             "bool" => Ty::Bool,
@@ -427,75 +457,91 @@ fn int_table(entries: HashMap<String, String>) -> Result<HashMap<String, IntTy>,
 fn written_api_type(text: &str) -> ApiType {
     let text = text.trim();
     let (class, name) = if text.starts_with('*') || text.starts_with('&') {
-        ("ptr", None)
+        (Cow::Borrowed("ptr"), None)
     } else if text.starts_with("fn") || text.starts_with("extern") {
-        ("fnptr", None)
+        (Cow::Borrowed("fnptr"), None)
     } else if IntTy::from_primitive(text).is_some() || matches!(text, "bool" | "f32" | "f64") {
-        (text, None)
+        (Cow::Owned(text.to_string()), None)
     } else {
-        ("other", Some(text.to_string()))
+        (Cow::Borrowed("other"), Some(Cow::Owned(text.to_string())))
     };
-    ApiType {
-        class: class.to_string(),
-        name,
-    }
+    ApiType { class, name }
 }
 
-fn parse_api_type(text: &str) -> ApiType {
+fn parse_api_type(text: &'static str) -> ApiType {
     match text.split_once(':') {
         Some((class, name)) => ApiType {
-            class: class.to_string(),
-            name: Some(name.to_string()),
+            class: Cow::Borrowed(class),
+            name: Some(Cow::Borrowed(name)),
         },
         None => ApiType {
-            class: text.to_string(),
+            class: Cow::Borrowed(text),
             name: None,
         },
     }
 }
 
-fn parse_api_table(text: &str) -> Result<HashMap<String, Vec<ApiFn>>, String> {
-    let mut apis: HashMap<String, Vec<ApiFn>> = HashMap::default();
-    for (index, line) in text.lines().enumerate() {
-        if line.starts_with('#') || line.trim().is_empty() {
-            continue;
-        }
-        let bad = || format!("rules/data/win32-api.tsv:{}: malformed row", index + 1);
-        let mut columns = line.split('\t');
-        let (Some(name), Some(dll), Some(width), Some(ret)) = (
-            columns.next(),
-            columns.next(),
-            columns.next(),
-            columns.next(),
-        ) else {
-            return Err(bad());
-        };
-        let pointer_width = match width {
-            "any" => None,
-            "64" => Some(64),
-            "32" => Some(32),
-            _ => return Err(bad()),
-        };
-        let params = columns
-            .map(|param| {
-                param
-                    .split_once('=')
-                    .map(|(n, t)| (n.to_string(), parse_api_type(t)))
-                    .ok_or_else(bad)
-            })
-            .collect::<Result<_, _>>()?;
-        apis.entry(name.to_string()).or_default().push(ApiFn {
-            dll: dll.to_string(),
-            pointer_width,
-            ret: parse_api_type(ret),
-            params,
-        });
-    }
-    Ok(apis)
+/// The embedded function table's rows, sorted by function name as the generator writes them,
+/// each parsed on first use.
+struct ApiTable {
+    rows: Vec<&'static str>,
+    parsed: Vec<OnceLock<Option<ApiFn>>>,
 }
 
-fn struct_row_name(row: &str) -> &str {
+impl ApiTable {
+    fn split() -> ApiTable {
+        let rows: Vec<&'static str> = API_TSV
+            .lines()
+            .filter(|line| !line.starts_with('#') && !line.trim().is_empty())
+            .collect();
+        let parsed = rows.iter().map(|_| OnceLock::new()).collect();
+        ApiTable { rows, parsed }
+    }
+
+    fn declarations(&self, name: &str) -> impl Iterator<Item = &ApiFn> {
+        let start = self.rows.partition_point(|row| row_name(row) < name);
+        let end = start + self.rows[start..].partition_point(|row| row_name(row) == name);
+        (start..end).filter_map(|i| {
+            self.parsed[i]
+                .get_or_init(|| parse_api_row(self.rows[i]))
+                .as_ref()
+        })
+    }
+}
+
+/// The first column of a table row: the function or struct it declares.
+fn row_name(row: &str) -> &str {
     row.split_once('\t').map_or(row, |(name, _)| name)
+}
+
+/// One row of the embedded function table; `None` for a malformed row (the table's test finds
+/// none). Its text is borrowed, not copied: the table lives as long as the program.
+fn parse_api_row(line: &'static str) -> Option<ApiFn> {
+    let mut columns = line.split('\t');
+    let (_name, dll, width, ret) = (
+        columns.next()?,
+        columns.next()?,
+        columns.next()?,
+        columns.next()?,
+    );
+    let pointer_width = match width {
+        "any" => None,
+        "64" => Some(64),
+        "32" => Some(32),
+        _ => return None,
+    };
+    let params = columns
+        .map(|param| {
+            let (name, ty) = param.split_once('=')?;
+            Some((Cow::Borrowed(name), parse_api_type(ty)))
+        })
+        .collect::<Option<_>>()?;
+    Some(ApiFn {
+        dll: Cow::Borrowed(dll),
+        pointer_width,
+        ret: parse_api_type(ret),
+        params,
+    })
 }
 
 /// A row's width and field columns; `None` for a malformed row, which a test rules out.
@@ -526,8 +572,33 @@ mod tests {
             assert!(parse_struct_row(row).is_some(), "malformed row: {row}");
         }
         for pair in rows.windows(2) {
-            let (a, b) = (struct_row_name(pair[0]), struct_row_name(pair[1]));
+            let (a, b) = (row_name(pair[0]), row_name(pair[1]));
             assert!(a <= b, "rows out of order: {a} before {b}");
         }
+    }
+
+    #[test]
+    fn function_rows_are_well_formed_and_sorted_by_name() {
+        let rows = ApiTable::split().rows;
+        assert!(rows.len() > 15_000, "{} function rows", rows.len());
+        for row in &rows {
+            assert!(parse_api_row(row).is_some(), "malformed row: {row}");
+        }
+        for pair in rows.windows(2) {
+            let (a, b) = (row_name(pair[0]), row_name(pair[1]));
+            assert!(a <= b, "rows out of order: {a} before {b}");
+        }
+    }
+
+    #[test]
+    fn a_projects_function_replaces_the_tables() {
+        let mut knowledge = Knowledge::load().unwrap();
+        let before = knowledge.api_count();
+        assert_eq!(knowledge.api("SetWindowLongW", 64).unwrap().params.len(), 3);
+        knowledge.add_function("SetWindowLongW", &["HWND".to_string()], None);
+        knowledge.add_function("MyWrapper", &["u32".to_string()], Some("HWND"));
+        assert_eq!(knowledge.api("SetWindowLongW", 64).unwrap().params.len(), 1);
+        assert_eq!(knowledge.api("MyWrapper", 32).unwrap().params.len(), 1);
+        assert_eq!(knowledge.api_count(), before + 1);
     }
 }

@@ -119,6 +119,34 @@ fn nesting_depth(tokens: &TokenStream) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::cfg::Cond;
+    use crate::model::ir::TypeRef;
+
+    #[test]
+    fn plain_constants_keep_their_name_type_and_the_files_condition() {
+        let ir = lower(
+            "#![cfg(target_pointer_width = \"64\")]\n\
+             pub const A: DWORD = 1;\n\
+             #[cfg(feature = \"x\")] pub const B: u32 = 2;\n\
+             pub const C: HWND = 0 as HWND;\n",
+        )
+        .unwrap();
+        let consts: Vec<(&str, &TypeRef, &Cond)> = ir
+            .consts
+            .iter()
+            .map(|c| (c.name.as_str(), &c.ty, &c.cond))
+            .collect();
+        let file = Cond::pred("target_pointer_width", Some("64"));
+        let both = file.clone().and(Cond::pred("feature", Some("x")));
+        assert_eq!(
+            consts,
+            [
+                ("A", &TypeRef::named("DWORD"), &file),
+                ("B", &TypeRef::named("u32"), &both),
+                ("C", &TypeRef::named("HWND"), &file),
+            ]
+        );
+    }
 
     #[test]
     fn preamble_keeps_offsets() {
