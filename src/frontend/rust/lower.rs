@@ -13,7 +13,7 @@ use syn::{
 use super::cfg::{attrs_cond, parse_cond};
 use super::libraries::KnownLocals;
 use super::macros;
-use super::plain_consts::PlainConst;
+use super::plain_items::PlainItem;
 use super::registry;
 use crate::model::cfg::Cond;
 use crate::model::ir::{
@@ -26,16 +26,31 @@ use crate::source::Span;
 /// of lowering (and of the model's later walks) whatever the input.
 const MAX_EXPR_DEPTH: usize = 128;
 
-/// Lowers a file whose plain constants ([`PlainConst`]) were taken out before syn parsed it.
-pub fn lower_file(file: &syn::File, plain_consts: Vec<PlainConst>) -> FileIr {
+/// Lowers a file whose plain items ([`PlainItem`]) were taken out before syn parsed it.
+pub fn lower_file(file: &syn::File, plain_items: Vec<PlainItem>) -> FileIr {
     let mut lowerer = Lowerer::new();
     lowerer.with_cond(attrs_cond(&file.attrs), |l| {
-        for plain in plain_consts {
-            l.ir.consts.push(ConstDecl {
-                name: plain.name,
-                ty: TypeRef::Named(plain.ty),
-                cond: l.cond.clone(),
-            });
+        for item in plain_items {
+            match item {
+                PlainItem::Const { name, ty } => l.ir.consts.push(ConstDecl {
+                    name,
+                    ty: TypeRef::Named(ty),
+                    cond: l.cond.clone(),
+                }),
+                PlainItem::Alias {
+                    name,
+                    ty,
+                    span,
+                    ty_span,
+                } => l.ir.aliases.push(TypeAlias {
+                    name,
+                    ty: TypeRef::Named(ty),
+                    span,
+                    ty_span,
+                    cond: l.cond.clone(),
+                    attributes: Vec::new(),
+                }),
+            }
         }
         registry::collect_consts(l, &file.items);
         l.items(&file.items);

@@ -5,7 +5,7 @@ mod cfg;
 mod libraries;
 mod lower;
 mod macros;
-mod plain_consts;
+mod plain_items;
 mod registry;
 
 use std::str::FromStr;
@@ -37,12 +37,12 @@ fn parse_and_lower(text: &str) -> Result<FileIr, String> {
             "nesting is over {MAX_NESTING} levels deep; file skipped"
         ));
     }
-    let (plain_consts, tokens) = plain_consts::take_plain_consts(tokens);
+    let (plain_items, tokens) = plain_items::take_plain_items(tokens);
     let file: syn::File = syn::parse2(tokens).map_err(|e| {
         let at = e.span().start();
         format!("could not parse Rust at {}:{}: {e}", at.line, at.column + 1)
     })?;
-    Ok(lower::lower_file(&file, plain_consts))
+    Ok(lower::lower_file(&file, plain_items))
 }
 
 /// A byte-order mark and a `#!` interpreter line are not Rust tokens; they are replaced by
@@ -119,33 +119,34 @@ fn nesting_depth(tokens: &TokenStream) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::cfg::Cond;
-    use crate::model::ir::TypeRef;
 
     #[test]
-    fn plain_constants_keep_their_name_type_and_the_files_condition() {
-        let ir = lower(
-            "#![cfg(target_pointer_width = \"64\")]\n\
-             pub const A: DWORD = 1;\n\
-             #[cfg(feature = \"x\")] pub const B: u32 = 2;\n\
-             pub const C: HWND = 0 as HWND;\n",
-        )
-        .unwrap();
-        let consts: Vec<(&str, &TypeRef, &Cond)> = ir
-            .consts
-            .iter()
-            .map(|c| (c.name.as_str(), &c.ty, &c.cond))
-            .collect();
-        let file = Cond::pred("target_pointer_width", Some("64"));
-        let both = file.clone().and(Cond::pred("feature", Some("x")));
-        assert_eq!(
-            consts,
-            [
-                ("A", &TypeRef::named("DWORD"), &file),
-                ("B", &TypeRef::named("u32"), &both),
-                ("C", &TypeRef::named("HWND"), &file),
-            ]
-        );
+    fn plain_items_lower_as_syn_would_lower_them() {
+        let text = "#![cfg(target_pointer_width = \"64\")]\n\
+                    /// Docs.\n\
+                    pub const A: DWORD = 1;\n\
+                    #[cfg(feature = \"x\")] pub const B: u32 = 2;\n\
+                    pub const C: HWND = 0 as HWND;\n\
+                    pub(crate) const D: i64 = -0x10;\n\
+                    /// An alias.\n\
+                    pub type E = u32;\n\
+                    type F = *mut u8;\n";
+        let fast = lower(text).unwrap();
+        let tokens = TokenStream::from_str(text).unwrap();
+        let whole: syn::File = syn::parse2(tokens).unwrap();
+        let slow = lower::lower_file(&whole, Vec::new());
+        proc_macro2::extra::invalidate_current_thread_spans();
+        let sorted = |mut items: Vec<String>| {
+            items.sort();
+            items
+        };
+        let consts = |ir: &FileIr| sorted(ir.consts.iter().map(|c| format!("{c:?}")).collect());
+        let aliases = |ir: &FileIr| sorted(ir.aliases.iter().map(|a| format!("{a:?}")).collect());
+        assert_eq!(fast.consts.len(), 4);
+        assert_eq!(fast.aliases.len(), 2);
+        assert_eq!(consts(&fast), consts(&slow));
+        assert_eq!(aliases(&fast), aliases(&slow));
+        assert_eq!(format!("{:?}", fast.bodies), format!("{:?}", slow.bodies));
     }
 
     #[test]
