@@ -19,7 +19,14 @@ use crate::model::ir::FileIr;
 /// Identifies the build: entries written by another build are never read.
 const BUILD_ID: &str = env!("PTRWIDTH_BUILD_ID");
 
+/// The cache directory tag (bford.info/cachedir) that backup tools honour; ptrwidth also
+/// reads it as proof that a directory is its cache before removing anything in it.
+const TAG_FILE: &str = "CACHEDIR.TAG";
+const TAG: &str = "Signature: 8a477f597d28d172789f06886806bc55\n\
+                   # This file is a cache directory tag created by ptrwidth.\n";
+
 pub struct Cache {
+    root: PathBuf,
     /// `<root>/<BUILD_ID>`.
     dir: PathBuf,
 }
@@ -38,25 +45,33 @@ struct Stored {
 }
 
 impl Cache {
-    /// The cache under `root`. Directories of other builds are removed: nothing will read them.
+    /// The cache under `root`. Directories of other builds are removed, since nothing will
+    /// read them, but only in a directory ptrwidth tagged as its cache and only those named
+    /// as a build is: a `--cache-dir` that names a directory of the user's own loses nothing.
     pub fn open(root: &Path) -> Cache {
-        if let Ok(entries) = std::fs::read_dir(root) {
+        let tagged = std::fs::read_to_string(root.join(TAG_FILE)).is_ok_and(|tag| tag == TAG);
+        if tagged && let Ok(entries) = std::fs::read_dir(root) {
             for entry in entries.flatten() {
-                if entry.file_name() != BUILD_ID && entry.path().is_dir() {
+                let name = entry.file_name();
+                let is_build = name.to_str().is_some_and(|name| {
+                    name.len() == BUILD_ID.len() && name.bytes().all(|b| b.is_ascii_hexdigit())
+                });
+                if is_build && name != BUILD_ID && entry.path().is_dir() {
                     let _ = std::fs::remove_dir_all(entry.path());
                 }
             }
         }
         Cache {
+            root: root.to_path_buf(),
             dir: root.join(BUILD_ID),
         }
     }
 
     pub fn key(kind: FileKind, bytes: &[u8]) -> Key {
-        let mut input = Vec::with_capacity(bytes.len() + 16);
-        input.extend_from_slice(format!("{kind:?}\0").as_bytes());
-        input.extend_from_slice(bytes);
-        Key(xxhash_rust::xxh3::xxh3_128(&input))
+        let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+        hasher.update(format!("{kind:?}\0").as_bytes());
+        hasher.update(bytes);
+        Key(hasher.digest128())
     }
 
     /// The stored result for this key; `None` when there is none or it cannot be read.
@@ -83,7 +98,13 @@ impl Cache {
     }
 
     fn write(&self, key: &Key, bytes: &[u8]) -> std::io::Result<()> {
-        std::fs::create_dir_all(&self.dir)?;
+        if !self.dir.is_dir() {
+            std::fs::create_dir_all(&self.dir)?;
+            let tag = self.root.join(TAG_FILE);
+            if !tag.exists() {
+                std::fs::write(tag, TAG)?;
+            }
+        }
         let mut temporary = tempfile::NamedTempFile::new_in(&self.dir)?;
         std::io::Write::write_all(&mut temporary, bytes)?;
         temporary.persist(self.path(key))?;
@@ -140,11 +161,30 @@ mod tests {
     }
 
     #[test]
-    fn other_builds_entries_are_removed_and_a_corrupt_entry_is_a_miss() {
+    fn only_other_builds_entries_in_a_tagged_cache_are_removed() {
         let root = tempfile::tempdir().unwrap();
-        std::fs::create_dir_all(root.path().join("0123456789abcdef")).unwrap();
+        let other_build = root.path().join("0123456789abcdef");
+        let users_own = root.path().join("photos");
+        for dir in [&other_build, &users_own] {
+            std::fs::create_dir_all(dir).unwrap();
+        }
+        // Not tagged (a directory of the user's own): nothing is removed.
         let cache = Cache::open(root.path());
-        assert!(!root.path().join("0123456789abcdef").exists());
+        assert!(other_build.exists() && users_own.exists());
+        let key = Cache::key(FileKind::Rust, b"");
+        cache.put(&key, &lowered(FileKind::Rust, ""));
+        assert!(root.path().join(TAG_FILE).is_file());
+        // Tagged by that first write: only the other build's directory goes.
+        let cache = Cache::open(root.path());
+        assert!(!other_build.exists());
+        assert!(users_own.exists());
+        assert!(cache.get(&key).is_some());
+    }
+
+    #[test]
+    fn a_corrupt_entry_is_a_miss() {
+        let root = tempfile::tempdir().unwrap();
+        let cache = Cache::open(root.path());
         let key = Cache::key(FileKind::Rust, b"");
         std::fs::create_dir_all(&cache.dir).unwrap();
         std::fs::write(cache.path(&key), b"\xff\xff\xff").unwrap();
