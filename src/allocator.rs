@@ -9,38 +9,40 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// Called first thing in `main`. With transparent huge pages, every fresh piece of the heap
-/// is a 2 MiB page zeroed on first touch, and freed memory is held in 2 MiB units: for this
-/// allocation pattern (many files, each parsed into short-lived trees) that cost a tenth of
-/// the peak memory (426 MB against 373 MB on the mingw-w64 headers) and time in page zeroing.
-pub fn configure() {
-    #[cfg(all(target_os = "linux", not(fuzzing)))]
-    // SAFETY: prctl with PR_SET_THP_DISABLE only sets a flag of this process; its result
-    // does not matter (a kernel without the option leaves things as they were).
-    unsafe {
-        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
-    }
-}
-
-/// Makes tree-sitter allocate through mimalloc too. It must run before the first tree-sitter
-/// object exists, so that nothing allocated by one allocator is freed by the other; every
-/// parser is made after it.
-pub fn share_with_tree_sitter() {
+/// Called first thing in `main`: makes tree-sitter allocate through mimalloc too, and on
+/// Linux turns transparent huge pages off for the process. With them, every fresh piece of
+/// the heap is a 2 MiB page zeroed on first touch and freed memory is held in 2 MiB units:
+/// for this allocation pattern (many files, each parsed into short-lived trees) that cost a
+/// tenth of the peak memory (426 MB against 373 MB on the mingw-w64 headers).
+///
+/// # Safety
+///
+/// No tree-sitter object may exist yet: one allocated by the C library's `malloc` would be
+/// freed by mimalloc.
+pub unsafe fn configure() {
     #[cfg(not(fuzzing))]
-    {
-        static ONCE: std::sync::Once = std::sync::Once::new();
-        ONCE.call_once(|| {
-            use libmimalloc_sys::{mi_calloc, mi_free, mi_malloc, mi_realloc};
-            // SAFETY: no tree-sitter object exists yet (see above), and the four functions
-            // are one consistent allocator.
-            unsafe {
-                tree_sitter::set_allocator(
-                    Some(mi_malloc),
-                    Some(mi_calloc),
-                    Some(mi_realloc),
-                    Some(mi_free),
-                );
-            }
-        });
+    // SAFETY: the caller guarantees no tree-sitter object exists, and the four functions are
+    // one consistent allocator.
+    unsafe {
+        use libmimalloc_sys::{mi_calloc, mi_free, mi_malloc, mi_realloc};
+        tree_sitter::set_allocator(
+            Some(mi_malloc),
+            Some(mi_calloc),
+            Some(mi_realloc),
+            Some(mi_free),
+        );
+    }
+    #[cfg(all(target_os = "linux", not(fuzzing)))]
+    // SAFETY: PR_SET_THP_DISABLE only sets a flag of this process (inherited by the commands
+    // it runs); a kernel without it leaves things as they were.
+    unsafe {
+        let off: libc::c_ulong = 1;
+        libc::prctl(
+            libc::PR_SET_THP_DISABLE,
+            off,
+            0 as libc::c_ulong,
+            0 as libc::c_ulong,
+            0 as libc::c_ulong,
+        );
     }
 }

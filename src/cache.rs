@@ -2,8 +2,9 @@
 //!
 //! Lowering is nearly all of a run's cost, and what a front end makes of a file depends only on
 //! the file's kind and bytes and on the build of ptrwidth. An entry is keyed by a hash of the
-//! kind and bytes, in a directory named after the build (its version, sources and locked
-//! dependencies), so a changed file or a new build never reads a stale entry. The model and
+//! kind and bytes, in a directory named after the build (its version and sources, and the
+//! executable itself), so a changed file or a new build never reads a stale entry; an entry
+//! carries a checksum, so a damaged one is never believed. The model and
 //! the rules always run on the whole tree: they see every file, cached or not, and they are
 //! cheap. Entries are written atomically (a temporary file renamed into place), so parallel
 //! runs share a cache; a cache that cannot be read or written only costs the time it saves.
@@ -16,8 +17,12 @@ use crate::discover::FileKind;
 use crate::frontend::Lowered;
 use crate::model::ir::FileIr;
 
-/// Identifies the build: entries written by another build are never read.
-const BUILD_ID: &str = env!("PTRWIDTH_BUILD_ID");
+/// The sources and version this program was built from (`build.rs`); see [`build_id`].
+const SOURCE_ID: &str = env!("PTRWIDTH_BUILD_ID");
+
+/// Starts every entry, before the checksum and the payload: a file that does not start so
+/// (truncated, zeroed, another program's) is a miss.
+const MAGIC: &[u8; 8] = b"ptrwIR01";
 
 /// The cache directory tag (bford.info/cachedir) that backup tools honour; ptrwidth also
 /// reads it as proof that a directory is its cache before removing anything in it.
@@ -27,7 +32,7 @@ const TAG: &str = "Signature: 8a477f597d28d172789f06886806bc55\n\
 
 pub struct Cache {
     root: PathBuf,
-    /// `<root>/<BUILD_ID>`.
+    /// `<root>/<build id>`.
     dir: PathBuf,
 }
 
@@ -49,21 +54,22 @@ impl Cache {
     /// read them, but only in a directory ptrwidth tagged as its cache and only those named
     /// as a build is: a `--cache-dir` that names a directory of the user's own loses nothing.
     pub fn open(root: &Path) -> Cache {
+        let build = build_id();
         let tagged = std::fs::read_to_string(root.join(TAG_FILE)).is_ok_and(|tag| tag == TAG);
         if tagged && let Ok(entries) = std::fs::read_dir(root) {
             for entry in entries.flatten() {
                 let name = entry.file_name();
                 let is_build = name.to_str().is_some_and(|name| {
-                    name.len() == BUILD_ID.len() && name.bytes().all(|b| b.is_ascii_hexdigit())
+                    name.len() == build.len() && name.bytes().all(|b| b.is_ascii_hexdigit())
                 });
-                if is_build && name != BUILD_ID && entry.path().is_dir() {
+                if is_build && name.to_str() != Some(build.as_str()) && entry.path().is_dir() {
                     let _ = std::fs::remove_dir_all(entry.path());
                 }
             }
         }
         Cache {
             root: root.to_path_buf(),
-            dir: root.join(BUILD_ID),
+            dir: root.join(build),
         }
     }
 
@@ -74,10 +80,18 @@ impl Cache {
         Key(hasher.digest128())
     }
 
-    /// The stored result for this key; `None` when there is none or it cannot be read.
+    /// The stored result for this key; `None` when there is none or it cannot be read whole.
     pub fn get(&self, key: &Key) -> Option<Result<Lowered, String>> {
         let bytes = std::fs::read(self.path(key)).ok()?;
-        let entry: Entry = postcard::from_bytes(&bytes).ok()?;
+        let rest = bytes.strip_prefix(MAGIC)?;
+        let (checksum, payload) = rest.split_first_chunk::<8>()?;
+        if u64::from_le_bytes(*checksum) != xxhash_rust::xxh3::xxh3_64(payload) {
+            return None;
+        }
+        let (entry, unread): (Entry, &[u8]) = postcard::take_from_bytes(payload).ok()?;
+        if !unread.is_empty() {
+            return None;
+        }
         Some(entry.map(|Stored { text, ir, errors }| Lowered { text, ir, errors }))
     }
 
@@ -91,9 +105,13 @@ impl Cache {
             }),
             Err(message) => Err(message),
         };
-        let Ok(bytes) = postcard::to_stdvec(&entry) else {
+        let Ok(payload) = postcard::to_stdvec(&entry) else {
             return;
         };
+        let mut bytes = Vec::with_capacity(MAGIC.len() + 8 + payload.len());
+        bytes.extend_from_slice(MAGIC);
+        bytes.extend_from_slice(&xxhash_rust::xxh3::xxh3_64(&payload).to_le_bytes());
+        bytes.extend_from_slice(&payload);
         let _ = self.write(key, &bytes);
     }
 
@@ -114,6 +132,27 @@ impl Cache {
     fn path(&self, key: &Key) -> PathBuf {
         self.dir.join(format!("{:032x}", key.0))
     }
+}
+
+/// Names the build whose entries a run reads: its sources and version, and the executable
+/// itself (size and modification time), since the same sources built against other
+/// dependency versions (`cargo install` without `--locked`) may lower files differently.
+fn build_id() -> String {
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    hasher.update(SOURCE_ID.as_bytes());
+    if let Some(meta) = std::env::current_exe()
+        .ok()
+        .and_then(|exe| std::fs::metadata(exe).ok())
+    {
+        hasher.update(&meta.len().to_le_bytes());
+        if let Ok(since_epoch) = meta
+            .modified()
+            .map(|m| m.duration_since(std::time::UNIX_EPOCH).unwrap_or_default())
+        {
+            hasher.update(&since_epoch.as_nanos().to_le_bytes());
+        }
+    }
+    format!("{:016x}", hasher.digest())
 }
 
 /// [`Stored`] borrowed from a result, so that storing it copies nothing.
@@ -182,12 +221,28 @@ mod tests {
     }
 
     #[test]
-    fn a_corrupt_entry_is_a_miss() {
+    fn a_damaged_entry_is_a_miss() {
         let root = tempfile::tempdir().unwrap();
         let cache = Cache::open(root.path());
-        let key = Cache::key(FileKind::Rust, b"");
-        std::fs::create_dir_all(&cache.dir).unwrap();
-        std::fs::write(cache.path(&key), b"\xff\xff\xff").unwrap();
-        assert!(cache.get(&key).is_none());
+        let source = "fn f(h: *mut u8) -> u32 { h as u32 }";
+        let key = Cache::key(FileKind::Rust, source.as_bytes());
+        cache.put(&key, &lowered(FileKind::Rust, source));
+        let whole = std::fs::read(cache.path(&key)).unwrap();
+        let mut flipped = whole.clone();
+        *flipped.last_mut().unwrap() ^= 1;
+        let mut longer = whole.clone();
+        longer.push(0);
+        for damaged in [
+            b"\xff\xff\xff".to_vec(),
+            vec![0; 64],
+            whole[..whole.len() / 2].to_vec(),
+            flipped,
+            longer,
+        ] {
+            std::fs::write(cache.path(&key), &damaged).unwrap();
+            assert!(cache.get(&key).is_none(), "{damaged:?}");
+        }
+        std::fs::write(cache.path(&key), &whole).unwrap();
+        assert!(cache.get(&key).is_some());
     }
 }

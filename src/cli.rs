@@ -197,7 +197,7 @@ struct Common {
     #[arg(long, value_name = "BYTES")]
     max_file_size: Option<u64>,
     /// Keep what was read of each file here, to skip unchanged files on the next run
-    /// [default: `target/ptrwidth` under `cargo ptrwidth`, else the user's cache directory].
+    /// [default: `target/ptrwidth-cache` under `cargo ptrwidth`, else the user's cache directory].
     #[arg(long, value_name = "DIR")]
     cache_dir: Option<PathBuf>,
     /// Read every file afresh, and neither use nor write the cache.
@@ -215,8 +215,10 @@ fn parse_report(value: &str) -> Result<(Format, PathBuf), String> {
     Ok((format, PathBuf::from(path)))
 }
 
+/// The `ptrwidth` program; to be called first thing in `main` (it sets up the allocator).
 pub fn main_standalone() -> ExitCode {
-    crate::allocator::configure();
+    // SAFETY: first thing the program does; no tree-sitter object exists.
+    unsafe { crate::allocator::configure() };
     let args = Standalone::parse();
     finish(match args.command {
         Some(command) => subcommand(command, None),
@@ -224,9 +226,11 @@ pub fn main_standalone() -> ExitCode {
     })
 }
 
-/// cargo runs `cargo-ptrwidth ptrwidth [ARGS]`; the repeated name is dropped.
+/// The `cargo-ptrwidth` program; to be called first thing in `main` (it sets up the
+/// allocator). cargo runs `cargo-ptrwidth ptrwidth [ARGS]`; the repeated name is dropped.
 pub fn main_cargo() -> ExitCode {
-    crate::allocator::configure();
+    // SAFETY: first thing the program does; no tree-sitter object exists.
+    unsafe { crate::allocator::configure() };
     let mut argv: Vec<OsString> = std::env::args_os().collect();
     if argv.get(1).is_some_and(|a| a == "ptrwidth") {
         argv.remove(1);
@@ -381,7 +385,7 @@ fn settle(args: &Common, cargo: Option<&CargoArgs>) -> Result<Settled, String> {
     let cache = match (&args.cache_dir, target_dir) {
         _ if args.no_cache => None,
         (Some(dir), _) => Some(dir.clone()),
-        (None, Some(target_dir)) => Some(target_dir.join("ptrwidth")),
+        (None, Some(target_dir)) => Some(target_dir.join("ptrwidth-cache")),
         (None, None) => user_cache_dir(),
     };
     let config = Config::discover(&paths[0])?;

@@ -12,6 +12,7 @@ fn repo() -> &'static Path {
 fn ptrwidth(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_ptrwidth"))
         .args(args)
+        .env("XDG_CACHE_HOME", env!("CARGO_TARGET_TMPDIR"))
         .current_dir(repo())
         .output()
         .unwrap()

@@ -44,6 +44,7 @@ struct Run {
 /// output that is not one JSON document fails the test.
 fn lint(cwd: &Path, args: &[&str]) -> Run {
     let mut child = Command::new(PTRWIDTH)
+        .env("XDG_CACHE_HOME", env!("CARGO_TARGET_TMPDIR"))
         .arg("--format")
         .arg("json")
         .args(args)
@@ -420,6 +421,7 @@ fn five_megabyte_single_line() {
     }
     // The human report must not fail on it either.
     let status = Command::new(PTRWIDTH)
+        .env("XDG_CACHE_HOME", env!("CARGO_TARGET_TMPDIR"))
         .args(["--color", "never", "long.rs"])
         .current_dir(dir.path())
         .stdout(Stdio::null())
@@ -839,6 +841,7 @@ fn a_reader_that_stops_early_ends_the_run_quietly() {
         &["--diff"],
     ] {
         let mut child = Command::new(PTRWIDTH)
+            .env("XDG_CACHE_HOME", env!("CARGO_TARGET_TMPDIR"))
             .args(args)
             .arg(&fixtures)
             .stdin(Stdio::null())

@@ -38,7 +38,10 @@ fn clean(command: &mut Command) -> &mut Command {
     ] {
         command.env_remove(name);
     }
-    command.env("NO_COLOR", "1")
+    // The cache goes under the build directory, not the user's own cache directory.
+    command
+        .env("XDG_CACHE_HOME", env!("CARGO_TARGET_TMPDIR"))
+        .env("NO_COLOR", "1")
 }
 
 pub fn run(command: &mut Command) -> Output {

@@ -76,7 +76,6 @@ fn parse(text: &[u8], cpp: bool) -> Result<Tree, String> {
     PARSERS.with(|cell| {
         let mut slot = cell.borrow_mut();
         if slot.is_none() {
-            crate::allocator::share_with_tree_sitter();
             let mut c = Parser::new();
             c.set_language(&tree_sitter_c::LANGUAGE.into())
                 .map_err(|e| format!("internal error: C grammar: {e}"))?;

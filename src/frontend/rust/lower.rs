@@ -26,36 +26,53 @@ use crate::source::Span;
 /// of lowering (and of the model's later walks) whatever the input.
 const MAX_EXPR_DEPTH: usize = 128;
 
-/// Lowers a file whose plain items ([`PlainItem`]) were taken out before syn parsed it.
+/// Lowers a file whose plain items ([`PlainItem`]) were taken out before syn parsed it. They are
+/// lowered in their place among the others: the model takes the first live declaration of a
+/// name, so the order of declarations is part of what a file means.
 pub fn lower_file(file: &syn::File, plain_items: Vec<PlainItem>) -> FileIr {
     let mut lowerer = Lowerer::new();
     lowerer.with_cond(attrs_cond(&file.attrs), |l| {
-        for item in plain_items {
-            match item {
-                PlainItem::Const { name, ty } => l.ir.consts.push(ConstDecl {
-                    name,
-                    ty: TypeRef::Named(ty),
-                    cond: l.cond.clone(),
-                }),
-                PlainItem::Alias {
-                    name,
-                    ty,
-                    span,
-                    ty_span,
-                } => l.ir.aliases.push(TypeAlias {
-                    name,
-                    ty: TypeRef::Named(ty),
-                    span,
-                    ty_span,
-                    cond: l.cond.clone(),
-                    attributes: Vec::new(),
-                }),
-            }
-        }
         registry::collect_consts(l, &file.items);
-        l.items(&file.items);
+        let mut plain_items = plain_items.into_iter().peekable();
+        for item in &file.items {
+            if let Some(inside) = offset_inside(item) {
+                while let Some(plain) = plain_items.next_if(|plain| plain.start() < inside) {
+                    l.plain_item(plain);
+                }
+            }
+            l.item(item);
+        }
+        for plain in plain_items {
+            l.plain_item(plain);
+        }
     });
     lowerer.ir
+}
+
+/// The offset of a token inside an item: a plain item lies wholly before or after it, so this
+/// places one among the others. Read from the item's keyword, not its whole span, which syn
+/// computes by printing the whole item (slow, and recursing as deep as its expressions).
+fn offset_inside(item: &Item) -> Option<usize> {
+    let span = match item {
+        Item::Const(i) => i.const_token.span,
+        Item::Enum(i) => i.enum_token.span,
+        Item::ExternCrate(i) => i.extern_token.span,
+        Item::Fn(i) => i.sig.fn_token.span,
+        Item::ForeignMod(i) => i.abi.extern_token.span,
+        Item::Impl(i) => i.impl_token.span,
+        Item::Macro(i) => i.mac.path.segments.first()?.ident.span(),
+        Item::Mod(i) => i.mod_token.span,
+        Item::Static(i) => i.static_token.span,
+        Item::Struct(i) => i.struct_token.span,
+        Item::Trait(i) => i.trait_token.span,
+        Item::TraitAlias(i) => i.trait_token.span,
+        Item::Type(i) => i.type_token.span,
+        Item::Union(i) => i.union_token.span,
+        Item::Use(i) => i.use_token.span,
+        Item::Verbatim(tokens) => tokens.clone().into_iter().next()?.span(),
+        _ => return None,
+    };
+    Some(span.byte_range().start)
 }
 
 /// What the surrounding code expects an expression's type to be, for `as _`.
@@ -171,6 +188,29 @@ impl Lowerer {
     }
 
     // ---- items ----
+
+    fn plain_item(&mut self, item: PlainItem) {
+        match item {
+            PlainItem::Const { name, ty, .. } => self.ir.consts.push(ConstDecl {
+                name,
+                ty: TypeRef::Named(ty),
+                cond: self.cond.clone(),
+            }),
+            PlainItem::Alias {
+                name,
+                ty,
+                span,
+                ty_span,
+            } => self.ir.aliases.push(TypeAlias {
+                name,
+                ty: TypeRef::Named(ty),
+                span,
+                ty_span,
+                cond: self.cond.clone(),
+                attributes: Vec::new(),
+            }),
+        }
+    }
 
     pub(super) fn items(&mut self, items: &[Item]) {
         for item in items {

@@ -13,8 +13,12 @@ use proc_macro2::{Delimiter, Ident, Spacing, Span as TokenSpan, TokenStream, Tok
 use crate::source::Span;
 
 pub enum PlainItem {
-    /// `const NAME: TYPE = literal;`.
-    Const { name: String, ty: String },
+    /// `const NAME: TYPE = literal;`, and where it starts.
+    Const {
+        name: String,
+        ty: String,
+        start: usize,
+    },
     /// `type NAME = TYPE;`, with the span of the whole item (doc comments included, as syn's)
     /// and of the type.
     Alias {
@@ -23,6 +27,16 @@ pub enum PlainItem {
         span: Span,
         ty_span: Span,
     },
+}
+
+impl PlainItem {
+    /// Where the item starts (its doc comments included, as syn's spans do).
+    pub fn start(&self) -> usize {
+        match self {
+            PlainItem::Const { start, .. } => *start,
+            PlainItem::Alias { span, .. } => span.start,
+        }
+    }
 }
 
 /// Splits the file's top-level tokens into the plain items and the rest, for syn.
@@ -70,13 +84,20 @@ fn plain_item(trees: &[TokenTree]) -> Option<(PlainItem, usize)> {
     }
     if matches!(&trees.get(at), Some(TokenTree::Ident(i)) if i == "pub") {
         at += 1;
-        if matches!(&trees.get(at), Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Parenthesis)
+        if let Some(TokenTree::Group(group)) = trees.get(at)
+            && group.delimiter() == Delimiter::Parenthesis
         {
+            // `pub(crate)`, `pub(super)`, `pub(in path)`; `pub()` is no Rust.
+            if group.stream().is_empty() {
+                return None;
+            }
             at += 1;
         }
     }
     let (item, len) = match trees.get(at) {
-        Some(TokenTree::Ident(keyword)) if keyword == "const" => plain_const(&trees[at + 1..])?,
+        Some(TokenTree::Ident(keyword)) if keyword == "const" => {
+            plain_const(&trees[at + 1..], trees[0].span().byte_range().start)?
+        }
         Some(TokenTree::Ident(keyword)) if keyword == "type" => {
             let (name, ty, len) = plain_alias(&trees[at + 1..])?;
             let end = trees[at + len].span();
@@ -93,8 +114,8 @@ fn plain_item(trees: &[TokenTree]) -> Option<(PlainItem, usize)> {
     Some((item, at + 1 + len))
 }
 
-/// After `const`: `NAME: TYPE = literal;`.
-fn plain_const(trees: &[TokenTree]) -> Option<(PlainItem, usize)> {
+/// After `const`: `NAME: TYPE = literal;`, for an item that starts at `start`.
+fn plain_const(trees: &[TokenTree], start: usize) -> Option<(PlainItem, usize)> {
     let [
         TokenTree::Ident(name),
         TokenTree::Punct(colon),
@@ -105,7 +126,8 @@ fn plain_const(trees: &[TokenTree]) -> Option<(PlainItem, usize)> {
     else {
         return None;
     };
-    if name == "_" || !is_alone(colon, ':') || !is_alone(equals, '=') {
+    // `_` as a name or a type is for syn to read (or refuse).
+    if name == "_" || ty == "_" || !is_alone(colon, ':') || !is_alone(equals, '=') {
         return None;
     }
     let negated = matches!(rest.first(), Some(TokenTree::Punct(p)) if p.as_char() == '-');
@@ -126,6 +148,7 @@ fn plain_const(trees: &[TokenTree]) -> Option<(PlainItem, usize)> {
     let item = PlainItem::Const {
         name: name.to_string(),
         ty: ty.to_string(),
+        start,
     };
     Some((item, 4 + usize::from(negated) + 2))
 }
@@ -145,7 +168,7 @@ fn plain_alias(trees: &[TokenTree]) -> Option<(&Ident, &Ident, usize)> {
     // `dyn`, `impl` and the like begin longer types; a keyword is never a type's whole name.
     let keyword = matches!(
         ty.to_string().as_str(),
-        "dyn" | "impl" | "fn" | "unsafe" | "extern"
+        "dyn" | "impl" | "fn" | "unsafe" | "extern" | "_"
     );
     if keyword || !is_alone(equals, '=') || semicolon.as_char() != ';' {
         return None;
@@ -172,7 +195,7 @@ mod tests {
         let items = items
             .into_iter()
             .map(|item| match item {
-                PlainItem::Const { name, ty } => format!("const {name}: {ty}"),
+                PlainItem::Const { name, ty, .. } => format!("const {name}: {ty}"),
                 PlainItem::Alias {
                     name,
                     ty,
@@ -229,6 +252,9 @@ mod tests {
             "type A = dyn Fn();",
             "type A = fn();",
             "type A;",
+            "type A = _;",
+            "const A: _ = 1;",
+            "pub() type A = B;",
         ] {
             let (items, rest) = split(text);
             assert!(items.is_empty(), "{text}");
