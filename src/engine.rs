@@ -267,9 +267,8 @@ fn read_and_lower(
     };
     let lowered = lowered.map_err(fail)?;
     let partial = lowered.errors.into_iter().map(fail).collect();
-    let text: Arc<str> = lowered.text.into();
     Ok((
-        SourceFile::new(input.path.clone(), display_path(&input.path), text),
+        SourceFile::compressed(input.path.clone(), display_path(&input.path), &lowered.text),
         lowered.ir,
         partial,
         from_cache,

@@ -20,7 +20,7 @@ pub fn of(rule: &str, path: &str, source: &SourceFile, line: usize) -> String {
 
 /// The line, the nearest non-blank line above it and the nearest below it.
 fn context_lines(source: &SourceFile, line: usize) -> [&str; 3] {
-    let last = source.position(source.text.len()).line;
+    let last = source.position(source.text().len()).line;
     let non_blank = |l: &usize| !source.line_text(*l).trim().is_empty();
     let above = (1..line)
         .rev()

@@ -88,7 +88,7 @@ pub fn plan(outcome: &Outcome, unsafe_fixes: bool) -> Plan {
         let source = &outcome.files[file];
         let fail = |message: String| FileError::new(&source.path, message);
         edits.sort_by_key(|edit| std::cmp::Reverse((edit.span.start, edit.span.end)));
-        let before = source.text.to_string();
+        let before = source.text().to_string();
         let after = apply(&before, &edits);
         let result = std::fs::read(&source.path)
             .map_err(|e| fail(e.to_string()))

@@ -45,7 +45,7 @@ fn fixed_bytes(outcome: &Outcome, rule: &str, original: &[u8]) -> Vec<u8> {
         .flat_map(|f| &f.edits)
         .collect();
     edits.sort_by_key(|e| std::cmp::Reverse(e.span.start));
-    let mut text = outcome.files[0].text.to_string();
+    let mut text = outcome.files[0].text().to_string();
     for edit in edits {
         text.replace_range(edit.span.start..edit.span.end, &edit.replacement);
     }

@@ -15,6 +15,9 @@ pub mod ty;
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::cell::{Cell, OnceCell};
+use std::collections::hash_map::Entry;
+use std::hash::{BuildHasher, Hash};
+use std::sync::OnceLock;
 
 use crate::knowledge::{ApiType, Knowledge};
 use crate::source::FileId;
@@ -34,14 +37,45 @@ const MAX_RESOLVE_DEPTH: usize = 32;
 /// How many values one question about a value may visit; real value flow needs a few dozen.
 const MAX_VALUE_STEPS: usize = 4096;
 
+/// The declarations of one name, in the order they were added. Nearly every name is declared
+/// once, and an empty vector allocates nothing: a vector per name was a tenth of the peak
+/// memory of a run over the Windows headers.
+struct Named<T> {
+    first: T,
+    rest: Vec<T>,
+}
+
+impl<T> Named<T> {
+    fn iter(&self) -> impl Iterator<Item = &T> {
+        std::iter::once(&self.first).chain(&self.rest)
+    }
+}
+
+fn name_hash(name: &str) -> u64 {
+    rustc_hash::FxBuildHasher.hash_one(name)
+}
+
+/// Adds a declaration under its name (or the name's hash).
+fn add<K: Hash + Eq, T>(map: &mut HashMap<K, Named<T>>, name: K, item: T) {
+    match map.entry(name) {
+        Entry::Occupied(mut named) => named.get_mut().rest.push(item),
+        Entry::Vacant(slot) => {
+            slot.insert(Named {
+                first: item,
+                rest: Vec::new(),
+            });
+        }
+    }
+}
+
 /// Declarations of the whole run, by name.
 struct Declarations<'a> {
-    aliases: HashMap<&'a str, Vec<&'a TypeAlias>>,
-    structs: HashMap<&'a str, Vec<&'a StructDecl>>,
-    functions: HashMap<&'a str, Vec<&'a FnDecl>>,
-    consts: HashMap<&'a str, Vec<(&'a Cond, &'a TypeRef)>>,
-    guids: HashMap<&'a str, Vec<&'a GuidConst>>,
-    text_consts: HashMap<&'a str, Vec<&'a TextConst>>,
+    aliases: HashMap<&'a str, Named<&'a TypeAlias>>,
+    structs: HashMap<&'a str, Named<&'a StructDecl>>,
+    functions: HashMap<&'a str, Named<&'a FnDecl>>,
+    consts: HashMap<&'a str, Named<(&'a Cond, &'a TypeRef)>>,
+    guids: HashMap<&'a str, Named<&'a GuidConst>>,
+    text_consts: HashMap<&'a str, Named<&'a TextConst>>,
 }
 
 impl<'a> Declarations<'a> {
@@ -58,27 +92,39 @@ impl<'a> Declarations<'a> {
 
     fn add(&mut self, file: &'a FileIr) {
         for alias in &file.aliases {
-            self.aliases.entry(&alias.name).or_default().push(alias);
+            add(&mut self.aliases, &alias.name, alias);
         }
         for decl in &file.structs {
-            self.structs.entry(&decl.name).or_default().push(decl);
+            add(&mut self.structs, &decl.name, decl);
         }
         for decl in &file.functions {
-            self.functions.entry(&decl.name).or_default().push(decl);
+            add(&mut self.functions, &decl.name, decl);
         }
         for decl in &file.consts {
-            self.consts
-                .entry(&decl.name)
-                .or_default()
-                .push((&decl.cond, &decl.ty));
+            add(&mut self.consts, &decl.name, (&decl.cond, &decl.ty));
         }
         for decl in &file.guids {
-            self.guids.entry(&decl.name).or_default().push(decl);
+            add(&mut self.guids, &decl.name, decl);
         }
         for decl in &file.text_consts {
-            self.text_consts.entry(&decl.name).or_default().push(decl);
+            add(&mut self.text_consts, &decl.name, decl);
         }
     }
+}
+
+/// Where a C-family declaration is: its file, what it is and its place in that file's list.
+#[derive(Clone, Copy)]
+struct CDeclAt {
+    file: u32,
+    kind: CDeclKind,
+    index: u32,
+}
+
+#[derive(Clone, Copy)]
+enum CDeclKind {
+    Function,
+    Struct,
+    Alias,
 }
 
 /// A C, C++ or MIDL declaration and the file it is in: what bindings are checked against.
@@ -87,6 +133,16 @@ pub enum CDecl<'a> {
     Function(&'a FnDecl),
     Struct(&'a StructDecl),
     Alias(&'a TypeAlias),
+}
+
+impl CDecl<'_> {
+    pub fn name(&self) -> &str {
+        match self {
+            CDecl::Function(decl) => &decl.name,
+            CDecl::Struct(decl) => &decl.name,
+            CDecl::Alias(alias) => &alias.name,
+        }
+    }
 }
 
 pub struct Model<'a> {
@@ -98,7 +154,10 @@ pub struct Model<'a> {
     /// what `LONG` means in a header, nor a header's typedef what it means in Rust.
     rust: Declarations<'a>,
     c_family: Declarations<'a>,
-    c_index: HashMap<&'a str, Vec<(FileId, CDecl<'a>)>>,
+    /// Built on the first question: only bindings ask it, and a tree of headers alone would
+    /// hold a second index of all its declarations for nothing. Keyed by a hash of the name
+    /// and holding positions, not references, so that it needs no lifetime of its own.
+    c_index: OnceLock<HashMap<u64, Named<CDeclAt>>>,
     tree: Tree<'a>,
 }
 
@@ -106,30 +165,11 @@ impl<'a> Model<'a> {
     pub fn new(knowledge: &'a Knowledge, targets: &'a [Target], files: &'a [&'a FileIr]) -> Self {
         let mut rust = Declarations::new();
         let mut c_family = Declarations::new();
-        let mut c_index: HashMap<&str, Vec<(FileId, CDecl)>> = HashMap::default();
-        for (id, file) in files.iter().enumerate() {
-            if !file.language.is_c_family() {
+        for file in files {
+            if file.language.is_c_family() {
+                c_family.add(file);
+            } else {
                 rust.add(file);
-                continue;
-            }
-            c_family.add(file);
-            for decl in &file.functions {
-                c_index
-                    .entry(&decl.name)
-                    .or_default()
-                    .push((id, CDecl::Function(decl)));
-            }
-            for decl in &file.structs {
-                c_index
-                    .entry(&decl.name)
-                    .or_default()
-                    .push((id, CDecl::Struct(decl)));
-            }
-            for alias in &file.aliases {
-                c_index
-                    .entry(&alias.name)
-                    .or_default()
-                    .push((id, CDecl::Alias(alias)));
             }
         }
         Model {
@@ -139,9 +179,43 @@ impl<'a> Model<'a> {
             files,
             rust,
             c_family,
-            c_index,
+            c_index: OnceLock::new(),
             tree: Tree::default(),
         }
+    }
+
+    fn c_index(&self) -> &HashMap<u64, Named<CDeclAt>> {
+        self.c_index.get_or_init(|| {
+            let mut by_name: HashMap<u64, Named<CDeclAt>> = HashMap::default();
+            for (file, ir) in self.files.iter().enumerate() {
+                let Ok(file) = u32::try_from(file) else {
+                    break;
+                };
+                if !ir.language.is_c_family() {
+                    continue;
+                }
+                let mut add_list = |kind, names: &mut dyn Iterator<Item = &str>| {
+                    for (index, name) in names.enumerate() {
+                        if let Ok(index) = u32::try_from(index) {
+                            add(&mut by_name, name_hash(name), CDeclAt { file, kind, index });
+                        }
+                    }
+                };
+                add_list(
+                    CDeclKind::Function,
+                    &mut ir.functions.iter().map(|d| d.name.as_str()),
+                );
+                add_list(
+                    CDeclKind::Struct,
+                    &mut ir.structs.iter().map(|d| d.name.as_str()),
+                );
+                add_list(
+                    CDeclKind::Alias,
+                    &mut ir.aliases.iter().map(|d| d.name.as_str()),
+                );
+            }
+            by_name
+        })
     }
 
     /// Tells the model where each file lives (`locations[i]` for `files[i]`), so that it can
@@ -185,8 +259,23 @@ impl<'a> Model<'a> {
     }
 
     /// The C, C++ and MIDL functions, structs and typedefs of the tree with this name.
-    pub fn c_declarations(&self, name: &str) -> &[(FileId, CDecl<'a>)] {
-        self.c_index.get(name).map_or(&[], Vec::as_slice)
+    pub fn c_declarations(&self, name: &str) -> impl Iterator<Item = (FileId, CDecl<'a>)> {
+        let files = self.files;
+        self.c_index()
+            .get(&name_hash(name))
+            .into_iter()
+            .flat_map(Named::iter)
+            .filter_map(move |at| {
+                let file = files.get(at.file as usize)?;
+                let index = at.index as usize;
+                let decl = match at.kind {
+                    CDeclKind::Function => CDecl::Function(file.functions.get(index)?),
+                    CDeclKind::Struct => CDecl::Struct(file.structs.get(index)?),
+                    CDeclKind::Alias => CDecl::Alias(file.aliases.get(index)?),
+                };
+                // Names that only share a hash are told apart here.
+                (decl.name() == name).then_some((at.file as usize, decl))
+            })
     }
 }
 
@@ -327,10 +416,10 @@ impl<'a> Semantic<'a> {
     /// The first declaration live on the target: this file's, else the rest of the tree's.
     fn lookup<T: Copy>(
         &self,
-        pick: impl for<'d> Fn(&'d Declarations<'a>) -> Option<&'d Vec<T>>,
+        pick: impl for<'d> Fn(&'d Declarations<'a>) -> Option<&'d Named<T>>,
         live: impl Fn(&T) -> bool,
     ) -> Option<T> {
-        let first_live = |decls: &Vec<T>| decls.iter().find(|d| live(d)).copied();
+        let first_live = |decls: &Named<T>| decls.iter().find(|d| live(d)).copied();
         pick(&self.local)
             .and_then(first_live)
             .or_else(|| pick(self.global).and_then(first_live))
@@ -371,7 +460,8 @@ impl<'a> Semantic<'a> {
     /// (a wrong `extern` elsewhere in the tree is reported where it is, not believed), else a
     /// declaration elsewhere in the tree.
     fn declared_function(&self, name: &str, target: &Target) -> Option<&'a FnDecl> {
-        let live = |decls: &Vec<&'a FnDecl>| decls.iter().find(|d| d.cond.is_live(target)).copied();
+        let live =
+            |decls: &Named<&'a FnDecl>| decls.iter().find(|d| d.cond.is_live(target)).copied();
         if let Some(decl) = self.local.functions.get(name).and_then(live) {
             return Some(decl);
         }

@@ -126,7 +126,7 @@ impl Report {
                 Level::Error => Severity::Error,
                 Level::Warning => Severity::Warning,
             },
-            source: quotable.then(|| NamedSource::new(&file.display, file.text.clone())),
+            source: quotable.then(|| NamedSource::new(&file.display, file.text().clone())),
             labels: if quotable { labels } else { Vec::new() },
             help: (!help.is_empty()).then(|| help.join("\n")),
         }

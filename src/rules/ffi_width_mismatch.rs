@@ -97,8 +97,8 @@ fn check(cx: &mut Checker) {
 /// The C or C++ prototype of the same name in the tree, with as many parameters.
 fn header_prototype(cx: &Checker, decl: &FnDecl, targets: &[Target]) -> Option<Vec<Mismatch>> {
     let model = cx.semantic.model;
-    let (file, c_decl) = model.c_declarations(&decl.name).iter().find_map(|(file, d)| match d {
-        CDecl::Function(f) if f.params.len() == decl.params.len() => Some((*file, *f)),
+    let (file, c_decl) = model.c_declarations(&decl.name).find_map(|(file, d)| match d {
+        CDecl::Function(f) if f.params.len() == decl.params.len() => Some((file, f)),
         _ => None,
     })?;
     let c_view = model.semantic_of(file);
@@ -166,16 +166,15 @@ fn c_struct_named<'a>(cx: &Checker<'a>, name: &str, targets: &[Target]) -> Optio
     let model = cx.semantic.model;
     for (file, decl) in model.c_declarations(name) {
         match decl {
-            CDecl::Struct(s) => return Some((*file, s)),
+            CDecl::Struct(s) => return Some((file, s)),
             CDecl::Alias(_) => {
-                let view = model.semantic_of(*file);
+                let view = model.semantic_of(file);
                 let target = targets.first()?;
                 let found = view.struct_through_aliases(name, target)?;
                 let file = model
                     .c_declarations(&found.name)
-                    .iter()
                     .find(|(_, d)| matches!(d, CDecl::Struct(s) if std::ptr::eq(*s, found)))
-                    .map_or(*file, |(f, _)| *f);
+                    .map_or(file, |(f, _)| f);
                 return Some((file, found));
             }
             CDecl::Function(_) => {}

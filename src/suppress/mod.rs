@@ -55,10 +55,10 @@ pub fn apply(
     let Some(syntax) = syntax else {
         return diagnostics;
     };
-    if !source.text.contains("ptrwidth:") {
+    if !source.mentions_ptrwidth() {
         return diagnostics;
     }
-    let all_comments = comments::scan(syntax, &source.text);
+    let all_comments = comments::scan(syntax, source.text());
     let directives = parse_directives(source, &all_comments);
     if directives.is_empty() {
         return diagnostics;
@@ -141,7 +141,7 @@ fn covering(
 }
 
 fn parse_directives(source: &SourceFile, comments: &[Comment]) -> Vec<Directive> {
-    let text: &str = &source.text;
+    let text: &str = source.text();
     let mut directives = Vec::new();
     for comment in comments {
         let body = &text[comment.body.start..comment.body.end];
@@ -202,7 +202,7 @@ fn line_scope(source: &SourceFile, comments: &[Comment], comment: &Comment) -> S
         return Scope::Line(start);
     }
     let end = source.position(comment.span.end).line;
-    let last = source.position(source.text.len()).line;
+    let last = source.position(source.text().len()).line;
     let next = (end + 1..=last)
         .find(|&line| has_code(source, comments, line))
         .unwrap_or(end + 1);
@@ -223,7 +223,7 @@ fn has_code(source: &SourceFile, comments: &[Comment], line: usize) -> bool {
 }
 
 fn line_start_offset(source: &SourceFile, line: usize) -> usize {
-    let text: &str = &source.text;
+    let text: &str = source.text();
     let mut start = 0;
     for _ in 1..line {
         match text[start..].find('\n') {
@@ -239,7 +239,7 @@ fn line_start_offset(source: &SourceFile, line: usize) -> usize {
 /// otherwise the list keeps the used names. Every finding of the directive carries the same
 /// edit, so applying any of them applies all.
 fn removal(source: &SourceFile, file: FileId, directive: &Directive, unused: &[usize]) -> Fix {
-    let text: &str = &source.text;
+    let text: &str = source.text();
     let all_unused = unused.len() == directive.rules.len();
     let edit = if all_unused && !directive.alone {
         Edit {
