@@ -51,6 +51,17 @@ pub struct Fix {
     pub edits: Vec<Edit>,
 }
 
+impl Fix {
+    /// A fix made of one edit, as nearly every rule's is.
+    pub fn single(message: String, applicability: Applicability, edit: Edit) -> Fix {
+        Fix {
+            message,
+            applicability,
+            edits: vec![edit],
+        }
+    }
+}
+
 /// A secondary location that explains the primary one (a declaration, a conflicting binding).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Label {

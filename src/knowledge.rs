@@ -2,6 +2,7 @@
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::borrow::Cow;
+use std::ops::Range;
 use std::sync::OnceLock;
 
 use serde::Deserialize;
@@ -402,21 +403,14 @@ impl Knowledge {
 
     /// The struct table's rows, sorted by name as the generator writes them.
     fn struct_rows(&self) -> &[&'static str] {
-        self.struct_rows.get_or_init(|| {
-            STRUCTS_TSV
-                .lines()
-                .filter(|line| !line.starts_with('#'))
-                .collect()
-        })
+        self.struct_rows.get_or_init(|| table_rows(STRUCTS_TSV))
     }
 
     /// The pointer width (`None` for any) and the `field=type` columns of each row for a struct.
     fn struct_declarations(&self, name: &str) -> impl Iterator<Item = (Option<u32>, &'static str)> {
         let rows = self.struct_rows();
-        let start = rows.partition_point(|row| row_name(row) < name);
-        rows[start..]
+        rows[rows_named(rows, name)]
             .iter()
-            .take_while(move |row| row_name(row) == name)
             .filter_map(|row| parse_struct_row(row))
     }
 
@@ -490,18 +484,13 @@ struct ApiTable {
 
 impl ApiTable {
     fn split() -> ApiTable {
-        let rows: Vec<&'static str> = API_TSV
-            .lines()
-            .filter(|line| !line.starts_with('#') && !line.trim().is_empty())
-            .collect();
+        let rows = table_rows(API_TSV);
         let parsed = rows.iter().map(|_| OnceLock::new()).collect();
         ApiTable { rows, parsed }
     }
 
     fn declarations(&self, name: &str) -> impl Iterator<Item = &ApiFn> {
-        let start = self.rows.partition_point(|row| row_name(row) < name);
-        let end = start + self.rows[start..].partition_point(|row| row_name(row) == name);
-        (start..end).filter_map(|i| {
+        rows_named(&self.rows, name).filter_map(|i| {
             self.parsed[i]
                 .get_or_init(|| parse_api_row(self.rows[i]))
                 .as_ref()
@@ -509,9 +498,33 @@ impl ApiTable {
     }
 }
 
+/// An embedded table's rows, comments and blank lines left out, in the generator's order
+/// (sorted by their first column).
+fn table_rows(text: &'static str) -> Vec<&'static str> {
+    text.lines()
+        .filter(|line| !line.starts_with('#') && !line.trim().is_empty())
+        .collect()
+}
+
+/// Where the rows declaring `name` are, in rows sorted by name.
+fn rows_named(rows: &[&str], name: &str) -> Range<usize> {
+    let start = rows.partition_point(|row| row_name(row) < name);
+    start..start + rows[start..].partition_point(|row| row_name(row) == name)
+}
+
 /// The first column of a table row: the function or struct it declares.
 fn row_name(row: &str) -> &str {
     row.split_once('\t').map_or(row, |(name, _)| name)
+}
+
+/// The pointer-width column: `any` (`Some(None)`), `64` or `32`; `None` when it is neither.
+fn width_column(width: &str) -> Option<Option<u32>> {
+    match width {
+        "any" => Some(None),
+        "64" => Some(Some(64)),
+        "32" => Some(Some(32)),
+        _ => None,
+    }
 }
 
 /// One row of the embedded function table; `None` for a malformed row (the table's test finds
@@ -524,12 +537,7 @@ fn parse_api_row(line: &'static str) -> Option<ApiFn> {
         columns.next()?,
         columns.next()?,
     );
-    let pointer_width = match width {
-        "any" => None,
-        "64" => Some(64),
-        "32" => Some(32),
-        _ => return None,
-    };
+    let pointer_width = width_column(width)?;
     let params = columns
         .map(|param| {
             let (name, ty) = param.split_once('=')?;
@@ -550,26 +558,22 @@ fn parse_struct_row(row: &'static str) -> Option<(Option<u32>, &'static str)> {
     let (Some(width), Some(fields)) = (columns.next(), columns.next()) else {
         return None;
     };
-    let pointer_width = match width {
-        "any" => None,
-        "64" => Some(64),
-        "32" => Some(32),
-        _ => return None,
-    };
-    Some((pointer_width, fields))
+    Some((width_column(width)?, fields))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn struct_rows_are_well_formed_and_sorted_by_name() {
-        let knowledge = Knowledge::load().unwrap();
-        let rows = knowledge.struct_rows();
-        assert!(rows.len() > 10_000, "{} struct rows", rows.len());
+    /// Lookups search the rows by name, and a row that does not parse would be skipped.
+    fn assert_well_formed_and_sorted(
+        rows: &[&'static str],
+        at_least: usize,
+        parses: fn(&'static str) -> bool,
+    ) {
+        assert!(rows.len() > at_least, "{} rows", rows.len());
         for row in rows {
-            assert!(parse_struct_row(row).is_some(), "malformed row: {row}");
+            assert!(parses(row), "malformed row: {row}");
         }
         for pair in rows.windows(2) {
             let (a, b) = (row_name(pair[0]), row_name(pair[1]));
@@ -578,16 +582,18 @@ mod tests {
     }
 
     #[test]
+    fn struct_rows_are_well_formed_and_sorted_by_name() {
+        let knowledge = Knowledge::load().unwrap();
+        assert_well_formed_and_sorted(knowledge.struct_rows(), 10_000, |row| {
+            parse_struct_row(row).is_some()
+        });
+    }
+
+    #[test]
     fn function_rows_are_well_formed_and_sorted_by_name() {
-        let rows = ApiTable::split().rows;
-        assert!(rows.len() > 15_000, "{} function rows", rows.len());
-        for row in &rows {
-            assert!(parse_api_row(row).is_some(), "malformed row: {row}");
-        }
-        for pair in rows.windows(2) {
-            let (a, b) = (row_name(pair[0]), row_name(pair[1]));
-            assert!(a <= b, "rows out of order: {a} before {b}");
-        }
+        assert_well_formed_and_sorted(&ApiTable::split().rows, 15_000, |row| {
+            parse_api_row(row).is_some()
+        });
     }
 
     #[test]

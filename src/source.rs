@@ -3,6 +3,8 @@
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
+use crate::suppress::ALLOW_MARK;
+
 /// Index of a file in the run's file list; diagnostics refer to files by it.
 pub type FileId = usize;
 
@@ -40,9 +42,6 @@ impl Span {
 }
 
 /// 1-based line and column; columns count Unicode scalar values, as rustc does.
-/// What every allow comment holds (`// ptrwidth: allow(rule)`).
-const ALLOW_MARK: &str = "ptrwidth:";
-
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Position {
     pub line: usize,

@@ -8,6 +8,7 @@ pub mod binary;
 pub mod c;
 pub mod registry;
 pub mod rust;
+mod scopes;
 
 use crate::discover::FileKind;
 use crate::model::ir::FileIr;

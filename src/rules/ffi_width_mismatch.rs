@@ -11,7 +11,7 @@
 //! table of every Win32 function.
 
 use super::{Checker, Rule};
-use crate::diagnostic::{Applicability, Edit, Finding, Fix};
+use crate::diagnostic::{Applicability, Finding, Fix};
 use crate::knowledge::ApiType;
 use crate::model::cfg::Cond;
 use crate::model::ir::{FnDecl, FnKind, Language, StructDecl, TypeRef};
@@ -379,15 +379,9 @@ fn report(cx: &mut Checker, mismatch: Mismatch) {
         finding = finding.secondary(file, span, message);
     }
     if let Some(replacement) = mismatch.replacement {
-        finding = finding.fix(Fix {
-            message: format!("declare it as `{replacement}`"),
-            applicability: Applicability::MaybeIncorrect,
-            edits: vec![Edit {
-                file: cx.file,
-                span: mismatch.span,
-                replacement,
-            }],
-        });
+        let message = format!("declare it as `{replacement}`");
+        let edit = cx.edit(mismatch.span, replacement);
+        finding = finding.fix(Fix::single(message, Applicability::MaybeIncorrect, edit));
     }
     cx.report(finding);
 }

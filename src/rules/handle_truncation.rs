@@ -4,7 +4,7 @@
 
 
 use super::{Checker, Rule, target_list};
-use crate::diagnostic::{Applicability, Edit, Finding, Fix, Level};
+use crate::diagnostic::{Applicability, Finding, Fix, Level};
 use crate::model::Origin;
 use crate::model::cfg::Cond;
 use crate::model::ir::{ConversionTarget, Language, Slot, TypeRef};
@@ -109,15 +109,9 @@ fn conversions(cx: &mut Checker) {
         ))
         .help(help);
         if let (Some(span), Some(wide)) = (conversion.to_span, wide) {
-            finding = finding.fix(Fix {
-                message: format!("convert to `{wide}` instead"),
-                applicability: Applicability::MaybeIncorrect,
-                edits: vec![Edit {
-                    file: cx.file,
-                    span,
-                    replacement: wide,
-                }],
-            });
+            let message = format!("convert to `{wide}` instead");
+            let edit = cx.edit(span, wide);
+            finding = finding.fix(Fix::single(message, Applicability::MaybeIncorrect, edit));
         }
         cx.report(finding);
     }

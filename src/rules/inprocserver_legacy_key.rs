@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use super::{Checker, Rule};
-use crate::diagnostic::{Applicability, Edit, Finding, Fix};
+use crate::diagnostic::{Applicability, Finding, Fix};
 use crate::model::ir::RegistryAction;
 use crate::source::Span;
 
@@ -64,19 +64,14 @@ fn check(cx: &mut Checker) {
             "name the key `InprocServer32`: the same name serves 32- and 64-bit DLLs, each registered in the registry view of its own bitness",
         );
         if let Some(at) = server.span {
-            finding = finding.fix(Fix {
-                message: format!("rename `{name}` to `{SERVER_KEY}`"),
-                applicability: if has_server_key {
-                    Applicability::MaybeIncorrect
-                } else {
-                    Applicability::MachineApplicable
-                },
-                edits: vec![Edit {
-                    file: cx.file,
-                    span: at,
-                    replacement: SERVER_KEY.to_string(),
-                }],
-            });
+            let applicability = if has_server_key {
+                Applicability::MaybeIncorrect
+            } else {
+                Applicability::MachineApplicable
+            };
+            let message = format!("rename `{name}` to `{SERVER_KEY}`");
+            let edit = cx.edit(at, SERVER_KEY.to_string());
+            finding = finding.fix(Fix::single(message, applicability, edit));
         }
         cx.report(finding);
     }

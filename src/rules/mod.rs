@@ -5,7 +5,7 @@
 //! file and registers it, and requires a catalog entry `rules/<rule-name>.toml` for it.
 
 use crate::catalog;
-use crate::diagnostic::{Diagnostic, Finding, Level};
+use crate::diagnostic::{Diagnostic, Edit, Finding, Level};
 use crate::model::Semantic;
 use crate::model::cfg::Cond;
 use crate::source::{FileId, SourceFile, Span};
@@ -84,6 +84,15 @@ impl<'a> Checker<'a> {
     }
 
     /// The source text of a span, for messages that quote the code.
+    /// Replaces `span` of the file being checked.
+    pub fn edit(&self, span: Span, replacement: String) -> Edit {
+        Edit {
+            file: self.file,
+            span,
+            replacement,
+        }
+    }
+
     pub fn text(&self, span: Span) -> &str {
         self.source.slice(span)
     }

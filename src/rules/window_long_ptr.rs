@@ -3,7 +3,7 @@
 //! index name that C headers only define for 32-bit targets.
 
 use super::{Checker, Rule, target_list};
-use crate::diagnostic::{Applicability, Edit, Finding, Fix};
+use crate::diagnostic::{Applicability, Finding, Fix};
 use crate::knowledge::{Access, SlotFamily, SlotHolds, WindowLongFn, WindowLongIndex};
 use crate::model::ir::{CallSite, Value};
 use crate::source::Span;
@@ -187,15 +187,9 @@ fn report_ptr_misuse(cx: &mut Checker, call: &CallSite, misuse: PtrMisuse, targe
                 "the `...LongPtr` functions take a `LONG_PTR`: convert the pointer to `{wide}` directly; a cast to `LONG`, `DWORD` or                  `int`, or `PtrToUlong`/`HandleToULong`, cuts it to 32 bits however deliberate it looks"
             ));
             if let Some(span) = edit {
-                finding = finding.fix(Fix {
-                    message: format!("convert to `{wide}`"),
-                    applicability: Applicability::MachineApplicable,
-                    edits: vec![Edit {
-                        file: cx.file,
-                        span,
-                        replacement,
-                    }],
-                });
+                let message = format!("convert to `{wide}`");
+                let edit = cx.edit(span, replacement);
+                finding = finding.fix(Fix::single(message, Applicability::MachineApplicable, edit));
             }
             finding
         }
@@ -217,19 +211,15 @@ fn report_ptr_misuse(cx: &mut Checker, call: &CallSite, misuse: PtrMisuse, targe
             };
             finding = finding.help(help);
             if let Some(span) = call.args.get(1).and_then(|arg| arg.name_span) {
-                finding = finding.fix(Fix {
-                    message: format!("use `{twin}`"),
-                    applicability: if c_family || cx.in_scope(&twin, &cx.semantic.knowledge().window_long.modules) {
-                        Applicability::MachineApplicable
-                    } else {
-                        Applicability::MaybeIncorrect
-                    },
-                    edits: vec![Edit {
-                        file: cx.file,
-                        span,
-                        replacement: twin,
-                    }],
-                });
+                let applicability = if c_family
+                    || cx.in_scope(&twin, &cx.semantic.knowledge().window_long.modules)
+                {
+                    Applicability::MachineApplicable
+                } else {
+                    Applicability::MaybeIncorrect
+                };
+                let message = format!("use `{twin}`");
+                finding = finding.fix(Fix::single(message, applicability, cx.edit(span, twin)));
             }
             finding
         }
@@ -259,11 +249,7 @@ fn report(cx: &mut Checker, call: &CallSite, function: &WindowLongFn, reason: Re
         Reason::ResultToPointer => format!("the 32-bit result of `{callee}` is converted to a pointer"),
     };
 
-    let mut edits = vec![Edit {
-        file: cx.file,
-        span: call.callee_span,
-        replacement: twin.to_string(),
-    }];
+    let mut edits = vec![cx.edit(call.callee_span, twin.to_string())];
     let mut new_names = vec![twin.to_string()];
     let mut safe = true;
     let mut usage = format!("use `{twin}`");
@@ -274,11 +260,7 @@ fn report(cx: &mut Checker, call: &CallSite, function: &WindowLongFn, reason: Re
         usage.push_str(&format!(" with `{}`", index.twin));
         match call.args.get(1).and_then(|arg| arg.name_span) {
             Some(span) => {
-                edits.push(Edit {
-                    file: cx.file,
-                    span,
-                    replacement: index.twin.clone(),
-                });
+                edits.push(cx.edit(span, index.twin.clone()));
                 new_names.push(index.twin.clone());
             }
             None => safe = false,
@@ -316,11 +298,7 @@ fn report(cx: &mut Checker, call: &CallSite, function: &WindowLongFn, reason: Re
                 .find(|c| c.span == arg.span)
                 .and_then(|c| c.to_span)
             {
-                Some(span) => edits.push(Edit {
-                    file: cx.file,
-                    span,
-                    replacement: wide.to_string(),
-                }),
+                Some(span) => edits.push(cx.edit(span, wide.to_string())),
                 None => safe &= arg.value.is_literal(),
             },
             None => safe = false,

@@ -15,6 +15,9 @@ use comments::{Comment, Syntax};
 
 pub const UNUSED_ALLOW: &str = "unused-allow";
 
+/// What every allow comment holds: `// ptrwidth: allow(rule)`.
+pub const ALLOW_MARK: &str = "ptrwidth:";
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Scope {
     File,
@@ -145,10 +148,10 @@ fn parse_directives(source: &SourceFile, comments: &[Comment]) -> Vec<Directive>
     let mut directives = Vec::new();
     for comment in comments {
         let body = &text[comment.body.start..comment.body.end];
-        let Some(at) = body.find("ptrwidth:") else {
+        let Some(at) = body.find(ALLOW_MARK) else {
             continue;
         };
-        let after = &body[at + "ptrwidth:".len()..];
+        let after = &body[at + ALLOW_MARK.len()..];
         let trimmed = after.trim_start();
         let (file_wide, rest) = if let Some(rest) = trimmed.strip_prefix("allow-file(") {
             (true, rest)

@@ -11,11 +11,12 @@ use super::libraries::KnownLocals;
 use super::macros::MacroTable;
 use super::prepare::Prepared;
 use super::registry;
+use crate::frontend::scopes::Scopes;
 use crate::model::cfg::Cond;
 use crate::model::ir::{
     Arg, Attribute, Body, BodyId, CallSite, ConstDecl, Conversion, ConversionTarget, FileIr,
-    FnDecl, FnKind, Interface, Language, Local, LocalId, Param, Slot, StructDecl, TypeAlias,
-    TypeRef, Value,
+    FnDecl, FnKind, Interface, Language, LocalId, Param, Slot, StructDecl, TypeAlias, TypeRef,
+    Value,
 };
 use crate::source::Span;
 
@@ -59,7 +60,7 @@ pub fn lower(
         table,
         ir,
         body: 0,
-        scopes: vec![HashMap::default()],
+        scopes: Scopes::default(),
         local_type_spans: Vec::new(),
         globals: HashMap::default(),
         ret_span: None,
@@ -90,7 +91,7 @@ pub(super) struct Lowerer<'t> {
     table: &'t MacroTable,
     pub(super) ir: FileIr,
     pub(super) body: BodyId,
-    scopes: Vec<HashMap<String, LocalId>>,
+    scopes: Scopes,
     /// The declared type's span of each local of the current body.
     local_type_spans: Vec<Option<Span>>,
     /// File-scope variables: their type and where it is written.
@@ -671,7 +672,7 @@ impl<'t> Lowerer<'t> {
             ..Body::default()
         });
         let saved_body = std::mem::replace(&mut self.body, body_id);
-        let saved_scopes = std::mem::replace(&mut self.scopes, vec![HashMap::default()]);
+        let saved_scopes = std::mem::take(&mut self.scopes);
         let saved_spans = std::mem::take(&mut self.local_type_spans);
         let saved_ret = self.ret_span.replace(ret_span);
         if let Some(class) = class {
@@ -718,23 +719,13 @@ impl<'t> Lowerer<'t> {
         value: Value,
         ty_span: Option<Span>,
     ) -> LocalId {
-        let body = &mut self.ir.bodies[self.body];
-        let id = body.locals.len();
-        body.locals.push(Local {
-            name: name.clone(),
-            ty,
-            values: vec![value],
-        });
         self.local_type_spans.push(ty_span);
-        self.scopes
-            .last_mut()
-            .expect("a scope is always open")
-            .insert(name, id);
-        id
+        let body = &mut self.ir.bodies[self.body];
+        self.scopes.bind(body, name, ty, value)
     }
 
     pub(super) fn lookup(&self, name: &str) -> Option<LocalId> {
-        self.scopes.iter().rev().find_map(|s| s.get(name).copied())
+        self.scopes.lookup(name)
     }
 
     fn statement(&mut self, node: Node<'t>, depth: usize) {
@@ -744,11 +735,11 @@ impl<'t> Lowerer<'t> {
         }
         match node.kind() {
             "compound_statement" => {
-                self.scopes.push(HashMap::default());
+                self.scopes.open();
                 for child in named_children(node) {
                     self.statement(child, depth + 1);
                 }
-                self.scopes.pop();
+                self.scopes.close();
             }
             "declaration" => self.local_declaration(node),
             "return_statement" => {
@@ -771,11 +762,11 @@ impl<'t> Lowerer<'t> {
                 }
             }
             "for_statement" | "for_range_loop" => {
-                self.scopes.push(HashMap::default());
+                self.scopes.open();
                 for child in named_children(node) {
                     self.statement(child, depth + 1);
                 }
-                self.scopes.pop();
+                self.scopes.close();
             }
             "if_statement" | "while_statement" | "do_statement" | "switch_statement"
             | "case_statement" | "labeled_statement" | "else_clause" | "condition_clause"

@@ -1,8 +1,6 @@
 //! Lowers a syn syntax tree to IR: declarations, bodies reduced to value flow, conversions
 //! and calls, each under the cfg condition that guards it.
 
-use rustc_hash::FxHashMap as HashMap;
-
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 use syn::{
@@ -15,10 +13,11 @@ use super::libraries::KnownLocals;
 use super::macros;
 use super::plain_items::PlainItem;
 use super::registry;
+use crate::frontend::scopes::Scopes;
 use crate::model::cfg::Cond;
 use crate::model::ir::{
     Arg, Body, BodyId, CallSite, ConstDecl, Conversion, ConversionTarget, FileIr, FnDecl, FnKind,
-    Import, Local, LocalId, Param, Slot, StructDecl, TypeAlias, TypeRef, Value,
+    Import, LocalId, Param, Slot, StructDecl, TypeAlias, TypeRef, Value,
 };
 use crate::source::Span;
 
@@ -87,7 +86,7 @@ pub(super) struct Lowerer {
     pub(super) ir: FileIr,
     cond: Cond,
     body: BodyId,
-    scopes: Vec<HashMap<String, LocalId>>,
+    scopes: Scopes,
     /// Inside a closure, `return` leaves the closure, not the function.
     closure_depth: usize,
     expr_depth: usize,
@@ -116,7 +115,7 @@ impl Lowerer {
             ir,
             cond: Cond::True,
             body: 0,
-            scopes: vec![HashMap::default()],
+            scopes: Scopes::default(),
             closure_depth: 0,
             expr_depth: 0,
             registry: registry::State::default(),
@@ -148,7 +147,7 @@ impl Lowerer {
             ..Body::default()
         });
         let saved_body = std::mem::replace(&mut self.body, id);
-        let saved_scopes = std::mem::replace(&mut self.scopes, vec![HashMap::default()]);
+        let saved_scopes = std::mem::take(&mut self.scopes);
         let saved_closures = std::mem::replace(&mut self.closure_depth, 0);
         let result = f(self);
         self.body = saved_body;
@@ -158,9 +157,9 @@ impl Lowerer {
     }
 
     fn in_scope<R>(&mut self, f: impl FnOnce(&mut Self) -> R) -> R {
-        self.scopes.push(HashMap::default());
+        self.scopes.open();
         let result = f(self);
-        self.scopes.pop();
+        self.scopes.close();
         result
     }
 
@@ -169,22 +168,12 @@ impl Lowerer {
     }
 
     fn bind(&mut self, name: String, ty: Option<TypeRef>, value: Value) -> LocalId {
-        let body = self.body_mut();
-        let id = body.locals.len();
-        body.locals.push(Local {
-            name: name.clone(),
-            ty,
-            values: vec![value],
-        });
-        self.scopes
-            .last_mut()
-            .expect("a scope is always open")
-            .insert(name, id);
-        id
+        let body = &mut self.ir.bodies[self.body];
+        self.scopes.bind(body, name, ty, value)
     }
 
     pub(super) fn lookup(&self, name: &str) -> Option<LocalId> {
-        self.scopes.iter().rev().find_map(|s| s.get(name).copied())
+        self.scopes.lookup(name)
     }
 
     // ---- items ----
