@@ -181,9 +181,12 @@ fn cargo_ptrwidth_lints_and_inspects() {
             .output()
             .unwrap()
     };
+    // The cache goes under the build directory, not into the example's own `target/`.
     let output = cargo(&[
         "--format",
         "json",
+        "--cache-dir",
+        env!("CARGO_TARGET_TMPDIR"),
         "--manifest-path",
         "examples/scan-bridge/Cargo.toml",
     ]);
