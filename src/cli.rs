@@ -38,7 +38,7 @@ const INSPECT_EXIT_CODES: &str = "\
 Exit codes:
   0  every file was read
   1  a file is not a Windows binary, or is corrupt
-  2  usage error";
+  2  usage error, or a path given does not exist";
 
 const DEFAULT_CHECK: &str = "cargo check --message-format=json";
 
@@ -327,6 +327,17 @@ fn run_inspect(files: &[PathBuf], format: inspect::Format) -> Result<ExitCode, S
         Ok(()) => {}
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
         Err(e) => return Err(format!("cannot write output: {e}")),
+    }
+    // As in a run: a path that names nothing is a mistyped command line.
+    let mut missing = false;
+    for path in files {
+        if let Err(error) = std::fs::symlink_metadata(path) {
+            eprintln!("error: {}: {error}", path.display());
+            missing = true;
+        }
+    }
+    if missing {
+        return Ok(ExitCode::from(2));
     }
     let unreadable = inspected.iter().any(|i| i.result.is_err());
     Ok(ExitCode::from(u8::from(unreadable)))

@@ -127,6 +127,12 @@ fn a_missing_path_is_a_usage_error_in_every_mode() {
     }
     assert_eq!(dir.read("a.rs"), ERROR_SRC, "a usage error fixes nothing");
     assert!(!dir.path().join("baseline.json").exists());
+    // `ptrwidth inspect /nonexistent` too.
+    for paths in [&[missing][..], &[missing, "."]] {
+        let run = inspect(dir.path(), paths);
+        run.assert_code(2, &format!("inspect {paths:?}"));
+        assert!(run.stderr.contains(missing), "{}", run.stderr);
+    }
 }
 
 /// `ptrwidth --diff broken.rs` printed nothing and exited 0: the file's error goes to stderr,
