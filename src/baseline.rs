@@ -2,12 +2,12 @@
 //! ones. Entries are matched by rule, path (relative to the baseline file) and the fingerprint
 //! of the flagged line and its neighbours, never by line number, so unrelated edits keep them.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::Outcome;
+use crate::engine::{FileError, Outcome};
 use crate::fingerprint;
 
 const VERSION: u32 = 1;
@@ -71,8 +71,35 @@ fn entries(outcome: &Outcome, baseline: &Path) -> Vec<Entry> {
         .collect()
 }
 
-/// Records every finding of the outcome; returns how many.
+/// Baselines are far smaller than this; a file this big is not one.
+const MAX_BASELINE_BYTES: u64 = 256 * 1024 * 1024;
+
+/// The errors of files the run could not read at all. A baseline written without their findings
+/// would report each of them as new once the file can be read; a C file parsed in part was read,
+/// and its findings are recorded.
+pub fn unread(outcome: &Outcome) -> Vec<&FileError> {
+    let read: HashSet<&str> = outcome.files.iter().map(|f| f.display.as_str()).collect();
+    outcome
+        .errors
+        .iter()
+        .filter(|error| !read.contains(error.path.as_str()))
+        .collect()
+}
+
+/// Records every finding of the outcome; returns how many. Refused when a file could not be
+/// read (see [`unread`]), so that a run on a mistyped path never replaces a baseline.
 pub fn write(outcome: &Outcome, path: &Path) -> Result<usize, String> {
+    let unread = unread(outcome);
+    if !unread.is_empty() {
+        return Err(format!(
+            "{} not written: {} could not be read, and their findings would be missing from it; fix them, or leave them out with `exclude` in ptrwidth.toml",
+            path.display(),
+            match unread.len() {
+                1 => "1 file".to_string(),
+                n => format!("{n} files"),
+            }
+        ));
+    }
     let file = BaselineFile {
         version: VERSION,
         entries: entries(outcome, path),
@@ -86,8 +113,8 @@ pub fn write(outcome: &Outcome, path: &Path) -> Result<usize, String> {
 /// Drops the findings the baseline records. Each entry matches one finding, so a second
 /// identical finding on a copied line is new.
 pub fn apply(outcome: &mut Outcome, path: &Path) -> Result<Applied, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let text = crate::config::read_settings(path, MAX_BASELINE_BYTES)
+        .map_err(|e| format!("cannot read {e}"))?;
     let file: BaselineFile = serde_json::from_str(&text)
         .map_err(|e| format!("{} is not a ptrwidth baseline: {e}", path.display()))?;
     if file.version != VERSION {

@@ -38,7 +38,7 @@ const INSPECT_EXIT_CODES: &str = "\
 Exit codes:
   0  every file was read
   1  a file is not a Windows binary, or is corrupt
-  2  usage error";
+  2  usage error, or a path given does not exist";
 
 const DEFAULT_CHECK: &str = "cargo check --message-format=json";
 
@@ -328,6 +328,17 @@ fn run_inspect(files: &[PathBuf], format: inspect::Format) -> Result<ExitCode, S
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
         Err(e) => return Err(format!("cannot write output: {e}")),
     }
+    // As in a run: a path that names nothing is a mistyped command line.
+    let mut missing = false;
+    for path in files {
+        if let Err(error) = std::fs::symlink_metadata(path) {
+            eprintln!("error: {}: {error}", path.display());
+            missing = true;
+        }
+    }
+    if missing {
+        return Ok(ExitCode::from(2));
+    }
     let unreadable = inspected.iter().any(|i| i.result.is_err());
     Ok(ExitCode::from(u8::from(unreadable)))
 }
@@ -359,7 +370,7 @@ struct Settled {
 
 fn settle(args: &Common, cargo: Option<&CargoArgs>) -> Result<Settled, String> {
     catalog::all().map_err(|e| format!("internal error: {e}"))?;
-    let (paths, packages, skipped_dirs, target_dir) = match cargo {
+    let (paths, packages, skipped_dirs, target_dir, workspace_root) = match cargo {
         Some(cargo) if args.paths.is_empty() => {
             let workspace = cargo_workspace(cargo)?;
             (
@@ -367,6 +378,7 @@ fn settle(args: &Common, cargo: Option<&CargoArgs>) -> Result<Settled, String> {
                 workspace.packages,
                 workspace.skipped_dirs,
                 Some(workspace.target_dir),
+                Some(workspace.root),
             )
         }
         // Paths given: the workspace only attributes findings to packages, when there is one.
@@ -376,11 +388,14 @@ fn settle(args: &Common, cargo: Option<&CargoArgs>) -> Result<Settled, String> {
                 workspace.packages,
                 Vec::new(),
                 Some(workspace.target_dir),
+                Some(workspace.root),
             ),
-            Err(_) => (args.paths.clone(), Vec::new(), Vec::new(), None),
+            Err(_) => (args.paths.clone(), Vec::new(), Vec::new(), None, None),
         },
-        None if args.paths.is_empty() => (vec![PathBuf::from(".")], Vec::new(), Vec::new(), None),
-        None => (args.paths.clone(), Vec::new(), Vec::new(), None),
+        None if args.paths.is_empty() => {
+            (vec![PathBuf::from(".")], Vec::new(), Vec::new(), None, None)
+        }
+        None => (args.paths.clone(), Vec::new(), Vec::new(), None, None),
     };
     let cache = match (&args.cache_dir, target_dir) {
         _ if args.no_cache => None,
@@ -388,7 +403,7 @@ fn settle(args: &Common, cargo: Option<&CargoArgs>) -> Result<Settled, String> {
         (None, Some(target_dir)) => Some(target_dir.join("ptrwidth-cache")),
         (None, None) => user_cache_dir(),
     };
-    let config = Config::discover(&paths[0])?;
+    let config = Config::discover(&paths[0], workspace_root.as_deref())?;
     let (triples, targets_source) = if !args.targets.is_empty() {
         (args.targets.clone(), Source::Flag("--target"))
     } else if let Some(targets) = &config.targets {
@@ -554,6 +569,12 @@ fn run(args: Common, cargo: Option<&CargoArgs>) -> Result<ExitCode, String> {
     if args.jobs == Some(0) {
         return Err("--jobs must be at least 1".to_string());
     }
+    if let Some(jobs) = args.jobs.filter(|&jobs| jobs > engine::max_jobs()) {
+        eprintln!(
+            "note: --jobs {jobs} is more than 4 threads per core; using {}",
+            engine::max_jobs()
+        );
+    }
     if args.unsafe_fixes && !(args.fix || args.diff) {
         return Err("--unsafe-fixes needs --fix or --diff".to_string());
     }
@@ -565,6 +586,20 @@ fn run(args: Common, cargo: Option<&CargoArgs>) -> Result<ExitCode, String> {
         (None, format) => format.unwrap_or(Format::Human),
     };
     let settled = settle(&args, cargo)?;
+    // A path that names nothing is a mistyped command line, never a tree that happens to be
+    // clean: the run reports what it can and exits 2, and fixes nothing. (A dangling or
+    // looping link is there, and unreadable, like any other file that cannot be read.)
+    let missing: Vec<String> = settled
+        .paths
+        .iter()
+        .filter_map(|path| {
+            let error = std::fs::symlink_metadata(path).err()?;
+            Some(format!("{}: {error}", path.display()))
+        })
+        .collect();
+    if args.fix && !missing.is_empty() {
+        return Err(format!("{}; nothing was fixed", missing.join("; ")));
+    }
     let mut knowledge = Knowledge::load().map_err(|e| format!("internal error: {e}"))?;
     settled.config.extend(&mut knowledge);
     let selected: Vec<&'static Rule> = rules::ALL
@@ -618,6 +653,9 @@ fn run(args: Common, cargo: Option<&CargoArgs>) -> Result<ExitCode, String> {
     let mut outcome = lint()?;
 
     if let Some(path) = &args.write_baseline {
+        for error in baseline::unread(&outcome) {
+            eprintln!("error: could not read {}: {}", error.path, error.message);
+        }
         let count = baseline::write(&outcome, path)?;
         eprintln!("ptrwidth: recorded {count} findings in {}", path.display());
         return Ok(ExitCode::SUCCESS);
@@ -631,7 +669,15 @@ fn run(args: Common, cargo: Option<&CargoArgs>) -> Result<ExitCode, String> {
             eprintln!("warning: {}: {}", failure.path, failure.message);
         }
         if args.diff {
+            // stdout is the patch: what could not be read is said on stderr, as a run without
+            // --diff says it in its report, and a run that read nothing exits 2 as well.
+            for error in &outcome.errors {
+                eprintln!("warning: could not read {}: {}", error.path, error.message);
+            }
             write_stdout(fix::diff(&plan).as_bytes())?;
+            if !missing.is_empty() || (outcome.files.is_empty() && !outcome.errors.is_empty()) {
+                return Ok(ExitCode::from(2));
+            }
             return Ok(ExitCode::from(u8::from(!plan.files.is_empty())));
         }
         let failures = fix::write(&plan, &settled.paths);
@@ -714,6 +760,12 @@ fn run(args: Common, cargo: Option<&CargoArgs>) -> Result<ExitCode, String> {
             .map_err(|e| format!("{}: {e}", path.display()))?;
     }
 
+    if !missing.is_empty() {
+        for path in &missing {
+            eprintln!("error: {path}");
+        }
+        return Ok(ExitCode::from(2));
+    }
     if outcome.files.is_empty() {
         if !outcome.errors.is_empty() {
             return Ok(ExitCode::from(2));
@@ -839,6 +891,8 @@ struct Workspace {
     packages: Vec<Package>,
     skipped_dirs: Vec<PathBuf>,
     target_dir: PathBuf,
+    /// The directory of the workspace's root `Cargo.toml`.
+    root: PathBuf,
 }
 
 /// The packages `cargo metadata` lists for the selection. cargo_metadata runs `$CARGO` when
@@ -919,6 +973,7 @@ fn cargo_workspace(cargo: &CargoArgs) -> Result<Workspace, String> {
         packages,
         skipped_dirs,
         target_dir: metadata.target_directory.clone().into_std_path_buf(),
+        root: metadata.workspace_root.clone().into_std_path_buf(),
     })
 }
 

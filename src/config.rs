@@ -23,6 +23,7 @@ use std::path::{Path, PathBuf};
 use toml::{Table, Value};
 
 use crate::catalog;
+use crate::engine;
 use crate::knowledge::Knowledge;
 use crate::model::ty::{HandleKind, IntTy};
 use crate::suggest;
@@ -112,25 +113,30 @@ pub struct Config {
 }
 
 impl Config {
-    /// The nearest configuration at or above `start` (a file or a directory); an empty one
-    /// when there is none.
-    pub fn discover(start: &Path) -> Result<Config, String> {
+    /// The nearest configuration at or above `start` (a file or a directory), searched no
+    /// higher than the repository (the first directory holding `.git`: a directory in a clone,
+    /// a file in a worktree or submodule) or `root`: a file in a shared directory above a
+    /// checkout (`/tmp`) is not the project's. An empty configuration when there is none.
+    pub fn discover(start: &Path, root: Option<&Path>) -> Result<Config, String> {
         let start = std::path::absolute(start).unwrap_or_else(|_| start.to_path_buf());
         let first_dir = if start.is_dir() {
             start.as_path()
         } else {
             start.parent().unwrap_or(Path::new("/"))
         };
+        let root = root.and_then(|root| root.canonicalize().ok());
         for dir in first_dir.ancestors() {
             for name in FILE_NAMES {
                 let path = dir.join(name);
-                if path.is_file() {
+                // Not `is_file`: a FIFO or directory in the place of the file is an error, not a
+                // reason to look further up.
+                if path.exists() {
                     let table = read_table(&path)?;
                     return Config::from_table(&table, Source::File { path, table: None }, dir);
                 }
             }
             let manifest = dir.join("Cargo.toml");
-            if manifest.is_file() {
+            if manifest.exists() {
                 let table = read_table(&manifest)?;
                 for (section, name) in [
                     ("package", "package.metadata.ptrwidth"),
@@ -152,6 +158,9 @@ impl Config {
                     }
                 }
             }
+            if dir.join(".git").exists() || (root.is_some() && dir.canonicalize().ok() == root) {
+                break;
+            }
         }
         Ok(Config {
             base: first_dir.to_path_buf(),
@@ -168,8 +177,14 @@ impl Config {
         for (key, value) in table {
             match key.as_str() {
                 "targets" => {
-                    config.targets =
-                        Some(strings(value).map_err(|m| err(format!("`targets` {m}")))?)
+                    let targets = strings(value).map_err(|m| err(format!("`targets` {m}")))?;
+                    if targets.is_empty() {
+                        return Err(err(format!(
+                            "`targets` is empty, which would check nothing; name at least one target (e.g. [\"{}\"]), or leave the key out for the default",
+                            crate::target::DEFAULT_TRIPLE
+                        )));
+                    }
+                    config.targets = Some(targets);
                 }
                 "exclude" => {
                     config.exclude = strings(value).map_err(|m| err(format!("`exclude` {m}")))?
@@ -266,9 +281,16 @@ impl Config {
 }
 
 fn read_table(path: &Path) -> Result<Table, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let text = read_settings(path, engine::MAX_FILE_BYTES)?;
     text.parse::<Table>()
         .map_err(|e| format!("{}: {}", path.display(), e.message()))
+}
+
+/// Reads a file of settings (configuration, baseline): a regular file of at most `limit` bytes
+/// of UTF-8, so that a FIFO or device in its place is an error instead of a hang.
+pub fn read_settings(path: &Path, limit: u64) -> Result<String, String> {
+    let bytes = engine::read_bytes(path, limit).map_err(|e| format!("{}: {e}", path.display()))?;
+    String::from_utf8(bytes).map_err(|e| format!("{}: not UTF-8 ({e})", path.display()))
 }
 
 fn unknown<'a>(what: &str, name: &str, known: impl IntoIterator<Item = &'a str> + Clone) -> String {

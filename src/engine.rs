@@ -54,7 +54,7 @@ pub struct Options {
     pub excluded_dirs: Vec<PathBuf>,
     pub targets: Vec<Target>,
     pub rules: Vec<&'static Rule>,
-    /// Worker threads; `None` uses every core.
+    /// Worker threads; `None` uses every core. At most [`max_jobs`] are started.
     pub jobs: Option<usize>,
     /// Where lowered files are cached between runs; `None` lowers every file.
     pub cache: Option<PathBuf>,
@@ -113,11 +113,22 @@ pub fn run_with(
     knowledge: &Knowledge,
 ) -> Result<Outcome, String> {
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(options.jobs.unwrap_or(0))
+        .num_threads(options.jobs.unwrap_or_else(cores).clamp(1, max_jobs()))
         .stack_size(WORKER_STACK_BYTES)
         .build()
         .map_err(|e| format!("cannot start worker threads: {e}"))?;
     Ok(pool.install(|| run_in_pool(options, policy, knowledge)))
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
+}
+
+/// The most worker threads a run starts. The work is parsing, bound by the processor: threads
+/// beyond a few per core add no speed, only memory (a file being parsed on each) and start-up
+/// time (a thousand idle workers took over half a minute to start and stop).
+pub fn max_jobs() -> usize {
+    4 * cores()
 }
 
 fn run_in_pool(options: &Options, policy: &Policy, knowledge: &Knowledge) -> Outcome {
@@ -226,15 +237,61 @@ fn run_in_pool(options: &Options, policy: &Policy, knowledge: &Knowledge) -> Out
 /// whether its lowering came from the cache.
 type ReadFile = (SourceFile, FileIr, Vec<FileError>, bool);
 
-/// Reads a file whole, refusing it if it is over `limit` bytes.
+/// Reads a regular file whole, refusing it if it is over `limit` bytes.
+///
+/// A FIFO would block until a writer comes and a device (`/dev/zero`) never ends, so only
+/// regular files are read: the path's type is checked before opening it (opening a FIFO
+/// blocks), and the opened handle's after, in case the path was swapped in between. A
+/// pseudo-file (`/proc/self/pagemap`) says it holds 0 bytes and yields gigabytes, so what is
+/// read is bounded by the size the handle reports, and a file that yields more is refused.
 pub fn read_bytes(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
-    let size = std::fs::metadata(path).map_err(|e| e.to_string())?.len();
+    use std::io::Read;
+
+    let not_regular = || "not a regular file".to_string();
+    if !std::fs::metadata(path)
+        .map_err(|e| e.to_string())?
+        .is_file()
+    {
+        return Err(not_regular());
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    // Opening a FIFO swapped in after the check above returns at once instead of blocking; a
+    // regular file reads the same with or without the flag.
+    #[cfg(target_os = "linux")]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NONBLOCK);
+    let mut file = options.open(path).map_err(|e| e.to_string())?;
+    let metadata = file.metadata().map_err(|e| e.to_string())?;
+    if !metadata.is_file() {
+        return Err(not_regular());
+    }
+    let size = metadata.len();
     if size > limit {
+        return Err(format!("file is {size} bytes, over the {limit}-byte limit"));
+    }
+    let mut bytes = Vec::new();
+    bytes
+        .try_reserve_exact(usize::try_from(size).unwrap_or(usize::MAX))
+        .map_err(|e| e.to_string())?;
+    file.by_ref()
+        .take(size)
+        .read_to_end(&mut bytes)
+        .map_err(|e| e.to_string())?;
+    // Some pseudo-files refuse reads of fewer than 8 bytes, so the probe for more is not 1 byte.
+    let mut probe = [0; 64];
+    let more = loop {
+        match file.read(&mut probe) {
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e.to_string()),
+            Ok(read) => break read > 0,
+        }
+    };
+    if more {
         return Err(format!(
-            "file is {size} bytes, over the {limit}-byte limit; skipped"
+            "file yields more than its size says ({size} bytes): it is growing, or is not an ordinary file"
         ));
     }
-    std::fs::read(path).map_err(|e| e.to_string())
+    Ok(bytes)
 }
 
 /// Reads a file once and lowers it, or takes what an earlier run made of the same bytes.
@@ -248,7 +305,7 @@ fn read_and_lower(
         FileKind::Binary => MAX_BINARY_BYTES,
         _ => max_file_bytes,
     };
-    let bytes = read_bytes(&input.path, limit).map_err(fail)?;
+    let bytes = read_bytes(&input.path, limit).map_err(|e| fail(format!("{e}; skipped")))?;
     let cached = cache.map(|cache| (cache, Cache::key(input.kind, &bytes)));
     let stored = cached.as_ref().and_then(|(cache, key)| cache.get(key));
     let from_cache = stored.is_some();

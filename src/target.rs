@@ -81,9 +81,10 @@ pub fn cargo_config_targets(start: &Path) -> Result<Vec<String>, String> {
     for dir in start.ancestors() {
         for name in ["config.toml", "config"] {
             let config = dir.join(".cargo").join(name);
-            let Ok(text) = std::fs::read_to_string(&config) else {
+            if !config.exists() {
                 continue;
-            };
+            }
+            let text = crate::config::read_settings(&config, crate::engine::MAX_FILE_BYTES)?;
             let value: toml::Table = toml::from_str(&text)
                 .map_err(|e| format!("{}: {}", config.display(), e.message()))?;
             let targets = match value.get("build").and_then(|b| b.get("target")) {

@@ -430,17 +430,18 @@ fn missing_path_exits_2_with_an_errors_entry() {
 }
 
 #[test]
-fn missing_path_next_to_a_lintable_one_does_not_exit_2() {
+fn missing_path_next_to_a_lintable_one_is_reported_and_exits_2() {
     let dir = Scratch::new();
     dir.write("warn.rs", WARN_SRC);
     dir.write("err.rs", ERROR_SRC);
-    let run = ptrwidth(dir.path(), &["--format", "json", "gone.rs", "warn.rs"]);
-    run.assert_code(0);
-    let doc = run.json();
-    assert!(error_paths(&doc).contains("gone.rs"), "{doc}");
-    assert_eq!(diagnostic_paths(&doc), paths(&["warn.rs"]));
-    let run = ptrwidth(dir.path(), &["--format", "json", "gone.rs", "err.rs"]);
-    run.assert_code(1);
+    for lintable in ["warn.rs", "err.rs"] {
+        let run = ptrwidth(dir.path(), &["--format", "json", "gone.rs", lintable]);
+        run.assert_code(2);
+        assert!(run.stderr.contains("gone.rs"), "{}", run.stderr);
+        let doc = run.json();
+        assert!(error_paths(&doc).contains("gone.rs"), "{doc}");
+        assert_eq!(diagnostic_paths(&doc), paths(&[lintable]));
+    }
 }
 
 #[test]
@@ -516,7 +517,7 @@ fn json_errors_entries_follow_schema() {
         repo(),
         &["--format", "json", "fixtures/handle-truncation", &missing],
     );
-    run.assert_code(1);
+    run.assert_code(2);
     let doc = run.json();
     check_schema(&doc, repo());
     assert_eq!(error_paths(&doc), [missing].into_iter().collect());
