@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::baseline;
+use crate::cache::CacheDir;
 use crate::catalog;
 use crate::config::{Config, RuleLevel, Source};
 use crate::diagnostic::Level;
@@ -354,19 +355,19 @@ struct Settled {
     /// Directories of workspace members not linted that lie inside members that are.
     skipped_dirs: Vec<PathBuf>,
     max_file_size: (u64, Source),
-    cache: Option<PathBuf>,
+    cache: Option<CacheDir>,
 }
 
 fn settle(args: &Common, cargo: Option<&CargoArgs>) -> Result<Settled, String> {
     catalog::all().map_err(|e| format!("internal error: {e}"))?;
-    let (paths, packages, skipped_dirs, target_dir) = match cargo {
+    let (paths, packages, skipped_dirs, workspace_dirs) = match cargo {
         Some(cargo) if args.paths.is_empty() => {
             let workspace = cargo_workspace(cargo)?;
             (
                 workspace.dirs,
                 workspace.packages,
                 workspace.skipped_dirs,
-                Some(workspace.target_dir),
+                Some((workspace.target_dir, workspace.root)),
             )
         }
         // Paths given: the workspace only attributes findings to packages, when there is one.
@@ -375,18 +376,25 @@ fn settle(args: &Common, cargo: Option<&CargoArgs>) -> Result<Settled, String> {
                 args.paths.clone(),
                 workspace.packages,
                 Vec::new(),
-                Some(workspace.target_dir),
+                Some((workspace.target_dir, workspace.root)),
             ),
             Err(_) => (args.paths.clone(), Vec::new(), Vec::new(), None),
         },
         None if args.paths.is_empty() => (vec![PathBuf::from(".")], Vec::new(), Vec::new(), None),
         None => (args.paths.clone(), Vec::new(), Vec::new(), None),
     };
-    let cache = match (&args.cache_dir, target_dir) {
+    // A cache in the linted tree must stay in it; the user's own cache directory is theirs.
+    let cache = match (&args.cache_dir, workspace_dirs) {
         _ if args.no_cache => None,
-        (Some(dir), _) => Some(dir.clone()),
-        (None, Some(target_dir)) => Some(target_dir.join("ptrwidth-cache")),
-        (None, None) => user_cache_dir(),
+        (Some(dir), workspace_dirs) => {
+            let workspace_root = workspace_dirs.map(|(_, root)| root);
+            let trees: Vec<PathBuf> = paths.iter().cloned().chain(workspace_root).collect();
+            Some(CacheDir::new(dir, &trees))
+        }
+        (None, Some((target_dir, root))) => {
+            Some(CacheDir::new(&target_dir.join("ptrwidth-cache"), &[root]))
+        }
+        (None, None) => user_cache_dir().map(|dir| CacheDir::new(&dir, &[])),
     };
     let config = Config::discover(&paths[0])?;
     let (triples, targets_source) = if !args.targets.is_empty() {
@@ -839,6 +847,8 @@ struct Workspace {
     packages: Vec<Package>,
     skipped_dirs: Vec<PathBuf>,
     target_dir: PathBuf,
+    /// The workspace's root directory, the tree its default target directory lies in.
+    root: PathBuf,
 }
 
 /// The packages `cargo metadata` lists for the selection. cargo_metadata runs `$CARGO` when
@@ -919,6 +929,7 @@ fn cargo_workspace(cargo: &CargoArgs) -> Result<Workspace, String> {
         packages,
         skipped_dirs,
         target_dir: metadata.target_directory.clone().into_std_path_buf(),
+        root: metadata.workspace_root.clone().into_std_path_buf(),
     })
 }
 
