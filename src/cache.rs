@@ -107,10 +107,13 @@ impl Cache {
         if let Some(tree) = &location.tree {
             stays_inside(&dir, tree)?;
         }
-        if std::fs::symlink_metadata(&own).is_err()
-            && make_own_dir(&location.path, &own).is_err()
-            && std::fs::symlink_metadata(&own).is_err()
-        {
+        // An empty directory (its entries removed by hand) holds nothing to lose: it is
+        // replaced by a tagged one.
+        let missing = || {
+            std::fs::symlink_metadata(&own).is_err()
+                || std::fs::read_dir(&own).is_ok_and(|mut entries| entries.next().is_none())
+        };
+        if missing() && make_own_dir(&location.path, &own).is_err() && missing() {
             return Ok(None);
         }
         if !is_tagged(&own) {
@@ -409,6 +412,11 @@ mod tests {
         let refused = Cache::open(&CacheDir::new(root.path(), &[]));
         assert!(refused.is_err_and(|why| why.contains("not made by ptrwidth")));
         assert!(theirs.join("0123456789abcdef").is_dir());
+        // An empty one holds nothing to lose: it becomes ptrwidth's.
+        std::fs::remove_dir_all(&theirs).unwrap();
+        std::fs::create_dir(&theirs).unwrap();
+        open(root.path());
+        assert!(is_tagged(&theirs));
     }
 
     #[cfg(unix)]
