@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::baseline;
+use crate::cache::CacheDir;
 use crate::catalog;
 use crate::config::{Config, RuleLevel, Source};
 use crate::diagnostic::Level;
@@ -365,7 +366,7 @@ struct Settled {
     /// Directories of workspace members not linted that lie inside members that are.
     skipped_dirs: Vec<PathBuf>,
     max_file_size: (u64, Source),
-    cache: Option<PathBuf>,
+    cache: Option<CacheDir>,
 }
 
 fn settle(args: &Common, cargo: Option<&CargoArgs>) -> Result<Settled, String> {
@@ -397,11 +398,18 @@ fn settle(args: &Common, cargo: Option<&CargoArgs>) -> Result<Settled, String> {
         }
         None => (args.paths.clone(), Vec::new(), Vec::new(), None, None),
     };
-    let cache = match (&args.cache_dir, target_dir) {
+    // A cache in the linted tree must stay in it; the user's own cache directory is theirs.
+    let cache = match (&args.cache_dir, target_dir, &workspace_root) {
         _ if args.no_cache => None,
-        (Some(dir), _) => Some(dir.clone()),
-        (None, Some(target_dir)) => Some(target_dir.join("ptrwidth-cache")),
-        (None, None) => user_cache_dir(),
+        (Some(dir), _, workspace_root) => {
+            let trees: Vec<PathBuf> = paths.iter().cloned().chain(workspace_root.clone()).collect();
+            Some(CacheDir::new(dir, &trees))
+        }
+        (None, Some(target_dir), Some(root)) => Some(CacheDir::new(
+            &target_dir.join("ptrwidth-cache"),
+            std::slice::from_ref(root),
+        )),
+        (None, _, _) => user_cache_dir().map(|dir| CacheDir::new(&dir, &[])),
     };
     let config = Config::discover(&paths[0], workspace_root.as_deref())?;
     let (triples, targets_source) = if !args.targets.is_empty() {

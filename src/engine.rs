@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 
-use crate::cache::Cache;
+use crate::cache::{Cache, CacheDir};
 use crate::catalog;
 use crate::diagnostic::{Diagnostic, Level};
 use crate::discover::{self, Exclude, FileKind, Input};
@@ -57,7 +57,7 @@ pub struct Options {
     /// Worker threads; `None` uses every core. At most [`max_jobs`] are started.
     pub jobs: Option<usize>,
     /// Where lowered files are cached between runs; `None` lowers every file.
-    pub cache: Option<PathBuf>,
+    pub cache: Option<CacheDir>,
 }
 
 /// How a project adjusts a run (from its configuration): what is walked, how loud each rule
@@ -147,7 +147,12 @@ fn run_in_pool(options: &Options, policy: &Policy, knowledge: &Knowledge) -> Out
         .map(|input| std::fs::metadata(&input.path).map_or(0, |m| m.len()))
         .collect();
     let mut schedule: Vec<usize> = (0..inputs.len()).collect();
-    let cache = options.cache.as_deref().map(Cache::open);
+    let cache = options.cache.as_ref().and_then(|dir| {
+        Cache::open(dir).unwrap_or_else(|why| {
+            errors.push(FileError::new(&dir.path, why));
+            None
+        })
+    });
     schedule.sort_by_key(|&i| std::cmp::Reverse(sizes[i]));
     let mut lowered: Vec<(usize, Result<ReadFile, FileError>)> = schedule
         .par_iter()
@@ -307,7 +312,9 @@ fn read_and_lower(
     };
     let bytes = read_bytes(&input.path, limit).map_err(|e| fail(format!("{e}; skipped")))?;
     let cached = cache.map(|cache| (cache, Cache::key(input.kind, &bytes)));
-    let stored = cached.as_ref().and_then(|(cache, key)| cache.get(key));
+    let stored = cached
+        .as_ref()
+        .and_then(|(cache, key)| cache.get(key, input.kind, &bytes));
     let from_cache = stored.is_some();
     let lowered = match stored {
         Some(lowered) => lowered,

@@ -144,7 +144,9 @@ fn apply(text: &str, edits_last_first: &[Edit]) -> String {
         } else {
             edit.replacement.clone()
         };
-        fixed.replace_range(edit.span.start..edit.span.end, &replacement);
+        if fixed.get(edit.span.start..edit.span.end).is_some() {
+            fixed.replace_range(edit.span.start..edit.span.end, &replacement);
+        }
     }
     fixed
 }

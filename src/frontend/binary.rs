@@ -18,13 +18,18 @@ use crate::model::machine::Machine;
 pub fn lower(bytes: &[u8]) -> Result<Lowered, String> {
     let info = inspect(bytes)?;
     Ok(Lowered {
-        text: format!("{}\n", info.describe()),
+        text: text(&info),
         ir: FileIr {
             binary: Some(info),
             ..FileIr::default()
         },
         errors: Vec::new(),
     })
+}
+
+/// The one line a binary shows in reports.
+pub fn text(info: &BinaryInfo) -> String {
+    format!("{}\n", info.describe())
 }
 
 /// What the headers of a PE image, COFF object or COFF archive say; an error names what is

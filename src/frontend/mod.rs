@@ -47,6 +47,18 @@ pub fn lower(kind: FileKind, bytes: Vec<u8>) -> Result<Lowered, String> {
     }
 }
 
+/// The text [`lower`] gives these bytes, without lowering them again (a binary's text is the
+/// line describing the headers its IR records); `None` when lowering them fails before any
+/// text is made.
+pub fn text_of(kind: FileKind, bytes: &[u8], ir: &FileIr) -> Option<String> {
+    match kind {
+        FileKind::Rust => std::str::from_utf8(bytes).ok().map(str::to_owned),
+        FileKind::C | FileKind::Cpp | FileKind::Idl => c::decode(bytes.to_vec()).ok(),
+        FileKind::Registry(_) => registry::text::decode(bytes.to_vec()).ok(),
+        FileKind::Binary => ir.binary.as_ref().map(binary::text),
+    }
+}
+
 fn utf8(bytes: Vec<u8>) -> Result<String, String> {
     String::from_utf8(bytes).map_err(|e| {
         format!(

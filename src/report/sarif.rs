@@ -217,7 +217,7 @@ fn region(outcome: &Outcome, file: FileId, span: Span) -> Value {
         "endLine": end.line,
         "endColumn": end.column,
         "charOffset": span.start,
-        "charLength": source.text()[span.start..span.end].chars().count(),
+        "charLength": source.slice(span).chars().count(),
     })
 }
 

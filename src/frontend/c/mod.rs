@@ -98,7 +98,7 @@ fn parse(text: &[u8], cpp: bool) -> Result<Tree, String> {
 
 /// The file's text: UTF-8 as is, UTF-16 with a byte-order mark decoded, anything else without
 /// NUL bytes read as Latin-1 (Windows sources are often in a legacy code page).
-fn decode(bytes: Vec<u8>) -> Result<String, String> {
+pub(crate) fn decode(bytes: Vec<u8>) -> Result<String, String> {
     let utf16 = match bytes.get(..2) {
         Some([0xFF, 0xFE]) => Some(u16::from_le_bytes as fn([u8; 2]) -> u16),
         Some([0xFE, 0xFF]) => Some(u16::from_be_bytes as fn([u8; 2]) -> u16),
