@@ -402,7 +402,11 @@ fn settle(args: &Common, cargo: Option<&CargoArgs>) -> Result<Settled, String> {
     let cache = match (&args.cache_dir, target_dir, &workspace_root) {
         _ if args.no_cache => None,
         (Some(dir), _, workspace_root) => {
-            let trees: Vec<PathBuf> = paths.iter().cloned().chain(workspace_root.clone()).collect();
+            let trees: Vec<PathBuf> = paths
+                .iter()
+                .cloned()
+                .chain(workspace_root.clone())
+                .collect();
             Some(CacheDir::new(dir, &trees))
         }
         (None, Some(target_dir), Some(root)) => Some(CacheDir::new(
@@ -659,6 +663,9 @@ fn run(args: Common, cargo: Option<&CargoArgs>) -> Result<ExitCode, String> {
         outcome
     };
     let mut outcome = lint()?;
+    for note in &outcome.notes {
+        eprintln!("note: {note}");
+    }
 
     if let Some(path) = &args.write_baseline {
         for error in baseline::unread(&outcome) {

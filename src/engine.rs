@@ -101,6 +101,9 @@ pub struct Outcome {
     pub errors: Vec<FileError>,
     /// How many of `files` were not lowered again: the cache held what their bytes lower to.
     pub cached: usize,
+    /// What the run left undone that changes no finding (a cache it would not use): said to
+    /// the user, but no file's error, so it neither counts as unread nor blocks a baseline.
+    pub notes: Vec<String>,
 }
 
 pub fn run(options: &Options, knowledge: &Knowledge) -> Result<Outcome, String> {
@@ -147,9 +150,10 @@ fn run_in_pool(options: &Options, policy: &Policy, knowledge: &Knowledge) -> Out
         .map(|input| std::fs::metadata(&input.path).map_or(0, |m| m.len()))
         .collect();
     let mut schedule: Vec<usize> = (0..inputs.len()).collect();
+    let mut notes = Vec::new();
     let cache = options.cache.as_ref().and_then(|dir| {
         Cache::open(dir).unwrap_or_else(|why| {
-            errors.push(FileError::new(&dir.path, why));
+            notes.push(format!("{}: {why}", display_path(&dir.path)));
             None
         })
     });
@@ -235,6 +239,7 @@ fn run_in_pool(options: &Options, policy: &Policy, knowledge: &Knowledge) -> Out
         diagnostics,
         errors,
         cached,
+        notes,
     }
 }
 

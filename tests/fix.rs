@@ -197,6 +197,7 @@ fn a_fix_that_would_not_parse_leaves_the_file_untouched() {
         }],
         errors: Vec::new(),
         cached: 0,
+        notes: Vec::new(),
     };
     let plan = ptrwidth::fix::plan(&outcome, false);
     assert!(plan.files.is_empty());
@@ -248,6 +249,7 @@ fn overlapping_fixes_first_wins() {
         ],
         errors: Vec::new(),
         cached: 0,
+        notes: Vec::new(),
     };
     let plan = ptrwidth::fix::plan(&outcome, false);
     assert_eq!(plan.files[0].after, "fn f() { let b = 3; }\n");

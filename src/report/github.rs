@@ -212,6 +212,7 @@ mod tests {
             diagnostics: vec![finding; 40_000],
             errors: Vec::new(),
             cached: 0,
+            notes: Vec::new(),
         };
         let links = Links {
             blob: Some("https://github.com/o/r/blob/abc".to_string()),
