@@ -208,7 +208,8 @@ impl<'t> Lowerer<'t> {
             "preproc_def" => self.define(node),
             "preproc_call" => self.pragma(node),
             "expression_statement" => self.declaring_macro(node),
-            "preproc_if" | "preproc_ifdef" => {
+            "preproc_if" | "preproc_ifdef" | "preproc_elif" | "preproc_elifdef"
+            | "preproc_else" => {
                 self.items_of(preproc_branches(node), owner, depth);
             }
             "linkage_specification" | "declaration_list" | "template_declaration" | "ERROR" => {
@@ -548,7 +549,8 @@ impl<'t> Lowerer<'t> {
         depth: usize,
     ) {
         let members = match body.kind() {
-            "preproc_if" | "preproc_ifdef" => preproc_branches(body),
+            "preproc_if" | "preproc_ifdef" | "preproc_elif" | "preproc_elifdef"
+            | "preproc_else" => preproc_branches(body),
             _ => named_children(body),
         };
         for member in members {
@@ -594,7 +596,13 @@ impl<'t> Lowerer<'t> {
                 }
                 "function_definition" => self.function_definition(member, Some(owner)),
                 "declaration" => self.declaration(member, Some(owner), depth + 1),
-                "preproc_if" | "preproc_ifdef" | "field_declaration_list" | "ERROR" => {
+                "preproc_if"
+                | "preproc_ifdef"
+                | "preproc_elif"
+                | "preproc_elifdef"
+                | "preproc_else"
+                | "field_declaration_list"
+                | "ERROR" => {
                     if depth > MAX_NESTING {
                         self.truncated = true;
                     } else {
@@ -793,7 +801,8 @@ impl<'t> Lowerer<'t> {
                 self.scopes.close();
             }
             "if_statement" => self.if_chain(node, depth),
-            "preproc_if" | "preproc_ifdef" => {
+            "preproc_if" | "preproc_ifdef" | "preproc_elif" | "preproc_elifdef"
+            | "preproc_else" => {
                 for child in preproc_branches(node) {
                     self.statement(child, depth + 1);
                 }
