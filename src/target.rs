@@ -12,6 +12,14 @@ pub enum Arch {
 }
 
 impl Arch {
+    pub const ALL: [Arch; 5] = [
+        Arch::X86,
+        Arch::X86_64,
+        Arch::Aarch64,
+        Arch::Arm64ec,
+        Arch::Arm,
+    ];
+
     /// The value of `cfg(target_arch)` on this machine.
     pub fn cfg_name(self) -> &'static str {
         match self {
@@ -20,6 +28,13 @@ impl Arch {
             Arch::Aarch64 => "aarch64",
             Arch::Arm64ec => "arm64ec",
             Arch::Arm => "arm",
+        }
+    }
+
+    pub fn pointer_width(self) -> u32 {
+        match self {
+            Arch::X86 | Arch::Arm => 32,
+            Arch::X86_64 | Arch::Aarch64 | Arch::Arm64ec => 64,
         }
     }
 }
@@ -32,6 +47,9 @@ pub struct Target {
     /// `msvc` or `gnu` (`target_env`), empty when the triple does not say.
     pub env: String,
 }
+
+/// The `target_env` values a Windows triple can end with.
+pub const ENVIRONMENTS: [&str; 3] = ["msvc", "gnu", "gnullvm"];
 
 pub const DEFAULT_TRIPLE: &str = "x86_64-pc-windows-msvc";
 
@@ -52,14 +70,11 @@ impl Target {
                 "`{triple}` is not a Windows target; ptrwidth checks code built for Windows (e.g. {DEFAULT_TRIPLE}, i686-pc-windows-msvc, aarch64-pc-windows-msvc)"
             ));
         }
-        let pointer_width = match arch {
-            Arch::X86 | Arch::Arm => 32,
-            Arch::X86_64 | Arch::Aarch64 | Arch::Arm64ec => 64,
-        };
+        let pointer_width = arch.pointer_width();
         let env = triple
             .rsplit('-')
             .next()
-            .filter(|e| matches!(*e, "msvc" | "gnu" | "gnullvm"))
+            .filter(|e| ENVIRONMENTS.contains(e))
             .unwrap_or("")
             .to_string();
         Ok(Target {

@@ -28,12 +28,8 @@ pub struct Lowered {
 pub fn lower(kind: FileKind, bytes: Vec<u8>) -> Result<Lowered, String> {
     match kind {
         FileKind::Rust => utf8(bytes).and_then(|text| {
-            let ir = rust::lower(&text)?;
-            Ok(Lowered {
-                text,
-                ir,
-                errors: Vec::new(),
-            })
+            let (ir, errors) = rust::lower(&text)?;
+            Ok(Lowered { text, ir, errors })
         }),
         FileKind::C => c::lower(c::Dialect::C, bytes),
         FileKind::Cpp => c::lower(c::Dialect::Cpp, bytes),

@@ -12,7 +12,7 @@ fn x64() -> Target {
 /// Lowers `source`, then calls `check` with the model and the value of the first conversion.
 fn with_first_conversion(source: &str, check: impl FnOnce(&Semantic, &ir::Conversion)) {
     let knowledge = Knowledge::load().unwrap();
-    let ir = rust::lower(source).unwrap();
+    let (ir, _) = rust::lower(source).unwrap();
     let targets = [x64()];
     let files = [&ir];
     let model = Model::new(&knowledge, &targets, &files);
@@ -176,7 +176,7 @@ fn cfg_conditions_reach_statements_and_branches() {
             let a = h as u32;
             if cfg!(target_pointer_width = "32") { let b = h as u32; } else { let c = h as u64; }
         }"#;
-    let ir = rust::lower(source).unwrap();
+    let (ir, _) = rust::lower(source).unwrap();
     let live: Vec<bool> = ir
         .conversions
         .iter()

@@ -10,73 +10,11 @@ use crate::model::cfg::Cond;
 /// Deeper parenthesis nesting in one `#if` than this makes the condition unknown.
 const MAX_DEPTH: usize = 64;
 
-/// Groups nested deeper than this are read as unknown conditions: every directive would
-/// otherwise carry a condition as long as the nesting, quadratic in the file's size.
-pub const MAX_GROUP_DEPTH: usize = 64;
-
-/// A preprocessor expression, three-valued.
-#[derive(Clone, Debug)]
-enum Value {
-    Const(bool),
-    Known(Cond),
-    Unknown,
-}
-
-impl Value {
-    fn not(self) -> Value {
-        match self {
-            Value::Const(b) => Value::Const(!b),
-            Value::Known(c) => Value::Known(c.negate()),
-            Value::Unknown => Value::Unknown,
-        }
-    }
-
-    fn into_cond(self) -> Cond {
-        match self {
-            Value::Const(true) => Cond::True,
-            Value::Const(false) => Cond::Any(Vec::new()),
-            Value::Known(c) => c,
-            Value::Unknown => unknown(),
-        }
-    }
-
-    fn and(self, other: Value) -> Value {
-        match (self, other) {
-            (Value::Const(false), _) | (_, Value::Const(false)) => Value::Const(false),
-            (Value::Const(true), v) | (v, Value::Const(true)) => v,
-            (Value::Unknown, Value::Unknown) => Value::Unknown,
-            (a, b) => Value::Known(Cond::All(vec![a.into_cond(), b.into_cond()])),
-        }
-    }
-
-    fn or(self, other: Value) -> Value {
-        match (self, other) {
-            (Value::Const(true), _) | (_, Value::Const(true)) => Value::Const(true),
-            (Value::Const(false), v) | (v, Value::Const(false)) => v,
-            (Value::Unknown, Value::Unknown) => Value::Unknown,
-            (a, b) => Value::Known(Cond::Any(vec![a.into_cond(), b.into_cond()])),
-        }
-    }
-
-    /// The condition code under this branch is compiled under. An unknown condition never
-    /// makes code dead, so it is left out.
-    fn liveness(self) -> Cond {
-        match self {
-            Value::Unknown => Cond::True,
-            other => other.into_cond(),
-        }
-    }
-}
-
-fn unknown() -> Cond {
-    Cond::pred("?", None)
-}
-
-/// One `#if ... #endif` group: the conditions of its branches so far.
+/// One `#if ... #endif` group.
 struct Group {
-    taken: Vec<Value>,
-    current: Cond,
-    /// `current` and the conditions of every enclosing group.
+    /// Whether some branch so far was taken: every later branch is compiled only without it.
+    earlier: Cond,
+    /// The condition of the current branch and of every enclosing group.
     within: Cond,
 }
 
@@ -84,8 +22,6 @@ struct Group {
 pub struct Tracker<'t> {
     table: &'t MacroTable,
     stack: Vec<Group>,
-    /// Some group was nested deeper than [`MAX_GROUP_DEPTH`].
-    pub too_deep: bool,
 }
 
 impl<'t> Tracker<'t> {
@@ -93,7 +29,6 @@ impl<'t> Tracker<'t> {
         Tracker {
             table,
             stack: Vec::new(),
-            too_deep: false,
         }
     }
 
@@ -103,11 +38,11 @@ impl<'t> Tracker<'t> {
         match name {
             "if" => self.open(self.expression(rest)),
             "ifdef" => self.open(self.defined(rest)),
-            "ifndef" => self.open(self.defined(rest).not()),
-            "elif" => self.branch(Some(self.expression(rest))),
-            "elifdef" => self.branch(Some(self.defined(rest))),
-            "elifndef" => self.branch(Some(self.defined(rest).not())),
-            "else" => self.branch(None),
+            "ifndef" => self.open(self.defined(rest).negate()),
+            "elif" => self.branch(self.expression(rest)),
+            "elifdef" => self.branch(self.defined(rest)),
+            "elifndef" => self.branch(self.defined(rest).negate()),
+            "else" => self.branch(Cond::TRUE),
             "endif" => {
                 self.stack.pop();
             }
@@ -118,57 +53,31 @@ impl<'t> Tracker<'t> {
 
     /// The condition in force after the directives applied so far.
     pub fn current(&self) -> Cond {
-        self.stack
-            .last()
-            .map_or(Cond::True, |group| group.within.clone())
+        self.stack.last().map_or(Cond::TRUE, |group| group.within)
     }
 
-    fn open(&mut self, value: Value) {
-        let value = self.bounded(self.stack.len(), value);
-        let current = value.clone().liveness();
+    fn open(&mut self, value: Cond) {
         self.stack.push(Group {
-            within: self.current().and(current.clone()),
-            current,
-            taken: vec![value],
+            earlier: value,
+            within: self.current().and(value),
         });
     }
 
-    /// The value of a branch of a group inside `enclosing` others.
-    fn bounded(&mut self, enclosing: usize, value: Value) -> Value {
-        if enclosing < MAX_GROUP_DEPTH {
-            return value;
-        }
-        self.too_deep = true;
-        Value::Unknown
-    }
-
-    fn branch(&mut self, value: Option<Value>) {
+    /// A branch is taken when no earlier one was and its own condition holds; keeping the
+    /// earlier branches as one condition makes a chain of any length cost the same per branch.
+    fn branch(&mut self, value: Cond) {
         let Some(enclosing) = self.stack.len().checked_sub(1) else {
             return;
         };
-        let value = value.map(|value| self.bounded(enclosing, value));
         let outer = self.stack[..enclosing]
             .last()
-            .map_or(Cond::True, |group| group.within.clone());
+            .map_or(Cond::TRUE, |group| group.within);
         let group = &mut self.stack[enclosing];
-        let earlier = group
-            .taken
-            .iter()
-            .cloned()
-            .fold(Value::Const(false), Value::or)
-            .not();
-        let this = match value {
-            Some(value) => {
-                group.taken.push(value.clone());
-                earlier.and(value)
-            }
-            None => earlier,
-        };
-        group.current = this.liveness();
-        group.within = outer.and(group.current.clone());
+        group.within = outer.and(group.earlier.negate().and(value));
+        group.earlier = group.earlier.or(value);
     }
 
-    fn defined(&self, rest: &str) -> Value {
+    fn defined(&self, rest: &str) -> Cond {
         let name = rest
             .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
             .find(|w| !w.is_empty())
@@ -176,14 +85,11 @@ impl<'t> Tracker<'t> {
         self.macro_value(name)
     }
 
-    fn macro_value(&self, name: &str) -> Value {
-        match self.table.condition(name) {
-            Some(cond) => Value::Known(cond.clone()),
-            None => Value::Unknown,
-        }
+    fn macro_value(&self, name: &str) -> Cond {
+        self.table.condition(name).unwrap_or(Cond::UNKNOWN)
     }
 
-    fn expression(&self, text: &str) -> Value {
+    fn expression(&self, text: &str) -> Cond {
         let tokens = tokenize(text);
         let mut parser = Parser {
             tokens: &tokens,
@@ -194,7 +100,7 @@ impl<'t> Tracker<'t> {
         if parser.pos == tokens.len() {
             value
         } else {
-            Value::Unknown
+            Cond::UNKNOWN
         }
     }
 }
@@ -274,7 +180,7 @@ impl Parser<'_, '_, '_> {
         matches!(self.tokens.get(self.pos), Some(Token::Op(o)) if *o == op)
     }
 
-    fn or(&mut self, depth: usize) -> Value {
+    fn or(&mut self, depth: usize) -> Cond {
         let mut value = self.and(depth);
         while self.peek_op("||") {
             self.pos += 1;
@@ -283,7 +189,7 @@ impl Parser<'_, '_, '_> {
         value
     }
 
-    fn and(&mut self, depth: usize) -> Value {
+    fn and(&mut self, depth: usize) -> Cond {
         let mut value = self.comparison(depth);
         while self.peek_op("&&") {
             self.pos += 1;
@@ -293,7 +199,7 @@ impl Parser<'_, '_, '_> {
     }
 
     /// Comparisons and arithmetic: their value depends on macro values, which are unknown.
-    fn comparison(&mut self, depth: usize) -> Value {
+    fn comparison(&mut self, depth: usize) -> Cond {
         let mut value = self.unary(depth);
         while let Some(Token::Op(op)) = self.tokens.get(self.pos) {
             if matches!(*op, "&&" | "||" | ")" | ":") {
@@ -307,25 +213,25 @@ impl Parser<'_, '_, '_> {
                 }
             }
             self.unary(depth);
-            value = Value::Unknown;
+            value = Cond::UNKNOWN;
         }
         value
     }
 
-    fn unary(&mut self, depth: usize) -> Value {
+    fn unary(&mut self, depth: usize) -> Cond {
         if depth > MAX_DEPTH {
             self.pos = self.tokens.len();
-            return Value::Unknown;
+            return Cond::UNKNOWN;
         }
         let Some(token) = self.tokens.get(self.pos) else {
-            return Value::Unknown;
+            return Cond::UNKNOWN;
         };
         self.pos += 1;
         match token {
-            Token::Op("!") => self.unary(depth + 1).not(),
+            Token::Op("!") => self.unary(depth + 1).negate(),
             Token::Op("-" | "+" | "~") => {
                 self.unary(depth + 1);
-                Value::Unknown
+                Cond::UNKNOWN
             }
             Token::Op("(") => {
                 let value = self.or(depth + 1);
@@ -334,7 +240,13 @@ impl Parser<'_, '_, '_> {
                 }
                 value
             }
-            Token::Number(n) => Value::Const(*n != 0),
+            Token::Number(n) => {
+                if *n != 0 {
+                    Cond::TRUE
+                } else {
+                    Cond::FALSE
+                }
+            }
             Token::Ident("defined") => {
                 let parenthesized = self.peek_op("(");
                 if parenthesized {
@@ -345,7 +257,7 @@ impl Parser<'_, '_, '_> {
                         self.pos += 1;
                         self.tracker.macro_value(name)
                     }
-                    _ => Value::Unknown,
+                    _ => Cond::UNKNOWN,
                 };
                 if parenthesized && self.peek_op(")") {
                     self.pos += 1;
@@ -369,13 +281,13 @@ impl Parser<'_, '_, '_> {
                             _ => {}
                         }
                     }
-                    return Value::Unknown;
+                    return Cond::UNKNOWN;
                 }
                 // The target macros are defined as 1; an undefined name is 0, but whether it
                 // is defined is unknown here.
                 self.tracker.macro_value(name)
             }
-            Token::OddNumber | Token::Op(_) => Value::Unknown,
+            Token::OddNumber | Token::Op(_) => Cond::UNKNOWN,
         }
     }
 }

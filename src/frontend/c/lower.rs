@@ -24,8 +24,8 @@ use crate::source::Span;
 /// `#if` groups, blocks in bodies) are skipped: it bounds the recursion whatever the input.
 pub const MAX_NESTING: usize = 256;
 
-/// Expressions nested deeper than this are summarised as unknown.
-const MAX_EXPR_DEPTH: usize = 128;
+/// Expressions nested deeper than this are summarised as unknown (and the file listed).
+pub const MAX_EXPR_DEPTH: usize = 128;
 
 pub(super) const CASTS: &[&str] = &[
     "static_cast",
@@ -39,6 +39,8 @@ pub struct Output {
     pub ir: FileIr,
     /// Some declarations were too deeply nested to lower.
     pub truncated: bool,
+    /// Some expressions were too deeply nested to lower.
+    pub deep_expressions: bool,
 }
 
 pub fn lower(
@@ -66,6 +68,7 @@ pub fn lower(
         ret_span: None,
         expr_depth: 0,
         truncated: false,
+        deep_expressions: false,
         known: KnownLocals::default(),
         registry: registry::State::default(),
     };
@@ -74,6 +77,7 @@ pub fn lower(
     Output {
         ir: lowerer.ir,
         truncated: lowerer.truncated,
+        deep_expressions: lowerer.deep_expressions,
     }
 }
 
@@ -100,6 +104,7 @@ pub(super) struct Lowerer<'t> {
     ret_span: Option<Span>,
     expr_depth: usize,
     truncated: bool,
+    deep_expressions: bool,
     pub(super) known: KnownLocals,
     pub(super) registry: registry::State,
 }
@@ -129,6 +134,26 @@ pub(super) fn named_children<'t>(node: Node<'t>) -> Vec<Node<'t>> {
         .collect()
 }
 
+/// What an `#if` group holds, through every `#elif` and `#else` after it, without the
+/// conditions. The grammar nests each branch in the one before it; walking the chain in a loop
+/// keeps a chain of any length at the depth of its group.
+fn preproc_branches<'t>(group: Node<'t>) -> Vec<Node<'t>> {
+    let mut parts = Vec::new();
+    let mut branch = Some(group);
+    while let Some(current) = branch {
+        branch = current.child_by_field_name("alternative");
+        let condition = current
+            .child_by_field_name("condition")
+            .or_else(|| current.child_by_field_name("name"));
+        parts.extend(
+            named_children(current)
+                .into_iter()
+                .filter(|&child| Some(child) != branch && Some(child) != condition),
+        );
+    }
+    parts
+}
+
 fn children_by_field<'t>(node: Node<'t>, field: &str) -> Vec<Node<'t>> {
     node.children_by_field_name(field, &mut node.walk())
         .collect()
@@ -140,7 +165,7 @@ impl<'t> Lowerer<'t> {
     }
 
     pub(super) fn cond(&self, node: Node) -> Cond {
-        self.prepared.cond_at(node.start_byte()).clone()
+        self.prepared.cond_at(node.start_byte())
     }
 
     /// `[start, end)` less trailing blanks (blanked macros included).
@@ -156,11 +181,15 @@ impl<'t> Lowerer<'t> {
     // ---- declarations ----
 
     fn items(&mut self, node: Node<'t>, owner: Option<&str>, depth: usize) {
+        self.items_of(named_children(node), owner, depth);
+    }
+
+    fn items_of(&mut self, nodes: Vec<Node<'t>>, owner: Option<&str>, depth: usize) {
         if depth > MAX_NESTING {
             self.truncated = true;
             return;
         }
-        for child in named_children(node) {
+        for child in nodes {
             self.item(child, owner, depth + 1);
         }
     }
@@ -179,15 +208,13 @@ impl<'t> Lowerer<'t> {
             "preproc_def" => self.define(node),
             "preproc_call" => self.pragma(node),
             "expression_statement" => self.declaring_macro(node),
-            "preproc_if"
-            | "preproc_ifdef"
-            | "preproc_else"
-            | "preproc_elif"
-            | "preproc_elifdef"
-            | "linkage_specification"
-            | "declaration_list"
-            | "template_declaration"
-            | "ERROR" => self.items(node, owner, depth),
+            "preproc_if" | "preproc_ifdef" | "preproc_elif" | "preproc_elifdef"
+            | "preproc_else" => {
+                self.items_of(preproc_branches(node), owner, depth);
+            }
+            "linkage_specification" | "declaration_list" | "template_declaration" | "ERROR" => {
+                self.items(node, owner, depth)
+            }
             "namespace_definition" => {
                 if let Some(body) = node.child_by_field_name("body") {
                     self.items(body, owner, depth);
@@ -285,7 +312,7 @@ impl<'t> Lowerer<'t> {
                 ty,
                 span: span(node),
                 ty_span: self.trimmed(type_node.start_byte(), name_span.start),
-                cond: cond.clone(),
+                cond,
                 attributes: attributes.clone(),
             });
         }
@@ -319,7 +346,7 @@ impl<'t> Lowerer<'t> {
                     ret,
                     ty_span,
                     FnKind::Foreign,
-                    cond.clone(),
+                    cond,
                 );
                 continue;
             }
@@ -338,7 +365,7 @@ impl<'t> Lowerer<'t> {
             self.ir.consts.push(ConstDecl {
                 name,
                 ty: declared.ty.clone(),
-                cond: cond.clone(),
+                cond,
             });
             if let Some(value) = value {
                 let saved = std::mem::replace(&mut self.body, 0);
@@ -521,7 +548,12 @@ impl<'t> Lowerer<'t> {
         fields: &mut Vec<((String, TypeRef), Span)>,
         depth: usize,
     ) {
-        for member in named_children(body) {
+        let members = match body.kind() {
+            "preproc_if" | "preproc_ifdef" | "preproc_elif" | "preproc_elifdef"
+            | "preproc_else" => preproc_branches(body),
+            _ => named_children(body),
+        };
+        for member in members {
             match member.kind() {
                 "field_declaration" => {
                     let Some(type_node) = member.child_by_field_name("type") else {
@@ -566,9 +598,9 @@ impl<'t> Lowerer<'t> {
                 "declaration" => self.declaration(member, Some(owner), depth + 1),
                 "preproc_if"
                 | "preproc_ifdef"
-                | "preproc_else"
                 | "preproc_elif"
                 | "preproc_elifdef"
+                | "preproc_else"
                 | "field_declaration_list"
                 | "ERROR" => {
                     if depth > MAX_NESTING {
@@ -768,11 +800,17 @@ impl<'t> Lowerer<'t> {
                 }
                 self.scopes.close();
             }
-            "if_statement" | "while_statement" | "do_statement" | "switch_statement"
-            | "case_statement" | "labeled_statement" | "else_clause" | "condition_clause"
-            | "try_statement" | "catch_clause" | "seh_try_statement" | "seh_except_clause"
-            | "seh_finally_clause" | "preproc_if" | "preproc_ifdef" | "preproc_else"
-            | "preproc_elif" | "preproc_elifdef" | "ERROR" => {
+            "if_statement" => self.if_chain(node, depth),
+            "preproc_if" | "preproc_ifdef" | "preproc_elif" | "preproc_elifdef"
+            | "preproc_else" => {
+                for child in preproc_branches(node) {
+                    self.statement(child, depth + 1);
+                }
+            }
+            "while_statement" | "do_statement" | "switch_statement" | "case_statement"
+            | "labeled_statement" | "else_clause" | "condition_clause" | "try_statement"
+            | "catch_clause" | "seh_try_statement" | "seh_except_clause" | "seh_finally_clause"
+            | "ERROR" => {
                 for child in named_children(node) {
                     self.statement(child, depth + 1);
                 }
@@ -789,6 +827,27 @@ impl<'t> Lowerer<'t> {
             | "preproc_include" => {}
             _ => {
                 self.expr(node);
+            }
+        }
+    }
+
+    /// An `if` and its `else if`s: a chain of branches is a sequence, lowered in a loop at the
+    /// depth of its first `if` so that its length costs no nesting.
+    fn if_chain(&mut self, node: Node<'t>, depth: usize) {
+        let mut branch = Some(node);
+        while let Some(current) = branch.take() {
+            let alternative = current.child_by_field_name("alternative");
+            for child in named_children(current) {
+                if Some(child) != alternative {
+                    self.statement(child, depth + 1);
+                }
+            }
+            let Some(alternative) = alternative else {
+                break;
+            };
+            match named_children(alternative).as_slice() {
+                [next] if next.kind() == "if_statement" => branch = Some(*next),
+                _ => self.statement(alternative, depth + 1),
             }
         }
     }
@@ -892,6 +951,7 @@ impl<'t> Lowerer<'t> {
 
     fn expr(&mut self, node: Node<'t>) -> Value {
         if self.expr_depth >= MAX_EXPR_DEPTH {
+            self.deep_expressions = true;
             return Value::Unknown;
         }
         self.expr_depth += 1;

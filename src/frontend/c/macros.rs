@@ -159,7 +159,7 @@ impl MacroTable {
     }
 
     /// The build condition a predefined macro stands for.
-    pub fn condition(&self, name: &str) -> Option<&Cond> {
-        self.conditions.get(name)
+    pub fn condition(&self, name: &str) -> Option<Cond> {
+        self.conditions.get(name).copied()
     }
 }

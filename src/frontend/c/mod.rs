@@ -53,16 +53,16 @@ pub fn lower(dialect: Dialect, bytes: Vec<u8>) -> Result<Lowered, String> {
     if let Some(problem) = syntax_errors(tree.root_node(), &text, language) {
         errors.push(problem);
     }
-    if prepared.conditions_too_deep {
-        errors.push(format!(
-            "`#if` groups nested deeper than {} levels were read as always compiled",
-            condition::MAX_GROUP_DEPTH
-        ));
-    }
     if ir.truncated {
         errors.push(format!(
             "declarations nested deeper than {} levels were skipped",
             lower::MAX_NESTING
+        ));
+    }
+    if ir.deep_expressions {
+        errors.push(format!(
+            "expressions nested deeper than {} levels were not analysed",
+            lower::MAX_EXPR_DEPTH
         ));
     }
     Ok(Lowered {

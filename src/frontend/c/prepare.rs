@@ -64,15 +64,12 @@ pub struct Prepared {
     pub containers: HashMap<usize, Container>,
     /// The blanked GUID macro calls, in offset order.
     pub guid_macros: Vec<MacroCall>,
-    /// `#if` groups were nested too deep to follow; the deepest were read as unknown.
-    pub conditions_too_deep: bool,
 }
 
 impl Prepared {
-    pub fn cond_at(&self, offset: usize) -> &Cond {
-        static TRUE: Cond = Cond::True;
+    pub fn cond_at(&self, offset: usize) -> Cond {
         let index = self.conds.partition_point(|(start, _)| *start <= offset);
-        index.checked_sub(1).map_or(&TRUE, |i| &self.conds[i].1)
+        index.checked_sub(1).map_or(Cond::TRUE, |i| self.conds[i].1)
     }
 
     /// The attributes of the list that ends right before `offset` (only blanks between).
@@ -171,7 +168,6 @@ pub fn prepare(src: &[u8], dialect: Dialect, table: &MacroTable) -> Prepared {
         attributes: scanner.attributes,
         containers: scanner.containers,
         guid_macros: scanner.guid_macros,
-        conditions_too_deep: scanner.tracker.too_deep,
     }
 }
 

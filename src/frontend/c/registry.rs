@@ -171,7 +171,7 @@ pub(super) fn guid_macros(l: &mut Lowerer) {
             l.ir.guids.push(GuidConst {
                 name: name.to_string(),
                 guid,
-                cond: prepared.cond_at(call.start).clone(),
+                cond: prepared.cond_at(call.start),
             });
         }
     }

@@ -481,3 +481,38 @@ fn long_flag_chains_are_cut_off() {
         .unwrap();
     assert_eq!(handle.join().unwrap(), Ok(1));
 }
+
+/// A condition costs the same whatever its length: 50 casts under a 2,000-term `#if a || b
+/// || ...` lower to an IR no larger than under a one-term `#if`, and the declarations of a
+/// 2,000-branch `#elif` chain to one no larger than 2,000 separate groups.
+#[test]
+fn conditions_cost_the_same_whatever_their_length() {
+    let size = |ir: &crate::model::ir::FileIr| postcard::to_stdvec(ir).unwrap().len();
+    let casts: String = (0..50)
+        .map(|i| format!("unsigned long f{i}(void *p) {{ return (unsigned long)p; }}\n"))
+        .collect();
+    let terms: String = (1..2000).map(|i| format!(" || A{i}")).collect();
+    let long = lower_c(&format!("#if defined(_WIN64){terms}\n{casts}#endif\n"));
+    let short = lower_c(&format!("#if defined(_WIN64)\n{casts}#endif\n"));
+    assert_eq!(long.ir.conversions.len(), short.ir.conversions.len());
+    assert!(long.ir.conversions.len() >= 50);
+    assert!(size(&long.ir) < 2 * size(&short.ir));
+
+    let chain: String = (0..2000)
+        .map(|i| {
+            let directive = if i == 0 { "#if" } else { "#elif" };
+            format!("{directive} defined(_M_IX86)\ntypedef DWORD T{i};\n")
+        })
+        .collect();
+    let groups: String = (0..2000)
+        .map(|i| format!("#if defined(_M_IX86)\ntypedef DWORD T{i};\n#endif\n"))
+        .collect();
+    let chain = lower_c(&format!("{chain}#endif\n"));
+    let groups = lower_c(&groups);
+    assert!(chain.errors.is_empty(), "{:?}", chain.errors);
+    assert_eq!(chain.ir.aliases.len(), 2000);
+    assert!(size(&chain.ir) < 2 * size(&groups.ir));
+    // Only the first branch of the chain is compiled on x86.
+    let live = |alias: &&crate::model::ir::TypeAlias| alias.cond.is_live(&x86());
+    assert_eq!(chain.ir.aliases.iter().filter(live).count(), 1);
+}

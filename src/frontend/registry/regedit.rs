@@ -138,7 +138,7 @@ fn entry(key: &Key, value: Option<RegistryValue>, span: Span) -> RegistryEntry {
         view: RegistryView::Bits64,
         view_span: None,
         span,
-        cond: Cond::True,
+        cond: Cond::TRUE,
     }
 }
 

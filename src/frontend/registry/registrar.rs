@@ -219,7 +219,7 @@ pub fn lower(text: &str) -> Result<FileIr, String> {
                     view: RegistryView::Module,
                     view_span: None,
                     span,
-                    cond: Cond::True,
+                    cond: Cond::TRUE,
                 };
                 if statement.is_value {
                     ir.registry.push(make(

@@ -211,7 +211,7 @@ impl Lowerer<'_> {
             view,
             view_span,
             span: self.start_tag(node),
-            cond: Cond::True,
+            cond: Cond::TRUE,
         }
     }
 

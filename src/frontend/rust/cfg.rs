@@ -14,7 +14,7 @@ pub fn attrs_cond(attrs: &[Attribute]) -> Cond {
             Meta::List(list) if list.path.is_ident("cfg") => Some(parse_cond(list.tokens.clone())),
             _ => None,
         })
-        .fold(Cond::True, Cond::and)
+        .fold(Cond::TRUE, Cond::and)
 }
 
 /// Parses a cfg predicate; a malformed one is unknown, which keeps the code live.
@@ -33,8 +33,8 @@ fn predicate(input: ParseStream) -> syn::Result<Cond> {
         let items = content.parse_terminated(predicate, Token![,])?;
         let mut items: Vec<Cond> = items.into_iter().collect();
         return Ok(match key.as_str() {
-            "all" => Cond::All(items),
-            "any" => Cond::Any(items),
+            "all" => Cond::all(items),
+            "any" => Cond::any(items),
             "not" if items.len() == 1 => items.remove(0).negate(),
             _ => Cond::pred(&key, None),
         });
@@ -57,10 +57,8 @@ mod tests {
         let cond = parse_cond(quote!(all(windows, not(target_pointer_width = "64"))));
         assert_eq!(
             cond,
-            Cond::All(vec![
-                Cond::pred("windows", None),
-                Cond::Not(Box::new(Cond::pred("target_pointer_width", Some("64")))),
-            ])
+            Cond::pred("windows", None)
+                .and(Cond::pred("target_pointer_width", Some("64")).negate())
         );
         assert_eq!(parse_cond(quote!(= nonsense)), Cond::pred("?", None));
     }

@@ -166,12 +166,12 @@ fn triple_fragment_cond(fragment: &str, whole: bool) -> Option<Cond> {
     let arch_cond = match first {
         "x86_64" | "amd64" => Some(arch("x86_64")),
         "i686" | "i586" | "i386" => Some(arch("x86")),
-        "x86" if !whole => Some(Cond::Any(vec![arch("x86"), arch("x86_64")])),
+        "x86" if !whole => Some(Cond::any([arch("x86"), arch("x86_64")])),
         "aarch64" => Some(arch("aarch64")),
         "arm64ec" => Some(arch("arm64ec")),
         "thumbv7a" => Some(arch("arm")),
         "msvc" => Some(env("msvc")),
-        "gnu" => Some(Cond::Any(vec![env("gnu"), env("gnullvm")])),
+        "gnu" => Some(Cond::any([env("gnu"), env("gnullvm")])),
         _ => None,
     }?;
     let env_cond = match fragment.rsplit('-').next() {
@@ -578,7 +578,7 @@ impl Lowerer {
                 continue;
             };
             if list.path.is_ident("link") {
-                self.link_attribute(list, Cond::True);
+                self.link_attribute(list, Cond::TRUE);
             } else if list.path.is_ident("cfg_attr") {
                 let mut chunks = split_commas(list.tokens.clone()).into_iter();
                 let Some(predicate) = chunks.next() else {
@@ -589,7 +589,7 @@ impl Lowerer {
                     if let Ok(Meta::List(inner)) = syn::parse2::<Meta>(chunk)
                         && inner.path.is_ident("link")
                     {
-                        self.link_attribute(&inner, cond.clone());
+                        self.link_attribute(&inner, cond);
                     }
                 }
             }
@@ -721,7 +721,7 @@ impl Lowerer {
                         (one, other) => one.or(other),
                     }
                 }
-                BinOp::Or(_) => Some(Cond::Any(vec![
+                BinOp::Or(_) => Some(Cond::any([
                     self.runtime_target_cond(&b.left)?,
                     self.runtime_target_cond(&b.right)?,
                 ])),
@@ -749,8 +749,8 @@ impl Lowerer {
     /// when the scrutinee is not one.
     pub(super) fn match_arm_conds(&self, m: &ExprMatch) -> Option<Vec<Cond>> {
         let var = self.env_var_of(&m.expr)?;
-        // Arms before a `_` whose condition is known; `None` once one is not.
-        let mut previous: Option<Vec<Cond>> = Some(Vec::new());
+        // Whether an arm before a `_` matched, while their conditions are known.
+        let mut previous = Some(Cond::FALSE);
         let mut conds = Vec::new();
         for arm in &m.arms {
             let (pat, guarded) = match &arm.pat {
@@ -760,22 +760,22 @@ impl Lowerer {
             let known = pattern_literals(pat).and_then(|values| {
                 let alternatives: Option<Vec<Cond>> =
                     values.iter().map(|v| env_cond(&var, v)).collect();
-                alternatives.map(Cond::Any)
+                alternatives.map(Cond::any)
             });
             let cond = match (pat, known) {
                 (_, Some(cond)) => {
                     if !guarded && let Some(previous) = &mut previous {
-                        previous.push(cond.clone());
+                        *previous = previous.or(cond);
                     }
                     cond
                 }
                 (Pat::Wild(_), None) => match &previous {
-                    Some(previous) if !guarded => Cond::Any(previous.clone()).negate(),
-                    _ => Cond::True,
+                    Some(previous) if !guarded => previous.negate(),
+                    _ => Cond::TRUE,
                 },
                 _ => {
                     previous = None;
-                    Cond::True
+                    Cond::TRUE
                 }
             };
             conds.push(cond);
@@ -786,9 +786,12 @@ impl Lowerer {
 
 #[cfg(test)]
 mod tests {
-    use super::super::lower as lower_file;
     use super::*;
     use crate::target::Target;
+
+    fn lower_file(text: &str) -> Result<crate::model::ir::FileIr, String> {
+        super::super::lower(text).map(|(ir, _)| ir)
+    }
 
     /// A 20,000-term `|` chain nests 20,000 deep; following it must stop, not overflow.
     #[test]

@@ -21,14 +21,15 @@ use crate::model::ir::{
 };
 use crate::source::Span;
 
-/// Expressions nested deeper than this are summarised as unknown: it bounds the recursion
-/// of lowering (and of the model's later walks) whatever the input.
-const MAX_EXPR_DEPTH: usize = 128;
+/// Expressions nested deeper than this are summarised as unknown (and the file listed): it
+/// bounds the recursion of lowering (and of the model's later walks) whatever the input.
+pub const MAX_EXPR_DEPTH: usize = 128;
 
 /// Lowers a file whose plain items ([`PlainItem`]) were taken out before syn parsed it. They are
 /// lowered in their place among the others: the model takes the first live declaration of a
 /// name, so the order of declarations is part of what a file means.
-pub fn lower_file(file: &syn::File, plain_items: Vec<PlainItem>) -> FileIr {
+/// Also says whether some expressions were nested too deep to lower.
+pub fn lower_file(file: &syn::File, plain_items: Vec<PlainItem>) -> (FileIr, bool) {
     let mut lowerer = Lowerer::new();
     lowerer.with_cond(attrs_cond(&file.attrs), |l| {
         registry::collect_consts(l, &file.items);
@@ -45,7 +46,7 @@ pub fn lower_file(file: &syn::File, plain_items: Vec<PlainItem>) -> FileIr {
             l.plain_item(plain);
         }
     });
-    lowerer.ir
+    (lowerer.ir, lowerer.deep_expressions)
 }
 
 /// The offset of a token inside an item: a plain item lies wholly before or after it, so this
@@ -90,6 +91,7 @@ pub(super) struct Lowerer {
     /// Inside a closure, `return` leaves the closure, not the function.
     closure_depth: usize,
     expr_depth: usize,
+    deep_expressions: bool,
     pub(super) registry: registry::State,
     pub(super) known: KnownLocals,
 }
@@ -113,18 +115,19 @@ impl Lowerer {
         ir.bodies.push(Body::default());
         Lowerer {
             ir,
-            cond: Cond::True,
+            cond: Cond::TRUE,
             body: 0,
             scopes: Scopes::default(),
             closure_depth: 0,
             expr_depth: 0,
+            deep_expressions: false,
             registry: registry::State::default(),
             known: KnownLocals::default(),
         }
     }
 
     pub(super) fn current_cond(&self) -> Cond {
-        self.cond.clone()
+        self.cond
     }
 
     pub(super) fn current_body(&self) -> BodyId {
@@ -132,8 +135,8 @@ impl Lowerer {
     }
 
     pub(super) fn with_cond<R>(&mut self, cond: Cond, f: impl FnOnce(&mut Self) -> R) -> R {
-        let saved = self.cond.clone();
-        self.cond = saved.clone().and(cond);
+        let saved = self.cond;
+        self.cond = saved.and(cond);
         let result = f(self);
         self.cond = saved;
         result
@@ -183,7 +186,7 @@ impl Lowerer {
             PlainItem::Const { name, ty, .. } => self.ir.consts.push(ConstDecl {
                 name,
                 ty: TypeRef::Named(ty),
-                cond: self.cond.clone(),
+                cond: self.cond,
             }),
             PlainItem::Alias {
                 name,
@@ -195,7 +198,7 @@ impl Lowerer {
                 ty: TypeRef::Named(ty),
                 span,
                 ty_span,
-                cond: self.cond.clone(),
+                cond: self.cond,
                 attributes: Vec::new(),
             }),
         }
@@ -224,7 +227,7 @@ impl Lowerer {
                     ty: typeref(&t.ty),
                     span: span_of(item),
                     ty_span: span_of(&t.ty),
-                    cond: l.cond.clone(),
+                    cond: l.cond,
                     attributes: Vec::new(),
                 });
             }),
@@ -334,7 +337,7 @@ impl Lowerer {
             field_spans,
             name_span: span_of(name),
             c_layout,
-            cond: self.cond.clone(),
+            cond: self.cond,
         });
     }
 
@@ -344,7 +347,7 @@ impl Lowerer {
         self.ir.consts.push(ConstDecl {
             name,
             ty: ty.clone(),
-            cond: self.cond.clone(),
+            cond: self.cond,
         });
         let saved = std::mem::replace(&mut self.body, 0);
         self.expr(init, &Expect::Type(ty));
@@ -360,7 +363,7 @@ impl Lowerer {
                 l.ir.consts.push(ConstDecl {
                     name: s.ident.to_string(),
                     ty: typeref(&s.ty),
-                    cond: l.cond.clone(),
+                    cond: l.cond,
                 });
             }),
             ForeignItem::Macro(m) => self.with_cond(attrs_cond(&m.attrs), |l| {
@@ -400,7 +403,7 @@ impl Lowerer {
             ret,
             ret_span,
             name_span: span_of(&sig.ident),
-            cond: self.cond.clone(),
+            cond: self.cond,
             attributes: Vec::new(),
         });
     }
@@ -534,8 +537,36 @@ impl Lowerer {
 
     // ---- expressions ----
 
+    /// An `if` and its `else if`s: a chain of branches is a sequence, lowered in a loop at the
+    /// depth of its first `if` so that its length costs no nesting. Each branch is compiled
+    /// only where the `cfg!()` conditions of the branches before it do not hold.
+    fn if_chain(&mut self, first: &syn::ExprIf, expect: &Expect) {
+        let mut earlier_fail = Cond::TRUE;
+        let mut branch = first;
+        loop {
+            let branch_cond =
+                cfg_macro_cond(&branch.cond).or_else(|| self.runtime_target_cond(&branch.cond));
+            self.with_cond(earlier_fail, |l| {
+                l.expr(&branch.cond, &Expect::Nothing);
+                l.with_cond(branch_cond.unwrap_or_default(), |l| {
+                    l.block(&branch.then_branch, expect)
+                });
+            });
+            earlier_fail = earlier_fail.and(branch_cond.map_or(Cond::TRUE, Cond::negate));
+            match branch.else_branch.as_ref().map(|(_, e)| &**e) {
+                Some(Expr::If(next)) => branch = next,
+                Some(last) => {
+                    self.with_cond(earlier_fail, |l| l.expr(last, expect));
+                    break;
+                }
+                None => break,
+            }
+        }
+    }
+
     pub(super) fn expr(&mut self, expr: &Expr, expect: &Expect) -> Value {
         if self.expr_depth >= MAX_EXPR_DEPTH {
+            self.deep_expressions = true;
             return Value::Unknown;
         }
         self.expr_depth += 1;
@@ -571,7 +602,7 @@ impl Lowerer {
                     value_span: span_of(&cast.expr),
                     to_span,
                     destination,
-                    cond: self.cond.clone(),
+                    cond: self.cond,
                     implicit: false,
                 });
                 Value::Cast(Box::new(value), to)
@@ -669,15 +700,7 @@ impl Lowerer {
             Expr::Unsafe(u) => self.block(&u.block, expect),
             Expr::Const(c) => self.block(&c.block, expect),
             Expr::If(i) => {
-                let branch_cond =
-                    cfg_macro_cond(&i.cond).or_else(|| self.runtime_target_cond(&i.cond));
-                self.expr(&i.cond, &Expect::Nothing);
-                let then_cond = branch_cond.clone().unwrap_or_default();
-                self.with_cond(then_cond, |l| l.block(&i.then_branch, expect));
-                if let Some((_, else_branch)) = &i.else_branch {
-                    let else_cond = branch_cond.map_or(Cond::True, Cond::negate);
-                    self.with_cond(else_cond, |l| l.expr(else_branch, expect));
-                }
+                self.if_chain(i, expect);
                 Value::Unknown
             }
             Expr::Match(m) => {
@@ -829,7 +852,7 @@ impl Lowerer {
             qualified: segments.len() > 1,
             args,
             span: span_of(expr),
-            cond: self.cond.clone(),
+            cond: self.cond,
         });
         Value::Call {
             qualifier,

@@ -18,7 +18,8 @@ use crate::model::ir::FileIr;
 /// and syn's recursive descent would need a stack proportional to the depth.
 const MAX_NESTING: usize = 256;
 
-pub fn lower(text: &str) -> Result<FileIr, String> {
+/// The file's IR, and the parts of it that could not be analysed, one line each.
+pub fn lower(text: &str) -> Result<(FileIr, Vec<String>), String> {
     let prepared = blank_preamble(text);
     let result = parse_and_lower(&prepared);
     // Spans live in a thread-local source map that would otherwise grow with every file.
@@ -26,7 +27,7 @@ pub fn lower(text: &str) -> Result<FileIr, String> {
     result
 }
 
-fn parse_and_lower(text: &str) -> Result<FileIr, String> {
+fn parse_and_lower(text: &str) -> Result<(FileIr, Vec<String>), String> {
     let tokens = TokenStream::from_str(text).map_err(|e| {
         let at = e.span().start();
         format!("could not parse Rust at {}:{}: {e}", at.line, at.column + 1)
@@ -42,7 +43,16 @@ fn parse_and_lower(text: &str) -> Result<FileIr, String> {
         let at = e.span().start();
         format!("could not parse Rust at {}:{}: {e}", at.line, at.column + 1)
     })?;
-    Ok(lower::lower_file(&file, plain_items))
+    let (ir, deep_expressions) = lower::lower_file(&file, plain_items);
+    let errors = if deep_expressions {
+        vec![format!(
+            "expressions nested deeper than {} levels were not analysed",
+            lower::MAX_EXPR_DEPTH
+        )]
+    } else {
+        Vec::new()
+    };
+    Ok((ir, errors))
 }
 
 /// A byte-order mark and a `#!` interpreter line are not Rust tokens; they are replaced by
@@ -134,10 +144,10 @@ mod tests {
                     mod inner { pub type E = i64; }\n\
                     pub const G: u8 = 1;\n\
                     #[cfg(feature = \"y\")] type E = u16;\n";
-        let fast = lower(text).unwrap();
+        let (fast, _) = lower(text).unwrap();
         let tokens = TokenStream::from_str(text).unwrap();
         let whole: syn::File = syn::parse2(tokens).unwrap();
-        let slow = lower::lower_file(&whole, Vec::new());
+        let (slow, _) = lower::lower_file(&whole, Vec::new());
         proc_macro2::extra::invalidate_current_thread_spans();
         // In the same order too: the first live declaration of a name is the one that counts.
         let consts = |ir: &FileIr| format!("{:?}", ir.consts);
@@ -191,5 +201,25 @@ mod tests {
     fn syntax_errors_name_the_position() {
         let err = lower("fn f() {\n  let = ;\n}").unwrap_err();
         assert!(err.contains("at 2:"), "{err}");
+    }
+
+    /// 50 casts under a 2,000-term `#[cfg(any(...))]` lower to an IR no larger than under a
+    /// one-term one: a condition costs the same whatever its length.
+    #[test]
+    fn a_long_cfg_costs_no_more_than_a_short_one() {
+        let functions: String = (0..50)
+            .map(|i| format!("    pub fn f{i}(p: *mut u8) -> u32 {{ p as u32 }}\n"))
+            .collect();
+        let size = |cfg: &str| {
+            let text = format!("#[cfg(any({cfg}))]\npub mod m {{\n{functions}}}\n");
+            let (ir, errors) = lower(&text).unwrap();
+            assert!(errors.is_empty(), "{errors:?}");
+            assert_eq!(ir.conversions.len(), 50);
+            postcard::to_stdvec(&ir).unwrap().len()
+        };
+        let terms: String = (1..2000).map(|i| format!(", feature = \"f{i}\"")).collect();
+        let short = size("target_pointer_width = \"64\"");
+        let long = size(&format!("target_pointer_width = \"64\"{terms}"));
+        assert!(long < 2 * short, "{long} bytes against {short}");
     }
 }

@@ -719,7 +719,7 @@ mod tests {
     use crate::model::ir::{ClsidRef, Guid, RegistryAction, RegistryRoot, RegistryView};
 
     fn lower(text: &str) -> crate::model::ir::FileIr {
-        crate::frontend::rust::lower(text).unwrap()
+        crate::frontend::rust::lower(text).unwrap().0
     }
 
     fn path(entry: &crate::model::ir::RegistryEntry) -> String {
