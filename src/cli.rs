@@ -21,6 +21,7 @@ use crate::engine::{self, Options, Outcome, Policy, Progress};
 use crate::fix;
 use crate::inspect;
 use crate::knowledge::Knowledge;
+use crate::report::text::{escape, printable_lines};
 use crate::report::{self, Context, Format, Package, PackageTarget, Style};
 use crate::rules::{self, Rule};
 use crate::suppress::UNUSED_ALLOW;
@@ -263,7 +264,7 @@ pub fn main_cargo() -> ExitCode {
 
 fn finish(result: Result<ExitCode, String>) -> ExitCode {
     result.unwrap_or_else(|message| {
-        eprintln!("error: {message}");
+        eprintln!("error: {}", printable_lines(&message));
         ExitCode::from(2)
     })
 }
@@ -308,7 +309,8 @@ fn subcommand(command: Command, cargo: Option<&CargoArgs>) -> Result<ExitCode, S
         }
         Command::Inspect { files, format } => return run_inspect(&files, format),
     }
-    write_stdout(out.as_bytes())?;
+    // The configuration's keys and paths are the project's text.
+    write_stdout(printable_lines(&out).as_bytes())?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -619,16 +621,23 @@ fn run(args: Common, cargo: Option<&CargoArgs>) -> Result<ExitCode, String> {
 
     if let Some(path) = &args.write_baseline {
         let count = baseline::write(&outcome, path)?;
-        eprintln!("ptrwidth: recorded {count} findings in {}", path.display());
+        eprintln!(
+            "ptrwidth: recorded {count} findings in {}",
+            escape(&path.to_string_lossy())
+        );
         return Ok(ExitCode::SUCCESS);
     }
     if args.diff || args.fix {
         let plan = fix::plan(&outcome, args.unsafe_fixes);
         for conflict in &plan.conflicts {
-            eprintln!("note: {conflict}");
+            eprintln!("note: {}", printable_lines(conflict));
         }
         for failure in &plan.failures {
-            eprintln!("warning: {}: {}", failure.path, failure.message);
+            eprintln!(
+                "warning: {}: {}",
+                escape(&failure.path),
+                escape(&failure.message)
+            );
         }
         if args.diff {
             write_stdout(fix::diff(&plan).as_bytes())?;
@@ -636,7 +645,11 @@ fn run(args: Common, cargo: Option<&CargoArgs>) -> Result<ExitCode, String> {
         }
         let failures = fix::write(&plan, &settled.paths);
         for failure in &failures {
-            eprintln!("warning: {}: {}", failure.path, failure.message);
+            eprintln!(
+                "warning: {}: {}",
+                escape(&failure.path),
+                escape(&failure.message)
+            );
         }
         let written: Vec<_> = plan
             .files
@@ -659,7 +672,7 @@ fn run(args: Common, cargo: Option<&CargoArgs>) -> Result<ExitCode, String> {
             eprintln!(
                 "note: {} entries of baseline {} no longer match any finding; rewrite it with --write-baseline",
                 applied.stale,
-                path.display()
+                escape(&path.to_string_lossy())
             );
         }
     }

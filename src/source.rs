@@ -142,6 +142,18 @@ impl SourceFile {
         self.text()[start..end].trim_end_matches(['\n', '\r'])
     }
 
+    /// The byte range of a 1-based line, with its line terminator; empty past the end.
+    pub fn line_span(&self, line: usize) -> Span {
+        let line_starts = self.line_starts();
+        let end_of_text = self.text().len();
+        let start = line_starts
+            .get(line.wrapping_sub(1))
+            .copied()
+            .unwrap_or(end_of_text);
+        let end = line_starts.get(line).copied().unwrap_or(end_of_text);
+        Span::new(start, end)
+    }
+
     pub fn slice(&self, span: Span) -> &str {
         self.text().get(span.start..span.end).unwrap_or("")
     }
