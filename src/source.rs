@@ -132,6 +132,12 @@ impl SourceFile {
         }
     }
 
+    /// The 1-based line of a byte offset, found without counting its column.
+    pub fn line_of(&self, offset: usize) -> usize {
+        let offset = offset.min(self.text().len());
+        self.line_starts().partition_point(|&start| start <= offset)
+    }
+
     /// The text of a 1-based line, without its line terminator.
     pub fn line_text(&self, line: usize) -> &str {
         let line_starts = self.line_starts();
@@ -203,6 +209,7 @@ mod tests {
         assert_eq!(f.position(x), Position { line: 2, column: 6 });
         assert_eq!(f.position(1000), Position { line: 3, column: 5 });
         assert_eq!(f.line_text(2), "// é x");
+        assert_eq!((f.line_of(0), f.line_of(3), f.line_of(1000)), (1, 2, 3));
         assert_eq!(f.line_text(9), "");
     }
 }

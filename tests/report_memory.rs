@@ -30,7 +30,8 @@ fn machine_formats_add_little_memory_to_the_run() {
         scratch.write(&format!("f{file}.rs"), text);
     }
     let lint = |format: &str| {
-        let output = run(command(scratch.path()).args(["--no-cache", "-q", "--format", format, "."]));
+        let output =
+            run(command(scratch.path()).args(["--no-cache", "-q", "--format", format, "."]));
         assert_eq!(output.status.code(), Some(0), "{format}");
         output.stdout.len()
     };

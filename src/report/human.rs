@@ -93,10 +93,11 @@ struct Report {
 
 /// Whether a span starts and ends on lines short enough to be quoted.
 fn on_short_lines(file: &SourceFile, span: Span) -> bool {
-    [span.start, span.end].iter().all(|&offset| {
-        let line = file.position(offset).line;
-        file.line_text(line).chars().count() <= MAX_QUOTED_LINE
-    })
+    let short = |offset: usize| {
+        let line = file.line_text(file.line_of(offset));
+        line.len() <= MAX_QUOTED_LINE || line.chars().nth(MAX_QUOTED_LINE).is_none()
+    };
+    short(span.start) && (!file.slice(span).contains('\n') || short(span.end))
 }
 
 impl Report {
@@ -192,7 +193,7 @@ struct Excerpt {
 
 impl Excerpt {
     fn new(file: &SourceFile, spans: impl Iterator<Item = Span> + Clone) -> Excerpt {
-        let lines_of = |offset: usize| file.position(offset).line;
+        let lines_of = |offset: usize| file.line_of(offset);
         let labelled: Vec<usize> = spans
             .flat_map(|span| [lines_of(span.start), lines_of(span.end)])
             .collect();

@@ -119,36 +119,55 @@ pub fn window(
     highlight_start: usize,
     highlight_end: usize,
 ) -> (Cow<'_, str>, usize, usize) {
-    let length = line.chars().count();
+    if line.len() <= MAX_QUOTED_LINE {
+        return (Cow::Borrowed(line), highlight_start, highlight_end);
+    }
+    // One pass over the line: its length, and where the window would start and end if the
+    // line did not end first.
+    let start = highlight_start.saturating_sub(1);
+    let end = highlight_end.saturating_sub(1).max(start);
+    let slack = MAX_QUOTED_LINE.saturating_sub(end - start);
+    let wanted = start.saturating_sub(slack / 2);
+    let (mut first_byte, mut last_byte) = (line.len(), line.len());
+    let mut length = 0;
+    for (at, _) in line.char_indices() {
+        if length == wanted {
+            first_byte = at;
+        }
+        if length == wanted + MAX_QUOTED_LINE {
+            last_byte = at;
+        }
+        length += 1;
+    }
     if length <= MAX_QUOTED_LINE {
         return (Cow::Borrowed(line), highlight_start, highlight_end);
     }
-    let start = highlight_start.saturating_sub(1).min(length);
-    let end = highlight_end.saturating_sub(1).clamp(start, length);
-    let slack = MAX_QUOTED_LINE.saturating_sub(end - start);
-    let first = start.saturating_sub(slack / 2);
-    let last = (first + MAX_QUOTED_LINE).min(length);
-    let first = last.saturating_sub(MAX_QUOTED_LINE).min(first);
-    let byte = |chars: usize| {
-        line.char_indices()
-            .nth(chars)
-            .map_or(line.len(), |(i, _)| i)
-    };
-    let mut quoted = String::with_capacity(MAX_QUOTED_LINE * 4 + 2 * CUT.len());
+    let (start, end) = (start.min(length), end.min(length));
+    let mut first = wanted;
+    if wanted + MAX_QUOTED_LINE > length {
+        // The line ends inside the window: it takes its last characters instead.
+        first = length - MAX_QUOTED_LINE;
+        first_byte = line
+            .char_indices()
+            .nth(first)
+            .map_or(line.len(), |(at, _)| at);
+    }
+    let last = first + MAX_QUOTED_LINE;
+    let mut quoted = String::with_capacity(last_byte - first_byte + 2 * CUT.len());
     let shift = if first > 0 {
         quoted.push_str(CUT);
         CUT.len()
     } else {
         0
     };
-    quoted.push_str(&line[byte(first)..byte(last)]);
+    quoted.push_str(&line[first_byte..last_byte]);
     if last < length {
         quoted.push_str(CUT);
     }
     (
         Cow::Owned(quoted),
-        start - first + 1 + shift,
-        end.min(last) - first + 1 + shift,
+        start.max(first) - first + 1 + shift,
+        end.min(last).max(first) - first + 1 + shift,
     )
 }
 
