@@ -122,10 +122,14 @@ impl SourceFile {
         let line_starts = self.line_starts();
         let line_index = line_starts.partition_point(|&start| start <= offset) - 1;
         let line_start = line_starts[line_index];
-        let column = self.text().as_bytes()[line_start..offset]
-            .iter()
-            .filter(|&&b| !is_utf8_continuation(b))
-            .count();
+        // The standard library's character count is the fast one (it is built optimised even
+        // into a debug build); a report asks for positions far into long lines many times.
+        let text = self.text();
+        let mut boundary = offset;
+        while !text.is_char_boundary(boundary) {
+            boundary -= 1;
+        }
+        let column = text[line_start..boundary].chars().count() + usize::from(boundary < offset);
         Position {
             line: line_index + 1,
             column: column + 1,
@@ -163,10 +167,6 @@ impl SourceFile {
     pub fn slice(&self, span: Span) -> &str {
         self.text().get(span.start..span.end).unwrap_or("")
     }
-}
-
-fn is_utf8_continuation(byte: u8) -> bool {
-    byte & 0xC0 == 0x80
 }
 
 fn memchr_newlines(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {

@@ -119,39 +119,27 @@ pub fn window(
     highlight_start: usize,
     highlight_end: usize,
 ) -> (Cow<'_, str>, usize, usize) {
-    if line.len() <= MAX_QUOTED_LINE {
-        return (Cow::Borrowed(line), highlight_start, highlight_end);
-    }
-    // One pass over the line: its length, and where the window would start and end if the
-    // line did not end first.
-    let start = highlight_start.saturating_sub(1);
-    let end = highlight_end.saturating_sub(1).max(start);
-    let slack = MAX_QUOTED_LINE.saturating_sub(end - start);
-    let wanted = start.saturating_sub(slack / 2);
-    let (mut first_byte, mut last_byte) = (line.len(), line.len());
-    let mut length = 0;
-    for (at, _) in line.char_indices() {
-        if length == wanted {
-            first_byte = at;
-        }
-        if length == wanted + MAX_QUOTED_LINE {
-            last_byte = at;
-        }
-        length += 1;
-    }
+    let length = line.chars().count();
     if length <= MAX_QUOTED_LINE {
         return (Cow::Borrowed(line), highlight_start, highlight_end);
     }
-    let (start, end) = (start.min(length), end.min(length));
-    let mut first = wanted;
-    if wanted + MAX_QUOTED_LINE > length {
-        // The line ends inside the window: it takes its last characters instead.
-        first = length - MAX_QUOTED_LINE;
-        first_byte = line
-            .char_indices()
-            .nth(first)
-            .map_or(line.len(), |(at, _)| at);
-    }
+    let start = highlight_start.saturating_sub(1).min(length);
+    let end = highlight_end.saturating_sub(1).clamp(start, length);
+    let slack = MAX_QUOTED_LINE.saturating_sub(end - start);
+    let first = start
+        .saturating_sub(slack / 2)
+        .min(length - MAX_QUOTED_LINE);
+    // In an ASCII line (most long ones: minified or generated code) characters are bytes.
+    let byte = |chars: usize| {
+        if length == line.len() {
+            chars
+        } else {
+            line.char_indices()
+                .nth(chars)
+                .map_or(line.len(), |(at, _)| at)
+        }
+    };
+    let (first_byte, last_byte) = (byte(first), byte(first + MAX_QUOTED_LINE));
     let last = first + MAX_QUOTED_LINE;
     let mut quoted = String::with_capacity(last_byte - first_byte + 2 * CUT.len());
     let shift = if first > 0 {
@@ -166,8 +154,8 @@ pub fn window(
     }
     (
         Cow::Owned(quoted),
-        start.max(first) - first + 1 + shift,
-        end.min(last).max(first) - first + 1 + shift,
+        start - first + 1 + shift,
+        end.min(last) - first + 1 + shift,
     )
 }
 
