@@ -150,7 +150,7 @@ impl Report {
                 .into_iter()
                 .map(|(label, span, primary)| {
                     let start = excerpt.offset(span.start);
-                    let span = (start, excerpt.offset(span.end) - start);
+                    let span = (start, excerpt.offset(span.end).saturating_sub(start));
                     let label = label.map(std::borrow::Cow::into_owned);
                     if primary {
                         LabeledSpan::new_primary_with_span(label, span)
@@ -192,7 +192,7 @@ struct Excerpt {
 }
 
 impl Excerpt {
-    fn new(file: &SourceFile, spans: impl Iterator<Item = Span> + Clone) -> Excerpt {
+    fn new(file: &SourceFile, spans: impl Iterator<Item = Span>) -> Excerpt {
         let lines_of = |offset: usize| file.line_of(offset);
         let labelled: Vec<usize> = spans
             .flat_map(|span| [lines_of(span.start), lines_of(span.end)])
