@@ -22,6 +22,7 @@ use crate::engine::{self, Options, Outcome, Policy, Progress};
 use crate::fix;
 use crate::inspect;
 use crate::knowledge::Knowledge;
+use crate::report::text::{escape, printable_lines};
 use crate::report::{self, Context, Format, Package, PackageTarget, Style};
 use crate::rules::{self, Rule};
 use crate::suppress::UNUSED_ALLOW;
@@ -264,7 +265,7 @@ pub fn main_cargo() -> ExitCode {
 
 fn finish(result: Result<ExitCode, String>) -> ExitCode {
     result.unwrap_or_else(|message| {
-        eprintln!("error: {message}");
+        eprintln!("error: {}", printable_lines(&message));
         ExitCode::from(2)
     })
 }
@@ -309,7 +310,8 @@ fn subcommand(command: Command, cargo: Option<&CargoArgs>) -> Result<ExitCode, S
         }
         Command::Inspect { files, format } => return run_inspect(&files, format),
     }
-    write_stdout(out.as_bytes())?;
+    // The configuration's keys and paths are the project's text.
+    write_stdout(printable_lines(&out).as_bytes())?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -333,7 +335,11 @@ fn run_inspect(files: &[PathBuf], format: inspect::Format) -> Result<ExitCode, S
     let mut missing = false;
     for path in files {
         if let Err(error) = std::fs::symlink_metadata(path) {
-            eprintln!("error: {}: {error}", path.display());
+            eprintln!(
+                "error: {}: {}",
+                escape(&path.to_string_lossy()),
+                escape(&error.to_string())
+            );
             missing = true;
         }
     }
@@ -664,30 +670,45 @@ fn run(args: Common, cargo: Option<&CargoArgs>) -> Result<ExitCode, String> {
     };
     let mut outcome = lint()?;
     for note in &outcome.notes {
-        eprintln!("note: {note}");
+        eprintln!("note: {}", escape(note));
     }
 
     if let Some(path) = &args.write_baseline {
         for error in baseline::unread(&outcome) {
-            eprintln!("error: could not read {}: {}", error.path, error.message);
+            eprintln!(
+                "error: could not read {}: {}",
+                escape(&error.path),
+                escape(&error.message)
+            );
         }
         let count = baseline::write(&outcome, path)?;
-        eprintln!("ptrwidth: recorded {count} findings in {}", path.display());
+        eprintln!(
+            "ptrwidth: recorded {count} findings in {}",
+            escape(&path.to_string_lossy())
+        );
         return Ok(ExitCode::SUCCESS);
     }
     if args.diff || args.fix {
         let plan = fix::plan(&outcome, args.unsafe_fixes);
         for conflict in &plan.conflicts {
-            eprintln!("note: {conflict}");
+            eprintln!("note: {}", printable_lines(conflict));
         }
         for failure in &plan.failures {
-            eprintln!("warning: {}: {}", failure.path, failure.message);
+            eprintln!(
+                "warning: {}: {}",
+                escape(&failure.path),
+                escape(&failure.message)
+            );
         }
         if args.diff {
             // stdout is the patch: what could not be read is said on stderr, as a run without
             // --diff says it in its report, and a run that read nothing exits 2 as well.
             for error in &outcome.errors {
-                eprintln!("warning: could not read {}: {}", error.path, error.message);
+                eprintln!(
+                    "warning: could not read {}: {}",
+                    escape(&error.path),
+                    escape(&error.message)
+                );
             }
             write_stdout(fix::diff(&plan).as_bytes())?;
             if !missing.is_empty() || (outcome.files.is_empty() && !outcome.errors.is_empty()) {
@@ -697,7 +718,11 @@ fn run(args: Common, cargo: Option<&CargoArgs>) -> Result<ExitCode, String> {
         }
         let failures = fix::write(&plan, &settled.paths);
         for failure in &failures {
-            eprintln!("warning: {}: {}", failure.path, failure.message);
+            eprintln!(
+                "warning: {}: {}",
+                escape(&failure.path),
+                escape(&failure.message)
+            );
         }
         let written: Vec<_> = plan
             .files
@@ -720,7 +745,7 @@ fn run(args: Common, cargo: Option<&CargoArgs>) -> Result<ExitCode, String> {
             eprintln!(
                 "note: {} entries of baseline {} no longer match any finding; rewrite it with --write-baseline",
                 applied.stale,
-                path.display()
+                escape(&path.to_string_lossy())
             );
         }
     }
@@ -777,7 +802,7 @@ fn run(args: Common, cargo: Option<&CargoArgs>) -> Result<ExitCode, String> {
 
     if !missing.is_empty() {
         for path in &missing {
-            eprintln!("error: {path}");
+            eprintln!("error: {}", escape(path));
         }
         return Ok(ExitCode::from(2));
     }

@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use crate::diagnostic::{Applicability, Edit};
 use crate::engine::{FileError, Outcome};
 use crate::frontend;
+use crate::report::text;
 use crate::source::{FileId, Span};
 
 /// What fixing would do to one file.
@@ -248,8 +249,8 @@ pub fn diff(plan: &Plan) -> String {
                 .unified_diff()
                 .context_radius(3)
                 .header(
-                    &format!("a/{}", file.display),
-                    &format!("b/{}", file.display),
+                    &format!("a/{}", text::escape(&file.display)),
+                    &format!("b/{}", text::escape(&file.display)),
                 )
                 .to_string(),
         );

@@ -10,6 +10,7 @@ use crate::discover::{self, FileKind};
 use crate::engine::{self, display_path};
 use crate::frontend::binary;
 use crate::model::ir::BinaryInfo;
+use crate::report::text;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -60,16 +61,15 @@ pub fn write(format: Format, inspected: &[Inspected], out: &mut dyn Write) -> io
 }
 
 fn write_human(inspected: &[Inspected], out: &mut dyn Write) -> io::Result<()> {
-    let width = inspected
-        .iter()
-        .map(|i| i.path.chars().count())
-        .max()
-        .unwrap_or(0);
-    for item in inspected {
-        match &item.result {
-            Ok(info) => writeln!(out, "{:width$}  {}", item.path, info.describe())?,
-            Err(message) => writeln!(out, "{:width$}  error: {message}", item.path)?,
-        }
+    let paths: Vec<_> = inspected.iter().map(|i| text::escape(&i.path)).collect();
+    let width = paths.iter().map(|p| p.chars().count()).max().unwrap_or(0);
+    for (item, path) in inspected.iter().zip(&paths) {
+        let line = match &item.result {
+            Ok(info) => format!("{path:width$}  {}", info.describe()),
+            Err(message) => format!("{path:width$}  error: {}", text::escape(message)),
+        };
+        // A file may be named like a workflow command.
+        writeln!(out, "{}", text::guard_commands(&line))?;
     }
     let unreadable = inspected.iter().filter(|i| i.result.is_err()).count();
     let read = inspected.len() - unreadable;

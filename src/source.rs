@@ -122,14 +122,24 @@ impl SourceFile {
         let line_starts = self.line_starts();
         let line_index = line_starts.partition_point(|&start| start <= offset) - 1;
         let line_start = line_starts[line_index];
-        let column = self.text().as_bytes()[line_start..offset]
-            .iter()
-            .filter(|&&b| !is_utf8_continuation(b))
-            .count();
+        // The standard library's character count is the fast one (it is built optimised even
+        // into a debug build); a report asks for positions far into long lines many times.
+        let text = self.text();
+        let mut boundary = offset;
+        while !text.is_char_boundary(boundary) {
+            boundary -= 1;
+        }
+        let column = text[line_start..boundary].chars().count() + usize::from(boundary < offset);
         Position {
             line: line_index + 1,
             column: column + 1,
         }
+    }
+
+    /// The 1-based line of a byte offset, found without counting its column.
+    pub fn line_of(&self, offset: usize) -> usize {
+        let offset = offset.min(self.text().len());
+        self.line_starts().partition_point(|&start| start <= offset)
     }
 
     /// The text of a 1-based line, without its line terminator.
@@ -142,13 +152,21 @@ impl SourceFile {
         self.text()[start..end].trim_end_matches(['\n', '\r'])
     }
 
+    /// The byte range of a 1-based line, with its line terminator; empty past the end.
+    pub fn line_span(&self, line: usize) -> Span {
+        let line_starts = self.line_starts();
+        let end_of_text = self.text().len();
+        let start = line_starts
+            .get(line.wrapping_sub(1))
+            .copied()
+            .unwrap_or(end_of_text);
+        let end = line_starts.get(line).copied().unwrap_or(end_of_text);
+        Span::new(start, end)
+    }
+
     pub fn slice(&self, span: Span) -> &str {
         self.text().get(span.start..span.end).unwrap_or("")
     }
-}
-
-fn is_utf8_continuation(byte: u8) -> bool {
-    byte & 0xC0 == 0x80
 }
 
 fn memchr_newlines(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
@@ -191,6 +209,7 @@ mod tests {
         assert_eq!(f.position(x), Position { line: 2, column: 6 });
         assert_eq!(f.position(1000), Position { line: 3, column: 5 });
         assert_eq!(f.line_text(2), "// é x");
+        assert_eq!((f.line_of(0), f.line_of(3), f.line_of(1000)), (1, 2, 3));
         assert_eq!(f.line_text(9), "");
     }
 }

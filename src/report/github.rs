@@ -11,7 +11,8 @@ use std::io::{self, Write};
 use crate::diagnostic::Level;
 use crate::engine::Outcome;
 
-use super::{Context, path_from_root};
+use super::sarif::uri_path;
+use super::{Context, path_from_root, text};
 
 /// GitHub refuses step summaries over 1 MiB; leave room for the closing line.
 const MAX_SUMMARY_BYTES: usize = 1024 * 1024 - 4 * 1024;
@@ -117,17 +118,31 @@ impl Links {
     }
 
     fn location(&self, path: &str, line: usize) -> String {
-        let shown = format!("`{}:{line}`", cell(path));
+        let shown = code(&cell(&format!("{path}:{line}")));
         match &self.blob {
-            Some(blob) => format!("[{shown}]({blob}/{}#L{line})", path.replace(' ', "%20")),
+            Some(blob) => format!("[{shown}]({blob}/{}#L{line})", uri_path(path)),
             None => shown,
         }
     }
 }
 
-/// Text made safe for a Markdown table cell.
+/// Text made safe for a Markdown table cell: one line, its pipes escaped (GitHub reads `\|`
+/// as a pipe even inside a code span).
 fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace(['\r', '\n'], " ")
+    text::escape(text).replace('|', "\\|")
+}
+
+/// A Markdown code span holding `text` as it is: its fence is one backtick longer than the
+/// longest run of backticks inside, and a space pads text that starts or ends with one.
+fn code(text: &str) -> String {
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest + 1);
+    let pad = if text.starts_with('`') || text.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{text}{pad}{fence}")
 }
 
 fn step_summary(outcome: &Outcome, paths: &[String], links: &Links) -> String {
@@ -238,5 +253,9 @@ mod tests {
             "[`src/a b.rs:7`](https://github.com/o/r/blob/abc/src/a%20b.rs#L7)"
         );
         assert_eq!(Links { blob: None }.location("a|b.rs", 1), "`a\\|b.rs:1`");
+        assert_eq!(
+            Links { blob: None }.location("`a``b`\n.rs", 1),
+            "``` `a``b`\\n.rs:1 ```"
+        );
     }
 }

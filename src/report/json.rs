@@ -2,26 +2,44 @@
 
 use std::io::{self, Write};
 
+use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::diagnostic::{Applicability, Diagnostic};
 use crate::engine::Outcome;
 use crate::source::Span;
 
+use super::Streamed;
+
+/// The document's fields in the order a `serde_json` map keeps them (sorted), as they were
+/// when it was built as one value.
+#[derive(Serialize)]
+#[serde(bound(serialize = "Streamed<D>: Serialize"))]
+struct Document<D> {
+    diagnostics: Streamed<D>,
+    errors: Vec<Value>,
+    summary: Value,
+    version: u32,
+}
+
 pub fn write(outcome: &Outcome, out: &mut dyn Write) -> io::Result<()> {
     let counts = super::counts(outcome);
-    let document = json!({
-        "version": 1,
-        "diagnostics": outcome.diagnostics.iter().map(|d| diagnostic(outcome, d)).collect::<Vec<_>>(),
-        "errors": outcome.errors.iter().map(|e| json!({"path": e.path, "message": e.message})).collect::<Vec<_>>(),
-        "summary": {
+    let document = Document {
+        diagnostics: Streamed::new(outcome.diagnostics.iter().map(|d| diagnostic(outcome, d))),
+        errors: outcome
+            .errors
+            .iter()
+            .map(|e| json!({"path": e.path, "message": e.message}))
+            .collect(),
+        summary: json!({
             "files": outcome.files.len(),
             "errors": counts.errors,
             "warnings": counts.warnings,
             "unreadable": outcome.errors.len(),
             "cached": outcome.cached,
-        },
-    });
+        }),
+        version: 1,
+    };
     serde_json::to_writer_pretty(&mut *out, &document)?;
     writeln!(out)
 }

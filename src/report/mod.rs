@@ -5,9 +5,13 @@ mod human;
 mod json;
 mod rustc_json;
 mod sarif;
+pub mod text;
 
+use std::cell::Cell;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+
+use serde::{Serialize, Serializer};
 
 use crate::diagnostic::Level;
 use crate::engine::Outcome;
@@ -70,6 +74,25 @@ pub fn write(
 }
 
 pub use human::render as render_human;
+
+/// A sequence serialized as its items are made, each dropped once written: a report of many
+/// findings is written without ever being held whole in memory.
+struct Streamed<I>(Cell<Option<I>>);
+
+impl<I> Streamed<I> {
+    fn new(items: I) -> Self {
+        Streamed(Cell::new(Some(items)))
+    }
+}
+
+impl<I: Iterator<Item = T>, T: Serialize> Serialize for Streamed<I> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.0.take() {
+            Some(items) => serializer.collect_seq(items),
+            None => Err(serde::ser::Error::custom("a stream is written once")),
+        }
+    }
+}
 
 pub struct Counts {
     pub errors: usize,

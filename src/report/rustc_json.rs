@@ -36,6 +36,9 @@ impl Package {
     }
 }
 
+/// The most lines of a span its record quotes.
+const MAX_QUOTED_SPAN_LINES: usize = 8;
+
 #[derive(Serialize)]
 struct Record<'a> {
     reason: &'static str,
@@ -186,7 +189,13 @@ fn span(
     let source = &outcome.files[file];
     let start = source.position(span.start);
     let end = source.position(span.end);
-    let text = (start.line..=end.line)
+    // A span over many lines quotes its first lines and its last, each cut to a window around
+    // its highlight: a record stays small whatever the span and the lines it covers.
+    let lines = start.line..=end.line;
+    let text = lines
+        .clone()
+        .take(MAX_QUOTED_SPAN_LINES - 1)
+        .chain(lines.skip(MAX_QUOTED_SPAN_LINES - 1).last())
         .map(|line| {
             let text = source.line_text(line);
             let highlight_start = if line == start.line { start.column } else { 1 };
@@ -195,8 +204,10 @@ fn span(
             } else {
                 text.chars().count() + 1
             };
+            let (text, highlight_start, highlight_end) =
+                super::text::window(text, highlight_start, highlight_end);
             SpanLine {
-                text: text.to_string(),
+                text: text.into_owned(),
                 highlight_start,
                 highlight_end,
             }

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::io::{self, Write};
 use std::path::Path;
 
+use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::catalog::{self, RuleDoc};
@@ -13,7 +14,7 @@ use crate::engine::Outcome;
 use crate::fingerprint;
 use crate::source::{FileId, Span};
 
-use super::{Context, path_from_root};
+use super::{Context, Streamed, path_from_root};
 
 /// GitHub code scanning keeps at most this many results per run.
 const MAX_RESULTS: usize = 25_000;
@@ -21,6 +22,27 @@ const MAX_RESULTS: usize = 25_000;
 const MAX_DESCRIPTION: usize = 1_024;
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 const ROOT_ID: &str = "%SRCROOT%";
+
+/// The log's fields in the order a `serde_json` map keeps them (sorted), as they were when it
+/// was built as one value.
+#[derive(Serialize)]
+#[serde(bound(serialize = "Streamed<R>: Serialize"))]
+struct Document<R> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    runs: [Run<R>; 1],
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase", bound(serialize = "Streamed<R>: Serialize"))]
+struct Run<R> {
+    column_kind: &'static str,
+    invocations: Value,
+    original_uri_base_ids: Value,
+    results: Streamed<R>,
+    tool: Value,
+}
 
 pub fn write(outcome: &Outcome, cx: &Context, out: &mut dyn Write) -> io::Result<()> {
     let docs = catalog::all().map_err(io::Error::other)?;
@@ -34,12 +56,13 @@ pub fn write(outcome: &Outcome, cx: &Context, out: &mut dyn Write) -> io::Result
         .iter()
         .map(|file| path_from_root(&cx.root, file))
         .collect();
-    let results: Vec<Value> = outcome
-        .diagnostics
-        .iter()
-        .take(MAX_RESULTS)
-        .map(|d| result(outcome, &paths, &rule_index, d))
-        .collect();
+    let results = Streamed::new(
+        outcome
+            .diagnostics
+            .iter()
+            .take(MAX_RESULTS)
+            .map(|d| result(outcome, &paths, &rule_index, d)),
+    );
     let mut notifications: Vec<Value> = outcome
         .errors
         .iter()
@@ -60,26 +83,26 @@ pub fn write(outcome: &Outcome, cx: &Context, out: &mut dyn Write) -> io::Result
             )},
         }));
     }
-    let document = json!({
-        "$schema": SCHEMA,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
+    let document = Document {
+        schema: SCHEMA,
+        runs: [Run {
+            column_kind: "unicodeCodePoints",
+            invocations: json!([{
+                "executionSuccessful": true,
+                "toolExecutionNotifications": notifications,
+            }]),
+            original_uri_base_ids: json!({ROOT_ID: {"uri": directory_uri(&cx.root)}}),
+            results,
+            tool: json!({"driver": {
                 "name": "ptrwidth",
                 "version": env!("CARGO_PKG_VERSION"),
                 "semanticVersion": env!("CARGO_PKG_VERSION"),
                 "informationUri": env!("CARGO_PKG_REPOSITORY"),
                 "rules": docs.iter().map(rule).collect::<Vec<_>>(),
-            }},
-            "originalUriBaseIds": {ROOT_ID: {"uri": directory_uri(&cx.root)}},
-            "invocations": [{
-                "executionSuccessful": true,
-                "toolExecutionNotifications": notifications,
-            }],
-            "columnKind": "unicodeCodePoints",
-            "results": results,
+            }}),
         }],
-    });
+        version: "2.1.0",
+    };
     serde_json::to_writer_pretty(&mut *out, &document)?;
     writeln!(out)
 }
@@ -222,7 +245,7 @@ fn region(outcome: &Outcome, file: FileId, span: Span) -> Value {
 }
 
 /// A relative path as a URI reference: each byte outside the unreserved set is %-escaped.
-fn uri_path(path: &str) -> String {
+pub(super) fn uri_path(path: &str) -> String {
     let mut uri = String::with_capacity(path.len());
     for byte in path.bytes() {
         if byte.is_ascii_alphanumeric() || b"-._~/".contains(&byte) {
