@@ -622,7 +622,7 @@ fn run(args: Common, cargo: Option<&CargoArgs>) -> Result<ExitCode, String> {
         eprintln!("ptrwidth: recorded {count} findings in {}", path.display());
         return Ok(ExitCode::SUCCESS);
     }
-    if args.diff || args.fix {
+    if args.diff {
         let plan = fix::plan(&outcome, args.unsafe_fixes);
         for conflict in &plan.conflicts {
             eprintln!("note: {conflict}");
@@ -630,28 +630,27 @@ fn run(args: Common, cargo: Option<&CargoArgs>) -> Result<ExitCode, String> {
         for failure in &plan.failures {
             eprintln!("warning: {}: {}", failure.path, failure.message);
         }
-        if args.diff {
-            write_stdout(fix::diff(&plan).as_bytes())?;
-            return Ok(ExitCode::from(u8::from(!plan.files.is_empty())));
+        write_stdout(fix::diff(&plan).as_bytes())?;
+        return Ok(ExitCode::from(u8::from(!plan.files.is_empty())));
+    }
+    if args.fix {
+        let fixed = fix::fix_until_settled(&mut outcome, args.unsafe_fixes, &settled.paths, lint)?;
+        for conflict in &fixed.conflicts {
+            eprintln!("note: {conflict}");
         }
-        let failures = fix::write(&plan, &settled.paths);
-        for failure in &failures {
+        for failure in &fixed.failures {
             eprintln!("warning: {}: {}", failure.path, failure.message);
         }
-        let written: Vec<_> = plan
-            .files
-            .iter()
-            .filter(|file| {
-                let path = engine::display_path(&file.path);
-                !failures.iter().any(|failure| failure.path == path)
-            })
-            .collect();
-        let fixed: usize = written.iter().map(|file| file.fixed).sum();
-        let written = written.len();
-        eprintln!("ptrwidth: fixed {fixed} findings in {written} files");
-        if written > 0 {
-            outcome = lint()?;
+        if !fixed.settled {
+            eprintln!(
+                "note: fixes still apply after {} rounds; run --fix again",
+                fix::MAX_ROUNDS
+            );
         }
+        eprintln!(
+            "ptrwidth: fixed {} findings in {} files",
+            fixed.findings, fixed.files
+        );
     }
     if let Some(path) = &args.baseline {
         let applied = baseline::apply(&mut outcome, path)?;

@@ -252,7 +252,11 @@ fn removal(source: &SourceFile, file: FileId, directive: &Directive, unused: &[u
         }
     } else if all_unused {
         let span = directive.comment.span;
-        let line_start = line_start_offset(source, source.position(span.start).line);
+        let line_start = match line_start_offset(source, source.position(span.start).line) {
+            // A byte-order mark stays when the first line goes.
+            0 if text.starts_with('\u{feff}') => '\u{feff}'.len_utf8(),
+            start => start,
+        };
         let before = &text[line_start..span.start];
         let after_end = text[span.end..]
             .find('\n')
