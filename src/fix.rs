@@ -579,7 +579,10 @@ mod tests {
         assert!(accepted.clashes(&edit(0, 9, "x")));
         assert!(!accepted.clashes(&edit(2, 3, "x")));
         assert!(!accepted.clashes(&edit(5, 6, "x")));
-        assert!(!accepted.clashes(&edit(6, 9, "c")), "an equal edit is shared");
+        assert!(
+            !accepted.clashes(&edit(6, 9, "c")),
+            "an equal edit is shared"
+        );
     }
 
     #[test]

@@ -142,6 +142,15 @@ impl SourceFile {
         self.text()[start..end].trim_end_matches(['\n', '\r'])
     }
 
+    /// The offset where a 1-based line starts; the end of the text past its last line.
+    pub fn line_start(&self, line: usize) -> usize {
+        let line_starts = self.line_starts();
+        line_starts
+            .get(line.wrapping_sub(1))
+            .copied()
+            .unwrap_or(self.text().len())
+    }
+
     pub fn slice(&self, span: Span) -> &str {
         self.text().get(span.start..span.end).unwrap_or("")
     }

@@ -166,7 +166,10 @@ fn removing_a_trailing_allow_keeps_crlf() {
         std::fs::read(scratch.path().join("utf16.reg")).unwrap(),
         fixed_utf16
     );
-    let fixed_latin1: Vec<u8> = fixed_reg.chars().map(|c| u8::try_from(c).unwrap()).collect();
+    let fixed_latin1: Vec<u8> = fixed_reg
+        .chars()
+        .map(|c| u8::try_from(c).unwrap())
+        .collect();
     assert_eq!(
         std::fs::read(scratch.path().join("latin1.reg")).unwrap(),
         fixed_latin1
@@ -180,8 +183,14 @@ fn utf8_files_with_a_byte_order_mark_are_fixed_and_keep_it() {
     let scratch = Scratch::new();
     let mark = "\u{feff}";
     let files = [
-        ("a.c", "// ptrwidth: allow(handle-truncation)\r\nint f(void);\r\n"),
-        ("b.cpp", "int f(void); // ptrwidth: allow(handle-truncation)\r\n"),
+        (
+            "a.c",
+            "// ptrwidth: allow(handle-truncation)\r\nint f(void);\r\n",
+        ),
+        (
+            "b.cpp",
+            "int f(void); // ptrwidth: allow(handle-truncation)\r\n",
+        ),
         ("c.rs", "// ptrwidth: allow(handle-truncation)\nfn f() {}\n"),
         (
             "d.idl",
