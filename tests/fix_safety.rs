@@ -258,3 +258,55 @@ fn fixing_every_fixture_with_unsafe_fixes_settles_in_one_run() {
     let diff = ptrwidth(dir, &["--diff", "--unsafe-fixes", "fixtures"]);
     assert!(stdout(&diff).is_empty(), "{}", stdout(&diff));
 }
+
+/// The best of three plans of `count` one-byte fixes in one file (inside a comment, so that
+/// parsing the fixed file again costs little beside them).
+fn best_plan_time(count: usize) -> std::time::Duration {
+    let scratch = Scratch::new();
+    let text = format!("/*{}*/\nfn f() {{}}\n", "a ".repeat(count));
+    let path = scratch.write("a.rs", &text);
+    let fix = |start: usize| Fix {
+        message: "rename".into(),
+        applicability: Applicability::MachineApplicable,
+        edits: vec![Edit {
+            file: 0,
+            span: Span::new(start, start + 1),
+            replacement: "b".into(),
+        }],
+    };
+    let mut outcome = outcome_with_fix(path, &text, Span::new(2, 3), "b");
+    let template = outcome.diagnostics.pop().unwrap();
+    outcome.diagnostics = (0..count)
+        .map(|i| Diagnostic {
+            span: Span::new(2 + 2 * i, 3 + 2 * i),
+            fixes: vec![fix(2 + 2 * i)],
+            ..template.clone()
+        })
+        .collect();
+    (0..3)
+        .map(|_| {
+            let started = std::time::Instant::now();
+            let plan = ptrwidth::fix::plan(&outcome, false);
+            let elapsed = started.elapsed();
+            assert_eq!(plan.fixed(), count);
+            assert!(plan.files[0].after.starts_with("/*b b "));
+            elapsed
+        })
+        .min()
+        .unwrap()
+}
+
+/// `--fix` on a file with tens of thousands of fixes: four times the fixes take about four
+/// times as long (checking each against every other, or splicing each into the whole text,
+/// takes sixteen).
+#[test]
+fn planning_many_fixes_in_one_file_costs_linear_time() {
+    let count = 10_000;
+    let small = best_plan_time(count);
+    let large = best_plan_time(4 * count);
+    assert!(
+        large < small * 8 || large < std::time::Duration::from_millis(200),
+        "{count} fixes took {small:?}, {} took {large:?}",
+        4 * count
+    );
+}

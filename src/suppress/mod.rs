@@ -438,6 +438,19 @@ mod tests {
     }
 
     #[test]
+    fn allows_stacked_above_a_line_cover_it() {
+        let text = "// ptrwidth: allow(handle-truncation)\n/* ptrwidth: allow(int-to-handle) */\n\n// other\nlet b = h as u32; // ptrwidth: allow(int-to-handle)\nlet c = h as u32;\n";
+        assert_eq!(
+            run("a.rs", FileKind::Rust, text, &[5, 6]),
+            [
+                (6, "handle-truncation"),
+                (2, UNUSED_ALLOW),
+                (5, UNUSED_ALLOW)
+            ]
+        );
+    }
+
+    #[test]
     fn directives_in_strings_are_not_comments() {
         let text = "let s = \"// ptrwidth: allow(handle-truncation)\"; let b = h as u32;\n";
         assert_eq!(
