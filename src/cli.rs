@@ -688,7 +688,7 @@ fn run(args: Common, cargo: Option<&CargoArgs>) -> Result<ExitCode, String> {
         );
         return Ok(ExitCode::SUCCESS);
     }
-    if args.diff || args.fix {
+    if args.diff {
         let plan = fix::plan(&outcome, args.unsafe_fixes);
         for conflict in &plan.conflicts {
             eprintln!("note: {}", printable_lines(conflict));
@@ -700,44 +700,43 @@ fn run(args: Common, cargo: Option<&CargoArgs>) -> Result<ExitCode, String> {
                 escape(&failure.message)
             );
         }
-        if args.diff {
-            // stdout is the patch: what could not be read is said on stderr, as a run without
-            // --diff says it in its report, and a run that read nothing exits 2 as well.
-            for error in &outcome.errors {
-                eprintln!(
-                    "warning: could not read {}: {}",
-                    escape(&error.path),
-                    escape(&error.message)
-                );
-            }
-            write_stdout(fix::diff(&plan).as_bytes())?;
-            if !missing.is_empty() || (outcome.files.is_empty() && !outcome.errors.is_empty()) {
-                return Ok(ExitCode::from(2));
-            }
-            return Ok(ExitCode::from(u8::from(!plan.files.is_empty())));
+        // stdout is the patch: what could not be read is said on stderr, as a run without
+        // --diff says it in its report, and a run that read nothing exits 2 as well.
+        for error in &outcome.errors {
+            eprintln!(
+                "warning: could not read {}: {}",
+                escape(&error.path),
+                escape(&error.message)
+            );
         }
-        let failures = fix::write(&plan, &settled.paths);
-        for failure in &failures {
+        write_stdout(fix::diff(&plan).as_bytes())?;
+        if !missing.is_empty() || (outcome.files.is_empty() && !outcome.errors.is_empty()) {
+            return Ok(ExitCode::from(2));
+        }
+        return Ok(ExitCode::from(u8::from(!plan.files.is_empty())));
+    }
+    if args.fix {
+        let fixed = fix::fix_until_settled(&mut outcome, args.unsafe_fixes, &settled.paths, lint)?;
+        for conflict in &fixed.conflicts {
+            eprintln!("note: {}", printable_lines(conflict));
+        }
+        for failure in &fixed.failures {
             eprintln!(
                 "warning: {}: {}",
                 escape(&failure.path),
                 escape(&failure.message)
             );
         }
-        let written: Vec<_> = plan
-            .files
-            .iter()
-            .filter(|file| {
-                let path = engine::display_path(&file.path);
-                !failures.iter().any(|failure| failure.path == path)
-            })
-            .collect();
-        let fixed: usize = written.iter().map(|file| file.fixed).sum();
-        let written = written.len();
-        eprintln!("ptrwidth: fixed {fixed} findings in {written} files");
-        if written > 0 {
-            outcome = lint()?;
+        if !fixed.settled {
+            eprintln!(
+                "note: fixes still apply after {} rounds; run --fix again",
+                fix::MAX_ROUNDS
+            );
         }
+        eprintln!(
+            "ptrwidth: fixed {} findings in {} files",
+            fixed.findings, fixed.files
+        );
     }
     if let Some(path) = &args.baseline {
         let applied = baseline::apply(&mut outcome, path)?;

@@ -2,21 +2,34 @@
 //!
 //! Fixes are byte-range edits into a file's text, whatever its language. Per file, fixes are
 //! taken in diagnostic order and one that overlaps an earlier one is not applied (edits equal
-//! to an accepted one are shared, not conflicts). The fixed text is encoded as the file was
-//! (UTF-8 or UTF-16 with its byte-order mark), keeps the file's line endings, and goes through
-//! the file kind's front end again: a fix that would not parse leaves the file untouched.
-//! Files are written through a temporary file renamed over the original, keeping its
-//! permissions, and only when their real path lies inside the tree being linted.
+//! to an accepted one are shared, not conflicts); `--fix` lints again after writing and
+//! applies what is fixable then, until nothing is. The fixed text is encoded as the file was
+//! (UTF-8 with or without a byte-order mark, UTF-16 with its mark, a single-byte code page),
+//! keeps the file's line endings, and goes through the file kind's front end again: a fix
+//! that would not parse leaves the file untouched. Files are written through a temporary file
+//! renamed over the original, keeping its permissions; a file is left alone when it is
+//! read-only, when it is reached through a symbolic link below the linted paths, or when its
+//! bytes are no longer those the fix was planned from.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 use crate::diagnostic::{Applicability, Edit};
 use crate::engine::{FileError, Outcome};
 use crate::frontend;
+use crate::model::tree::normalize;
 use crate::report::text;
 use crate::source::{FileId, Span};
+
+/// The byte-order mark of a UTF-8 file.
+const UTF8_MARK: &[u8] = b"\xEF\xBB\xBF";
+
+/// How many times one `--fix` lints and fixes at most. A fix can make another one apply (a
+/// cast widened leaves the variable it initialises to widen), and a fix that overlaps another
+/// waits for the next round; a chain of such fixes this long is not seen in real code.
+pub const MAX_ROUNDS: usize = 10;
 
 /// What fixing would do to one file.
 pub struct FileFix {
@@ -26,6 +39,8 @@ pub struct FileFix {
     pub after: String,
     /// The bytes to write: `after` in the file's encoding.
     bytes: Vec<u8>,
+    /// The file as it was when `before` was checked against it.
+    read: Stamp,
     /// Findings whose fix is applied.
     pub fixed: usize,
 }
@@ -44,9 +59,49 @@ impl Plan {
     }
 }
 
+/// A file's size, modification time and a hash of its bytes: a file is replaced only while
+/// all three are those of the bytes its fix was planned from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Stamp {
+    len: u64,
+    modified: Option<SystemTime>,
+    hash: u64,
+}
+
+impl Stamp {
+    fn read(path: &Path) -> std::io::Result<(Vec<u8>, Stamp)> {
+        let modified = std::fs::metadata(path)?.modified().ok();
+        let bytes = std::fs::read(path)?;
+        let stamp = Stamp {
+            len: bytes.len() as u64,
+            modified,
+            hash: xxhash_rust::xxh3::xxh3_64(&bytes),
+        };
+        Ok((bytes, stamp))
+    }
+}
+
+/// The edits accepted in one file, by span. Accepted edits never overlap, so their ends rise
+/// with their starts, and only the few nearest a new edit can overlap it.
+#[derive(Default)]
+struct Accepted {
+    by_span: BTreeMap<(usize, usize), Edit>,
+}
+
+impl Accepted {
+    fn clashes(&self, edit: &Edit) -> bool {
+        let span = edit.span;
+        self.by_span
+            .range(..=(span.end, usize::MAX))
+            .rev()
+            .take_while(|(_, taken)| taken.span.end >= span.start)
+            .any(|(_, taken)| taken != edit && overlaps(taken.span, span))
+    }
+}
+
 /// Works out every file's fixed text without writing anything.
 pub fn plan(outcome: &Outcome, unsafe_fixes: bool) -> Plan {
-    let mut accepted: BTreeMap<FileId, Vec<Edit>> = BTreeMap::new();
+    let mut accepted: BTreeMap<FileId, Accepted> = BTreeMap::new();
     let mut fixed_per_file: BTreeMap<FileId, usize> = BTreeMap::new();
     let mut conflicts = Vec::new();
     for d in &outcome.diagnostics {
@@ -57,12 +112,11 @@ pub fn plan(outcome: &Outcome, unsafe_fixes: bool) -> Plan {
         else {
             continue;
         };
-        let clashes = fix.edits.iter().any(|edit| {
-            accepted
-                .get(&edit.file)
-                .into_iter()
-                .flatten()
-                .any(|taken| taken != edit && overlaps(taken.span, edit.span))
+        let clashes = fix.edits.iter().enumerate().any(|(i, edit)| {
+            accepted.get(&edit.file).is_some_and(|a| a.clashes(edit))
+                || fix.edits[..i].iter().any(|other| {
+                    other.file == edit.file && other != edit && overlaps(other.span, edit.span)
+                })
         });
         if clashes {
             let source = &outcome.files[d.file];
@@ -75,47 +129,58 @@ pub fn plan(outcome: &Outcome, unsafe_fixes: bool) -> Plan {
             continue;
         }
         for edit in &fix.edits {
-            let edits = accepted.entry(edit.file).or_default();
-            if !edits.contains(edit) {
-                edits.push(edit.clone());
-            }
+            accepted
+                .entry(edit.file)
+                .or_default()
+                .by_span
+                .insert((edit.span.start, edit.span.end), edit.clone());
         }
         *fixed_per_file.entry(d.file).or_default() += 1;
     }
 
     let mut files = Vec::new();
     let mut failures = Vec::new();
-    for (file, mut edits) in accepted {
+    for (file, edits) in accepted {
         let source = &outcome.files[file];
-        let fail = |message: String| FileError::new(&source.path, message);
-        edits.sort_by_key(|edit| std::cmp::Reverse((edit.span.start, edit.span.end)));
-        let before = source.text().to_string();
-        let after = apply(&before, &edits);
-        let result = std::fs::read(&source.path)
-            .map_err(|e| fail(e.to_string()))
-            .and_then(|on_disk| {
-                Encoding::detect(&on_disk, &before).ok_or_else(|| {
-                    fail("changed since it was read, or in an encoding ptrwidth cannot write back; not fixed".to_string())
-                })
-            })
-            .and_then(|encoding| {
+        let fail = |message: &str| FileError::new(&source.path, message.to_string());
+        let planned = Stamp::read(&source.path)
+            .map_err(|e| fail(&e.to_string()))
+            .and_then(|(on_disk, read)| {
+                let encoding = Encoding::detect(&on_disk, source.text()).ok_or_else(|| {
+                    fail("changed since it was read, or in an encoding ptrwidth cannot write back; not fixed")
+                })?;
+                let before = encoding.editable_text(source.text());
+                // A byte-order mark is not the file's text: an edit from the start of the
+                // first line begins after it.
+                let mark = if before.starts_with('\u{feff}') { 3 } else { 0 };
+                let edits: Vec<Edit> = edits
+                    .by_span
+                    .into_values()
+                    .map(|edit| Edit {
+                        span: Span::new(edit.span.start.max(mark), edit.span.end.max(mark)),
+                        ..edit
+                    })
+                    .collect();
+                let after = apply(&before, &edits)
+                    .ok_or_else(|| fail("a fix does not fit the file's text; not fixed"))?;
                 let bytes = encoding.encode(&after);
-                match frontend::lower(outcome.kinds[file], bytes.clone()) {
-                    Err(e) => Err(fail(format!(
+                if let Err(e) = frontend::lower(outcome.kinds[file], bytes.clone()) {
+                    return Err(fail(&format!(
                         "the fixed file would not parse ({e}); left untouched"
-                    ))),
-                    Ok(_) => Ok(bytes),
+                    )));
                 }
+                Ok(FileFix {
+                    path: source.path.clone(),
+                    display: source.display.clone(),
+                    before,
+                    after,
+                    bytes,
+                    read,
+                    fixed: fixed_per_file.get(&file).copied().unwrap_or(0),
+                })
             });
-        match result {
-            Ok(bytes) => files.push(FileFix {
-                path: source.path.clone(),
-                display: source.display.clone(),
-                before,
-                after,
-                bytes,
-                fixed: fixed_per_file.get(&file).copied().unwrap_or(0),
-            }),
+        match planned {
+            Ok(fixed) => files.push(fixed),
             Err(error) => failures.push(error),
         }
     }
@@ -135,27 +200,37 @@ fn overlaps(a: Span, b: Span) -> bool {
     a.start < b.end && b.start < a.end
 }
 
-/// Applies non-overlapping edits sorted from last to first, so earlier offsets stay valid.
-fn apply(text: &str, edits_last_first: &[Edit]) -> String {
+/// Applies edits sorted by position, none overlapping the next, in one pass over the text
+/// (a file may carry tens of thousands of them). `None` when an edit does not fit the text:
+/// out of its range, overlapping the one before, or splitting a character.
+fn apply(text: &str, edits: &[Edit]) -> Option<String> {
     let crlf = text.contains("\r\n");
-    let mut fixed = text.to_string();
-    for edit in edits_last_first {
-        let replacement = if crlf {
-            edit.replacement.replace("\r\n", "\n").replace('\n', "\r\n")
-        } else {
-            edit.replacement.clone()
-        };
-        if fixed.get(edit.span.start..edit.span.end).is_some() {
-            fixed.replace_range(edit.span.start..edit.span.end, &replacement);
+    let inserted: usize = edits.iter().map(|edit| edit.replacement.len()).sum();
+    let mut fixed = String::with_capacity(text.len() + inserted);
+    let mut copied = 0;
+    for edit in edits {
+        let Span { start, end } = edit.span;
+        if start < copied || end < start || !text.is_char_boundary(end) {
+            return None;
         }
+        fixed.push_str(text.get(copied..start)?);
+        if crlf {
+            fixed.push_str(&edit.replacement.replace("\r\n", "\n").replace('\n', "\r\n"));
+        } else {
+            fixed.push_str(&edit.replacement);
+        }
+        copied = end;
     }
-    fixed
+    fixed.push_str(&text[copied..]);
+    Some(fixed)
 }
 
 /// How a file's text was stored, so the fixed text is stored the same way.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Encoding {
     Utf8,
+    /// UTF-8 with a byte-order mark that the front end read as three spaces (C, C++, IDL).
+    Utf8BlankedMark,
     /// UTF-16 with a byte-order mark; `mark_in_text` when the front end kept the mark as
     /// U+FEFF in the text.
     Utf16 {
@@ -171,6 +246,12 @@ impl Encoding {
     fn detect(bytes: &[u8], text: &str) -> Option<Encoding> {
         if bytes == text.as_bytes() {
             return Some(Encoding::Utf8);
+        }
+        if bytes.starts_with(UTF8_MARK)
+            && text.starts_with("   ")
+            && bytes.get(3..) == text.as_bytes().get(3..)
+        {
+            return Some(Encoding::Utf8BlankedMark);
         }
         let big_endian = match bytes.get(..2) {
             Some([0xFF, 0xFE]) => false,
@@ -211,9 +292,18 @@ impl Encoding {
         }
     }
 
+    /// The text fixes edit, from the text the file was analysed as: the same offsets, with a
+    /// byte-order mark the front end blanked put back.
+    fn editable_text(self, analysed: &str) -> String {
+        match self {
+            Encoding::Utf8BlankedMark => format!("\u{feff}{}", &analysed[3..]),
+            _ => analysed.to_string(),
+        }
+    }
+
     fn encode(self, text: &str) -> Vec<u8> {
         match self {
-            Encoding::Utf8 => text.as_bytes().to_vec(),
+            Encoding::Utf8 | Encoding::Utf8BlankedMark => text.as_bytes().to_vec(),
             // Fixes insert identifiers, which every code page spells in ASCII.
             Encoding::SingleByte => text
                 .chars()
@@ -258,45 +348,167 @@ pub fn diff(plan: &Plan) -> String {
     out
 }
 
-/// Writes the fixed files. `roots` are the paths the run linted: a file whose real path (after
-/// symbolic links) leaves them is not written.
-pub fn write(plan: &Plan, roots: &[PathBuf]) -> Vec<FileError> {
-    let trees: Vec<PathBuf> = roots
-        .iter()
-        .filter_map(|root| {
-            let dir = if root.is_dir() {
-                root.as_path()
-            } else {
-                root.parent()
-                    .filter(|p| !p.as_os_str().is_empty())
-                    .unwrap_or(Path::new("."))
-            };
-            dir.canonicalize().ok()
-        })
-        .collect();
-    let mut failures = Vec::new();
-    for file in &plan.files {
-        if let Err(message) = write_one(file, &trees) {
-            failures.push(FileError::new(&file.path, message));
-        }
-    }
-    failures
+/// What `--fix` did over all its rounds.
+#[derive(Default)]
+pub struct Fixed {
+    /// Findings whose fix was written.
+    pub findings: usize,
+    /// Files written at least once.
+    pub files: usize,
+    /// Fixes of the last round that an earlier fix overlapped.
+    pub conflicts: Vec<String>,
+    /// Files that could not be fixed, each reason once.
+    pub failures: Vec<FileError>,
+    /// Whether the last round found nothing left to write; `false` when fixes still applied
+    /// after [`MAX_ROUNDS`].
+    pub settled: bool,
 }
 
-fn write_one(file: &FileFix, trees: &[PathBuf]) -> Result<(), String> {
-    let real = file.path.canonicalize().map_err(|e| e.to_string())?;
-    if !trees.iter().any(|tree| real.starts_with(tree)) {
+/// `--fix`: writes the plan of `outcome`, lints again (through `lint`, which replaces
+/// `outcome`) and fixes what that finds, until a round has nothing to write, so that running
+/// `--fix` again finds nothing. A file that could not be written is not tried again.
+pub fn fix_until_settled(
+    outcome: &mut Outcome,
+    unsafe_fixes: bool,
+    roots: &[PathBuf],
+    mut lint: impl FnMut() -> Result<Outcome, String>,
+) -> Result<Fixed, String> {
+    let trees = trees(roots);
+    let mut fixed = Fixed::default();
+    let mut written = BTreeSet::new();
+    let mut refused = BTreeSet::new();
+    for round in 0..=MAX_ROUNDS {
+        let mut plan = plan(outcome, unsafe_fixes);
+        plan.files.retain(|file| !refused.contains(&file.path));
+        fixed.conflicts = plan.conflicts;
+        for failure in plan.failures {
+            if !fixed.failures.contains(&failure) {
+                fixed.failures.push(failure);
+            }
+        }
+        if plan.files.is_empty() {
+            fixed.settled = true;
+            break;
+        }
+        if round == MAX_ROUNDS {
+            break;
+        }
+        let mut wrote = false;
+        for file in &plan.files {
+            match write_one(file, &trees) {
+                Ok(()) => {
+                    wrote = true;
+                    fixed.findings += file.fixed;
+                    written.insert(file.path.clone());
+                }
+                Err(message) => {
+                    refused.insert(file.path.clone());
+                    fixed.failures.push(FileError::new(&file.path, message));
+                }
+            }
+        }
+        fixed.files = written.len();
+        if !wrote {
+            fixed.settled = true;
+            break;
+        }
+        *outcome = lint()?;
+    }
+    Ok(fixed)
+}
+
+/// Writes the fixed files, and returns those that could not be. `roots` are the paths the run
+/// linted: a file is written only where it is reached from them without a symbolic link.
+pub fn write(plan: &Plan, roots: &[PathBuf]) -> Vec<FileError> {
+    let trees = trees(roots);
+    plan.files
+        .iter()
+        .filter_map(|file| {
+            write_one(file, &trees)
+                .err()
+                .map(|message| FileError::new(&file.path, message))
+        })
+        .collect()
+}
+
+/// A linted path: the directory it is (or, for a file, holds it) as written on the command
+/// line, made absolute, and the real directory that is.
+struct Tree {
+    written: PathBuf,
+    real: PathBuf,
+    /// A file named on the command line vouches for itself alone.
+    file: Option<PathBuf>,
+}
+
+fn absolute(path: &Path) -> PathBuf {
+    normalize(&std::env::current_dir().unwrap_or_default().join(path))
+}
+
+fn trees(roots: &[PathBuf]) -> Vec<Tree> {
+    roots
+        .iter()
+        .filter_map(|root| {
+            let root = absolute(root);
+            let (written, file) = if root.is_dir() {
+                (root, None)
+            } else {
+                (root.parent()?.to_path_buf(), Some(root))
+            };
+            let real = written.canonicalize().ok()?;
+            Some(Tree {
+                written,
+                real,
+                file,
+            })
+        })
+        .collect()
+}
+
+/// The real path of a file to write, if it is reached from a linted directory without a
+/// symbolic link below it. A file named on the command line is judged by the directories
+/// named beside it when one holds it (`ptrwidth --fix tree tree/sub/x.rs`, with `tree/sub`
+/// linking out of `tree`, does not write `x.rs`), and otherwise by its own name: a symbolic
+/// link in the path as the user wrote it is the user's, a link as the file itself is not
+/// followed.
+fn real_path_inside(path: &Path, trees: &[Tree]) -> Result<PathBuf, String> {
+    let real = path.canonicalize().map_err(|e| e.to_string())?;
+    let path = absolute(path);
+    let reached_from = |tree: &&Tree| {
+        path.strip_prefix(&tree.written)
+            .is_ok_and(|below| tree.real.join(below) == real)
+    };
+    let holding: Vec<&Tree> = trees
+        .iter()
+        .filter(|tree| tree.file.is_none() && path.starts_with(&tree.written))
+        .collect();
+    let inside = if holding.is_empty() {
+        trees
+            .iter()
+            .filter(|tree| tree.file.as_deref() == Some(path.as_path()))
+            .any(|tree| reached_from(&tree))
+    } else {
+        holding.iter().any(reached_from)
+    };
+    if !inside {
         return Err(format!(
             "links to {}, outside the linted tree; not fixed",
             real.display()
         ));
     }
+    Ok(real)
+}
+
+fn write_one(file: &FileFix, trees: &[Tree]) -> Result<(), String> {
+    let real = real_path_inside(&file.path, trees)?;
     let dir = real
         .parent()
         .ok_or_else(|| "has no parent directory".to_string())?;
     let permissions = std::fs::metadata(&real)
         .map_err(|e| e.to_string())?
         .permissions();
+    if permissions.readonly() {
+        return Err("read-only; not fixed".to_string());
+    }
     let mut temporary = tempfile::Builder::new()
         .prefix(".ptrwidth-fix-")
         .tempfile_in(dir)
@@ -307,6 +519,11 @@ fn write_one(file: &FileFix, trees: &[PathBuf]) -> Result<(), String> {
         .map_err(|e| format!("cannot write the fixed file: {e}"))?;
     std::fs::set_permissions(temporary.path(), permissions)
         .map_err(|e| format!("cannot keep the file's permissions: {e}"))?;
+    // Checked last, just before the rename: an editor may have saved the file since it was read.
+    let unchanged = Stamp::read(&real).is_ok_and(|(_, now)| now == file.read);
+    if !unchanged {
+        return Err("changed since it was read; not fixed".to_string());
+    }
     temporary
         .persist(&real)
         .map_err(|e| format!("cannot replace the file: {}", e.error))?;
@@ -337,7 +554,46 @@ mod tests {
     fn edits_keep_crlf_line_endings() {
         let text = "a\r\nb\r\n";
         let fixed = apply(text, &[edit(3, 4, "x\ny")]);
-        assert_eq!(fixed, "a\r\nx\r\ny\r\n");
+        assert_eq!(fixed.as_deref(), Some("a\r\nx\r\ny\r\n"));
+    }
+
+    #[test]
+    fn edits_apply_in_order_and_misfits_are_refused() {
+        let edits = [edit(0, 1, "A"), edit(2, 2, "+"), edit(3, 5, "")];
+        assert_eq!(apply("abcde", &edits).as_deref(), Some("Ab+c"));
+        assert_eq!(apply("abc", &[edit(2, 9, "")]), None);
+        assert_eq!(apply("abc", &[edit(1, 3, ""), edit(2, 3, "")]), None);
+        assert_eq!(apply("é", &[edit(1, 2, "e")]), None);
+    }
+
+    #[test]
+    fn accepted_edits_clash_only_with_their_neighbours() {
+        let mut accepted = Accepted::default();
+        for e in [edit(0, 2, "a"), edit(4, 4, "b"), edit(6, 9, "c")] {
+            assert!(!accepted.clashes(&e));
+            accepted.by_span.insert((e.span.start, e.span.end), e);
+        }
+        assert!(accepted.clashes(&edit(1, 3, "x")));
+        assert!(accepted.clashes(&edit(4, 5, "x")));
+        assert!(accepted.clashes(&edit(3, 4, "x")));
+        assert!(accepted.clashes(&edit(8, 20, "x")));
+        assert!(accepted.clashes(&edit(0, 9, "x")));
+        assert!(!accepted.clashes(&edit(2, 3, "x")));
+        assert!(!accepted.clashes(&edit(5, 6, "x")));
+        assert!(
+            !accepted.clashes(&edit(6, 9, "c")),
+            "an equal edit is shared"
+        );
+    }
+
+    #[test]
+    fn a_utf8_mark_the_front_end_blanked_is_written_back() {
+        let bytes = b"\xEF\xBB\xBFint a;\r\n";
+        let encoding = Encoding::detect(bytes, "   int a;\r\n").unwrap();
+        assert_eq!(encoding, Encoding::Utf8BlankedMark);
+        let text = encoding.editable_text("   int a;\r\n");
+        assert_eq!(encoding.encode(&text), bytes);
+        assert_eq!(Encoding::detect(b"\xEF\xBB\xBFint b;", "   int a;"), None);
     }
 
     #[test]

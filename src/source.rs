@@ -164,6 +164,11 @@ impl SourceFile {
         Span::new(start, end)
     }
 
+    /// The offset where a 1-based line starts; the end of the text past its last line.
+    pub fn line_start(&self, line: usize) -> usize {
+        self.line_span(line).start
+    }
+
     pub fn slice(&self, span: Span) -> &str {
         self.text().get(span.start..span.end).unwrap_or("")
     }

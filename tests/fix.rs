@@ -276,7 +276,7 @@ fn fix_reports_every_file_it_cannot_write_and_changes_nothing_else() {
         scratch.write(name, &original);
     }
     for file in ["locked/a.rs", "locked/b.rs"] {
-        mode(&dir.join(file), 0o444);
+        mode(&dir.join(file), 0o644);
     }
     mode(&dir.join("open/c.rs"), 0o666);
     mode(&dir.join("open"), 0o777);

@@ -8,12 +8,14 @@ use crate::source::Span;
 /// The comment syntax of a kind of file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Syntax {
-    /// `//` and `/* */`, with `"..."` strings and `'x'` character literals (Rust, C, C++, IDL,
-    /// ATL registrar scripts). Rust raw strings (`r#"..."#`) are understood too.
+    /// `//` and `/* */`, with `"..."` strings and `'x'` character literals (Rust, C, C++,
+    /// IDL). Rust raw strings (`r#"..."#`) are understood too.
     CLike,
+    /// `//` and `/* */`, with `'...'` strings in which `''` is a quote (ATL registrar scripts).
+    Registrar,
     /// `;` to the end of the line, outside `"..."` (`.reg` files).
     Semicolon,
-    /// `<!-- -->` (XML: WiX sources).
+    /// `<!-- -->` outside CDATA sections and processing instructions (XML: WiX sources).
     Xml,
 }
 
@@ -24,7 +26,7 @@ impl Syntax {
             FileKind::Rust | FileKind::C | FileKind::Cpp | FileKind::Idl => Some(Syntax::CLike),
             FileKind::Registry(RegistryFormat::RegEdit) => Some(Syntax::Semicolon),
             FileKind::Registry(RegistryFormat::Wix) => Some(Syntax::Xml),
-            FileKind::Registry(RegistryFormat::Registrar) => Some(Syntax::CLike),
+            FileKind::Registry(RegistryFormat::Registrar) => Some(Syntax::Registrar),
             FileKind::Binary => None,
         }
     }
@@ -40,6 +42,7 @@ pub struct Comment {
 pub fn scan(syntax: Syntax, text: &str) -> Vec<Comment> {
     match syntax {
         Syntax::CLike => scan_c_like(text),
+        Syntax::Registrar => scan_registrar(text),
         Syntax::Semicolon => scan_semicolon(text),
         Syntax::Xml => scan_xml(text),
     }
@@ -60,26 +63,9 @@ fn scan_c_like(text: &str) -> Vec<Comment> {
                 i = end;
             }
             b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                // Rust block comments nest; C's do not, but nested openers are rare in C.
-                let mut depth = 1;
-                let mut j = i + 2;
-                while j < bytes.len() && depth > 0 {
-                    if bytes[j] == b'/' && bytes.get(j + 1) == Some(&b'*') {
-                        depth += 1;
-                        j += 2;
-                    } else if bytes[j] == b'*' && bytes.get(j + 1) == Some(&b'/') {
-                        depth -= 1;
-                        j += 2;
-                    } else {
-                        j += 1;
-                    }
-                }
-                let body_end = if depth == 0 { j - 2 } else { j };
-                comments.push(Comment {
-                    span: Span::new(i, j),
-                    body: Span::new(i + 2, body_end.max(i + 2)),
-                });
-                i = j;
+                let comment = block_comment(bytes, i);
+                comments.push(comment);
+                i = comment.span.end;
             }
             b'r' | b'b' if !continues_identifier(bytes, i) => {
                 i = skip_raw_string(bytes, i).unwrap_or(i + 1);
@@ -92,11 +78,74 @@ fn scan_c_like(text: &str) -> Vec<Comment> {
     comments
 }
 
+/// `/* ... */` starting at `i`, to its end or the end of the text.
+fn block_comment(bytes: &[u8], i: usize) -> Comment {
+    // Rust block comments nest; C's do not, but nested openers are rare in C.
+    let mut depth = 1;
+    let mut j = i + 2;
+    while j < bytes.len() && depth > 0 {
+        if bytes[j] == b'/' && bytes.get(j + 1) == Some(&b'*') {
+            depth += 1;
+            j += 2;
+        } else if bytes[j] == b'*' && bytes.get(j + 1) == Some(&b'/') {
+            depth -= 1;
+            j += 2;
+        } else {
+            j += 1;
+        }
+    }
+    let body_end = if depth == 0 { j - 2 } else { j };
+    Comment {
+        span: Span::new(i, j),
+        body: Span::new(i + 2, body_end.max(i + 2)),
+    }
+}
+
+fn scan_registrar(text: &str) -> Vec<Comment> {
+    let bytes = text.as_bytes();
+    let mut comments = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                let end = line_end(bytes, i);
+                comments.push(Comment {
+                    span: Span::new(i, end),
+                    body: Span::new(i + 2, end),
+                });
+                i = end;
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                let comment = block_comment(bytes, i);
+                comments.push(comment);
+                i = comment.span.end;
+            }
+            b'\'' => {
+                // A doubled quote inside a string is a quote: skipping one string and starting
+                // the next at once comes to the same thing.
+                i = bytes[i + 1..]
+                    .iter()
+                    .position(|&b| b == b'\'')
+                    .map_or(bytes.len(), |p| i + p + 2);
+            }
+            _ => i += 1,
+        }
+    }
+    comments
+}
+
+/// Where a line comment starting at `from` ends: before the line's `\n`, or its `\r\n`, which
+/// belong to the line and stay when the comment is removed.
 fn line_end(bytes: &[u8], from: usize) -> usize {
-    bytes[from..]
-        .iter()
-        .position(|&b| b == b'\n')
-        .map_or(bytes.len(), |p| from + p)
+    let Some(p) = bytes[from..].iter().position(|&b| b == b'\n') else {
+        return bytes.len();
+    };
+    let end = from + p;
+    if end > from && bytes[end - 1] == b'\r' {
+        end - 1
+    } else {
+        end
+    }
 }
 
 fn continues_identifier(bytes: &[u8], i: usize) -> bool {
@@ -195,19 +244,35 @@ fn scan_semicolon(text: &str) -> Vec<Comment> {
     comments
 }
 
+/// XML comments; the text of a CDATA section or a processing instruction is data, whatever
+/// it holds.
 fn scan_xml(text: &str) -> Vec<Comment> {
     let mut comments = Vec::new();
     let mut from = 0;
-    while let Some(start) = text[from..].find("<!--").map(|p| from + p) {
-        let (body_end, end) = match text[start + 4..].find("-->") {
-            Some(p) => (start + 4 + p, start + 4 + p + 3),
-            None => (text.len(), text.len()),
+    while let Some(start) = text[from..].find('<').map(|p| from + p) {
+        let rest = &text[start..];
+        let skip_to = |opener: &str, closer: &str| {
+            text[start + opener.len()..]
+                .find(closer)
+                .map_or(text.len(), |p| start + opener.len() + p + closer.len())
         };
-        comments.push(Comment {
-            span: Span::new(start, end),
-            body: Span::new(start + 4, body_end),
-        });
-        from = end;
+        from = if rest.starts_with("<!--") {
+            let (body_end, end) = match text[start + 4..].find("-->") {
+                Some(p) => (start + 4 + p, start + 4 + p + 3),
+                None => (text.len(), text.len()),
+            };
+            comments.push(Comment {
+                span: Span::new(start, end),
+                body: Span::new(start + 4, body_end),
+            });
+            end
+        } else if rest.starts_with("<![CDATA[") {
+            skip_to("<![CDATA[", "]]>")
+        } else if rest.starts_with("<?") {
+            skip_to("<?", "?>")
+        } else {
+            start + 1
+        };
     }
     comments
 }
@@ -248,5 +313,25 @@ mod tests {
     fn xml_comments() {
         let text = "<A x=\"1\"/> <!-- one --> <B/>\n<!-- two";
         assert_eq!(bodies(Syntax::Xml, text), [" one ", " two"]);
+    }
+
+    #[test]
+    fn xml_cdata_and_processing_instructions_are_data() {
+        let text = "<?define a = \"<!-- no -->\" ?><A><![CDATA[ <!-- no --> ]]></A><!-- yes --><![CDATA[ open <!-- no";
+        assert_eq!(bodies(Syntax::Xml, text), [" yes "]);
+    }
+
+    #[test]
+    fn registrar_strings_are_not_comments() {
+        let text = "X = s 'http://a/' // yes\nY = s 'it''s // no' /* two */ 'open // no";
+        assert_eq!(bodies(Syntax::Registrar, text), [" yes", " two "]);
+    }
+
+    #[test]
+    fn line_comments_end_before_a_crlf() {
+        let text = "a // one\r\nb ; two\r\n";
+        let comment = scan(Syntax::CLike, text)[0];
+        assert_eq!(&text[comment.span.start..comment.span.end], "// one");
+        assert_eq!(bodies(Syntax::Semicolon, text), [" two"]);
     }
 }

@@ -5,7 +5,7 @@
 
 pub mod comments;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use crate::catalog;
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Level};
@@ -66,16 +66,19 @@ pub fn apply(
     if directives.is_empty() {
         return diagnostics;
     }
+    let directive_index = DirectiveIndex::new(&directives);
     let mut used: HashSet<(usize, usize)> = HashSet::new();
     let mut kept: Vec<Diagnostic> = diagnostics
         .into_iter()
-        .filter(|d| match covering(&directives, source, d) {
-            Some(key) => {
-                used.insert(key);
-                false
-            }
-            None => true,
-        })
+        .filter(
+            |d| match covering(&directives, &directive_index, source, d) {
+                Some(key) => {
+                    used.insert(key);
+                    false
+                }
+                None => true,
+            },
+        )
         .collect();
     let Some(level) = settings.unused_allow else {
         return kept;
@@ -115,7 +118,7 @@ pub fn apply(
                 help: Some("remove it, so that stale suppressions do not pile up".to_string()),
                 fixes: vec![fix.clone()],
             };
-            if covering(&directives, source, &unused_finding).is_none() {
+            if covering(&directives, &directive_index, source, &unused_finding).is_none() {
                 kept.push(unused_finding);
             }
         }
@@ -123,29 +126,58 @@ pub fn apply(
     kept
 }
 
-/// The (directive, rule) that suppresses a finding, if one does.
+/// The directives by the lines they cover, so that a file with thousands of allows finds a
+/// finding's in the few of its line.
+struct DirectiveIndex {
+    file_wide: Vec<usize>,
+    by_line: HashMap<usize, Vec<usize>>,
+}
+
+impl DirectiveIndex {
+    fn new(directives: &[Directive]) -> DirectiveIndex {
+        let mut index = DirectiveIndex {
+            file_wide: Vec::new(),
+            by_line: HashMap::new(),
+        };
+        for (i, directive) in directives.iter().enumerate() {
+            match directive.scope {
+                Scope::File => index.file_wide.push(i),
+                Scope::Line(line) => index.by_line.entry(line).or_default().push(i),
+            }
+        }
+        index
+    }
+}
+
+/// The (directive, rule) that suppresses a finding, if one does: the first directive in the
+/// file that covers it.
 fn covering(
     directives: &[Directive],
+    index: &DirectiveIndex,
     source: &SourceFile,
     diagnostic: &Diagnostic,
 ) -> Option<(usize, usize)> {
     let line = source.position(diagnostic.span.start).line;
-    directives.iter().enumerate().find_map(|(index, d)| {
-        let applies = match d.scope {
-            Scope::File => true,
-            Scope::Line(l) => l == line,
-        };
-        if !applies {
-            return None;
-        }
-        let rule = d.rules.iter().position(|(r, _)| r == diagnostic.rule)?;
-        Some((index, rule))
-    })
+    let first = |candidates: &[usize]| {
+        candidates.iter().find_map(|&i| {
+            let rule = directives[i]
+                .rules
+                .iter()
+                .position(|(r, _)| r == diagnostic.rule)?;
+            Some((i, rule))
+        })
+    };
+    let on_line = index.by_line.get(&line).and_then(|c| first(c));
+    match (first(&index.file_wide), on_line) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
 }
 
 fn parse_directives(source: &SourceFile, comments: &[Comment]) -> Vec<Directive> {
     let text: &str = source.text();
     let mut directives = Vec::new();
+    let mut code_lines = None;
     for comment in comments {
         let body = &text[comment.body.start..comment.body.end];
         let Some(at) = body.find(ALLOW_MARK) else {
@@ -183,7 +215,8 @@ fn parse_directives(source: &SourceFile, comments: &[Comment]) -> Vec<Directive>
         let scope = if file_wide {
             Scope::File
         } else {
-            line_scope(source, comments, comment)
+            let code_lines = code_lines.get_or_insert_with(|| CodeLines::new(source, comments));
+            line_scope(source, code_lines, comment)
         };
         directives.push(Directive {
             comment: *comment,
@@ -197,44 +230,61 @@ fn parse_directives(source: &SourceFile, comments: &[Comment]) -> Vec<Directive>
     directives
 }
 
+/// For each line, the first line from it on that holds code (anything but whitespace and
+/// comments), worked out in one pass over the file.
+struct CodeLines {
+    /// By 0-based line; `None` when no code follows.
+    next_code: Vec<Option<usize>>,
+}
+
+impl CodeLines {
+    fn new(source: &SourceFile, comments: &[Comment]) -> CodeLines {
+        let last = source.position(source.text().len()).line;
+        // Comments are in order and apart, so the one that may cover an offset only moves on.
+        let mut comment = 0;
+        let mut has_code = |line: usize| {
+            let line_start = source.line_start(line);
+            source.line_text(line).char_indices().any(|(i, c)| {
+                let offset = line_start + i;
+                while comments.get(comment).is_some_and(|c| c.span.end <= offset) {
+                    comment += 1;
+                }
+                let commented = comments
+                    .get(comment)
+                    .is_some_and(|c| c.span.start <= offset);
+                !c.is_whitespace() && !commented
+            })
+        };
+        let code: Vec<bool> = (1..=last).map(&mut has_code).collect();
+        let mut next_code = vec![None; last];
+        for line in (1..=last).rev() {
+            next_code[line - 1] = if code[line - 1] {
+                Some(line)
+            } else {
+                next_code.get(line).copied().flatten()
+            };
+        }
+        CodeLines { next_code }
+    }
+
+    fn has_code(&self, line: usize) -> bool {
+        self.next_from(line) == Some(line)
+    }
+
+    fn next_from(&self, line: usize) -> Option<usize> {
+        self.next_code.get(line.wrapping_sub(1)).copied().flatten()
+    }
+}
+
 /// A comment after code covers its own line; a comment alone covers the next line holding
 /// code, so that several allows can stand above one line.
-fn line_scope(source: &SourceFile, comments: &[Comment], comment: &Comment) -> Scope {
+fn line_scope(source: &SourceFile, code_lines: &CodeLines, comment: &Comment) -> Scope {
     let start = source.position(comment.span.start).line;
-    if has_code(source, comments, start) {
+    if code_lines.has_code(start) {
         return Scope::Line(start);
     }
     let end = source.position(comment.span.end).line;
-    let last = source.position(source.text().len()).line;
-    let next = (end + 1..=last)
-        .find(|&line| has_code(source, comments, line))
-        .unwrap_or(end + 1);
-    Scope::Line(next)
-}
-
-/// Whether a line holds anything but whitespace and comments.
-fn has_code(source: &SourceFile, comments: &[Comment], line: usize) -> bool {
-    let text = source.line_text(line);
-    let line_start = line_start_offset(source, line);
-    text.char_indices().any(|(i, c)| {
-        let offset = line_start + i;
-        !c.is_whitespace()
-            && !comments
-                .iter()
-                .any(|comment| comment.span.start <= offset && offset < comment.span.end)
-    })
-}
-
-fn line_start_offset(source: &SourceFile, line: usize) -> usize {
-    let text: &str = source.text();
-    let mut start = 0;
-    for _ in 1..line {
-        match text[start..].find('\n') {
-            Some(p) => start += p + 1,
-            None => return text.len(),
-        }
-    }
-    start
+    Scope::Line(code_lines.next_from(end + 1).unwrap_or(end + 1))
 }
 
 /// The fix for the unused rules of one directive: the whole comment goes when nothing in it is
@@ -252,7 +302,11 @@ fn removal(source: &SourceFile, file: FileId, directive: &Directive, unused: &[u
         }
     } else if all_unused {
         let span = directive.comment.span;
-        let line_start = line_start_offset(source, source.position(span.start).line);
+        let line_start = match source.line_start(source.position(span.start).line) {
+            // A byte-order mark stays when the first line goes.
+            0 if text.starts_with('\u{feff}') => '\u{feff}'.len_utf8(),
+            start => start,
+        };
         let before = &text[line_start..span.start];
         let after_end = text[span.end..]
             .find('\n')
@@ -381,6 +435,19 @@ mod tests {
         let text = "// ptrwidth: allow(handle-truncation)\nlet a = 1;\nlet b = h as u32; // ptrwidth: allow(handle-truncation, int-to-handle)\n";
         let left = run("a.rs", FileKind::Rust, text, &[3]);
         assert_eq!(left, [(1, UNUSED_ALLOW), (3, UNUSED_ALLOW)]);
+    }
+
+    #[test]
+    fn allows_stacked_above_a_line_cover_it() {
+        let text = "// ptrwidth: allow(handle-truncation)\n/* ptrwidth: allow(int-to-handle) */\n\n// other\nlet b = h as u32; // ptrwidth: allow(int-to-handle)\nlet c = h as u32;\n";
+        assert_eq!(
+            run("a.rs", FileKind::Rust, text, &[5, 6]),
+            [
+                (6, "handle-truncation"),
+                (2, UNUSED_ALLOW),
+                (5, UNUSED_ALLOW)
+            ]
+        );
     }
 
     #[test]
