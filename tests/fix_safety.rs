@@ -60,6 +60,7 @@ fn outcome_with_fix(path: PathBuf, text: &str, span: Span, replacement: &str) ->
         }],
         errors: Vec::new(),
         cached: 0,
+        notes: Vec::new(),
     }
 }
 
