@@ -143,13 +143,10 @@ fn run_in_pool(options: &Options, policy: &Policy, knowledge: &Knowledge) -> Out
     if let Some(progress) = &policy.progress {
         progress.total.store(inputs.len(), Ordering::Relaxed);
     }
-    // Largest files first: a big file started last would leave the other threads idle while
-    // it finishes.
     let sizes: Vec<u64> = inputs
         .par_iter()
         .map(|input| std::fs::metadata(&input.path).map_or(0, |m| m.len()))
         .collect();
-    let mut schedule: Vec<usize> = (0..inputs.len()).collect();
     let mut notes = Vec::new();
     let cache = options.cache.as_ref().and_then(|dir| {
         Cache::open(dir).unwrap_or_else(|why| {
@@ -157,19 +154,13 @@ fn run_in_pool(options: &Options, policy: &Policy, knowledge: &Knowledge) -> Out
             None
         })
     });
-    schedule.sort_by_key(|&i| std::cmp::Reverse(sizes[i]));
-    let mut lowered: Vec<(usize, Result<ReadFile, FileError>)> = schedule
-        .par_iter()
-        // One file per task, so that an idle thread can take the next file whatever its size.
-        .with_max_len(1)
-        .map(|&i| {
-            let result = read_and_lower(&inputs[i], policy.max_file_bytes, cache.as_ref());
-            if let Some(progress) = &policy.progress {
-                progress.done.fetch_add(1, Ordering::Relaxed);
-            }
-            (i, result)
-        })
-        .collect();
+    let mut lowered = each_largest_first(&sizes, |i| {
+        let result = read_and_lower(&inputs[i], policy.max_file_bytes, cache.as_ref());
+        if let Some(progress) = &policy.progress {
+            progress.done.fetch_add(1, Ordering::Relaxed);
+        }
+        result
+    });
     lowered.sort_unstable_by_key(|(i, _)| *i);
     let read: Vec<Result<ReadFile, FileError>> =
         lowered.into_iter().map(|(_, result)| result).collect();
@@ -241,6 +232,35 @@ fn run_in_pool(options: &Options, policy: &Policy, knowledge: &Knowledge) -> Out
         cached,
         notes,
     }
+}
+
+/// Files this big or bigger are read and lowered one at a time. Lowering a file holds its
+/// syntax tree and the IR being built, some 50 times its size, until it is done: several
+/// large files at once would multiply the peak by the number of workers.
+const LARGE_FILE_BYTES: u64 = 1024 * 1024;
+
+/// Runs `work` on every file index, largest files first (a big file started last would leave
+/// the other threads idle while it finishes): the files of [`LARGE_FILE_BYTES`] and more one
+/// after another on one worker, the smaller ones on every other worker meanwhile.
+fn each_largest_first<T: Send>(sizes: &[u64], work: impl Fn(usize) -> T + Sync) -> Vec<(usize, T)> {
+    let mut schedule: Vec<usize> = (0..sizes.len()).collect();
+    schedule.sort_by_key(|&i| std::cmp::Reverse(sizes[i]));
+    let (large, small) =
+        schedule.split_at(schedule.partition_point(|&i| sizes[i] >= LARGE_FILE_BYTES));
+    let (mut done, small_done) = rayon::join(
+        || large.iter().map(|&i| (i, work(i))).collect::<Vec<_>>(),
+        || {
+            small
+                .par_iter()
+                // One file per task, so that an idle thread can take the next file whatever
+                // its size.
+                .with_max_len(1)
+                .map(|&i| (i, work(i)))
+                .collect::<Vec<_>>()
+        },
+    );
+    done.extend(small_done);
+    done
 }
 
 /// A file read and lowered, with errors for the parts of it that could not be analysed, and
@@ -397,4 +417,58 @@ pub fn display_path(path: &Path) -> String {
         .unwrap_or_else(|| path.to_path_buf())
         .to_string_lossy()
         .replace('\\', "/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, Instant};
+
+    /// Two 15 MB C files read at `-j2` once took twice the memory of one: each worker held a
+    /// syntax tree and IR of its own. Large files now take turns while small ones proceed.
+    #[test]
+    fn large_files_are_lowered_one_at_a_time_beside_the_small_ones() {
+        let large = LARGE_FILE_BYTES;
+        let sizes = [large, 10, large * 3, 20, large * 2, 30, 40, 50];
+        let (large_now, most_large, small_beside_large) = (
+            AtomicUsize::new(0),
+            AtomicUsize::new(0),
+            AtomicUsize::new(0),
+        );
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
+        let done = pool.install(|| {
+            each_largest_first(&sizes, |i| {
+                if sizes[i] >= large {
+                    let now = large_now.fetch_add(1, Ordering::SeqCst) + 1;
+                    most_large.fetch_max(now, Ordering::SeqCst);
+                    // Long enough for the other worker to take a small file meanwhile.
+                    let deadline = Instant::now() + Duration::from_secs(10);
+                    while small_beside_large.load(Ordering::SeqCst) == 0
+                        && Instant::now() < deadline
+                    {
+                        std::thread::sleep(Duration::from_millis(1));
+                    }
+                    large_now.fetch_sub(1, Ordering::SeqCst);
+                } else if large_now.load(Ordering::SeqCst) > 0 {
+                    small_beside_large.fetch_add(1, Ordering::SeqCst);
+                }
+                i
+            })
+        });
+        let mut indexes: Vec<usize> = done
+            .iter()
+            .map(|&(i, result)| {
+                assert_eq!(i, result);
+                i
+            })
+            .collect();
+        assert_eq!(&indexes[..3], [2, 4, 0], "the large files, largest first");
+        indexes.sort_unstable();
+        assert_eq!(indexes, (0..sizes.len()).collect::<Vec<_>>());
+        assert_eq!(most_large.load(Ordering::SeqCst), 1);
+        assert!(small_beside_large.load(Ordering::SeqCst) > 0);
+    }
 }

@@ -2,10 +2,12 @@
 //! data; and the pointer-sized functions handed a value already cut to 32 bits, or a 32-bit
 //! index name that C headers only define for 32-bit targets.
 
+use std::collections::{HashMap, HashSet};
+
 use super::{Checker, Rule, target_list};
 use crate::diagnostic::{Applicability, Finding, Fix};
 use crate::knowledge::{Access, SlotFamily, SlotHolds, WindowLongFn, WindowLongIndex};
-use crate::model::ir::{CallSite, Value};
+use crate::model::ir::{CallSite, FileIr, Value};
 use crate::source::Span;
 use crate::target::Target;
 
@@ -23,10 +25,43 @@ enum Reason<'k> {
     ResultToPointer,
 }
 
+/// The file's conversions and calls in order of where they start, so that those inside one
+/// argument are found without looking at all of them: with thousands of `SetWindowLongPtr`
+/// calls in one file, that look alone took most of a run.
+struct ByStart {
+    conversions: Vec<(Span, usize)>,
+    calls: Vec<(Span, usize)>,
+}
+
+impl ByStart {
+    fn new(file: &FileIr) -> ByStart {
+        fn sorted(spans: impl Iterator<Item = Span>) -> Vec<(Span, usize)> {
+            let mut sorted: Vec<(Span, usize)> = spans.zip(0..).collect();
+            sorted.sort_unstable_by_key(|&(span, i)| (span.start, i));
+            sorted
+        }
+        ByStart {
+            conversions: sorted(file.conversions.iter().map(|c| c.span)),
+            calls: sorted(file.calls.iter().map(|c| c.span)),
+        }
+    }
+
+    /// The indexes of the spans within `outer`, in no particular order.
+    fn inside(sorted: &[(Span, usize)], outer: Span) -> impl Iterator<Item = usize> + '_ {
+        let from = sorted.partition_point(|(span, _)| span.start < outer.start);
+        sorted[from..]
+            .iter()
+            .take_while(move |(span, _)| span.start <= outer.end)
+            .filter(move |(span, _)| span.end <= outer.end)
+            .map(|&(_, i)| i)
+    }
+}
+
 fn check(cx: &mut Checker) {
     let semantic = cx.semantic;
     let window_long = &semantic.knowledge().window_long;
-    let mut reported: Vec<Span> = Vec::new();
+    let mut reported: HashSet<Span> = HashSet::new();
+    let by_start = ByStart::new(semantic.file);
     for call in &semantic.file.calls {
         let Some(function) = window_long.functions.get(semantic.canonical(&call.callee)) else {
             continue;
@@ -36,8 +71,8 @@ fn check(cx: &mut Checker) {
             continue;
         };
         if function.twin.is_empty() {
-            if let Some(misuse) = ptr_misuse(cx, call, function, target) {
-                reported.push(call.span);
+            if let Some(misuse) = ptr_misuse(cx, &by_start, call, function, target) {
+                reported.insert(call.span);
                 report_ptr_misuse(cx, call, misuse, &target_list(&targets));
             }
             continue;
@@ -68,11 +103,15 @@ fn check(cx: &mut Checker) {
             _ => None,
         };
         if let Some(reason) = reason {
-            reported.push(call.span);
+            reported.insert(call.span);
             report(cx, call, function, reason, &target_list(&targets));
         }
     }
     // `GetWindowLongW(..) as *mut T` with an index that did not give it away.
+    let mut call_at: HashMap<Span, &CallSite> = HashMap::new();
+    for call in &semantic.file.calls {
+        call_at.entry(call.span).or_insert(call);
+    }
     for conversion in &semantic.file.conversions {
         let Value::Call { callee, .. } = &conversion.value else {
             continue;
@@ -87,11 +126,11 @@ fn check(cx: &mut Checker) {
         let converts_to_pointer = targets
             .iter()
             .any(|t| semantic.conversion_target(&conversion.to, t).is_pointer_like());
-        let Some(call) = semantic.file.calls.iter().find(|c| c.span == conversion.value_span) else {
+        let Some(&call) = call_at.get(&conversion.value_span) else {
             continue;
         };
         if converts_to_pointer {
-            reported.push(call.span);
+            reported.insert(call.span);
             report(cx, call, function, Reason::ResultToPointer, &target_list(&targets));
         }
     }
@@ -112,6 +151,7 @@ enum PtrMisuse<'k> {
 
 fn ptr_misuse<'k>(
     cx: &Checker<'k>,
+    by_start: &ByStart,
     call: &CallSite,
     function: &WindowLongFn,
     target: &Target,
@@ -133,15 +173,19 @@ fn ptr_misuse<'k>(
         return None;
     }
     let value = call.args.get(2)?;
-    let inside = |span: Span| value.span.start <= span.start && span.end <= value.span.end;
-    let narrowing = semantic.file.conversions.iter().find(|c| {
-        !c.implicit
-            && inside(c.span)
-            && semantic
-                .conversion_target(&c.to, target)
-                .as_int()
-                .is_some_and(|int| int.width(target.pointer_width) < target.pointer_width)
-    });
+    let conversions = &semantic.file.conversions;
+    // The first in the file's order, as the rule has always reported.
+    let narrowing = ByStart::inside(&by_start.conversions, value.span)
+        .filter(|&i| {
+            let c = &conversions[i];
+            !c.implicit
+                && semantic
+                    .conversion_target(&c.to, target)
+                    .as_int()
+                    .is_some_and(|int| int.width(target.pointer_width) < target.pointer_width)
+        })
+        .min()
+        .map(|i| &conversions[i]);
     if let Some(conversion) = narrowing {
         let written = conversion.to_span.map_or(String::new(), |s| cx.text(s).to_string());
         return Some(PtrMisuse::NarrowValue {
@@ -151,11 +195,10 @@ fn ptr_misuse<'k>(
         });
     }
     let helpers = &semantic.knowledge().helpers;
-    semantic
-        .file
-        .calls
-        .iter()
-        .find(|c| inside(c.span) && helpers.truncate.contains(semantic.canonical(&c.callee)))
+    ByStart::inside(&by_start.calls, value.span)
+        .filter(|&i| helpers.truncate.contains(semantic.canonical(&semantic.file.calls[i].callee)))
+        .min()
+        .map(|i| &semantic.file.calls[i])
         .map(|helper| PtrMisuse::NarrowValue {
             what: format!("`{}`", helper.callee),
             cast_type: None,

@@ -608,11 +608,14 @@ fn fill_buffer(l: &mut Lowerer, callee: &str, args: &[Node]) -> bool {
     } else if COPIERS.contains(&callee) {
         first_text().map_or_else(MappedText::unknown, |(_, t)| t)
     } else if APPENDERS.contains(&callee) {
-        let mut text = match l.registry.locals.get(&(l.body, buffer)) {
-            Some(Held::Text(text)) => text.clone().without_nul(),
+        let appended = first_text().map_or_else(MappedText::unknown, |(_, t)| t);
+        // Taken out of the map rather than copied: a buffer appended to in thousands of
+        // statements is then extended in place, not copied whole by each of them.
+        let mut text = match l.registry.locals.remove(&(l.body, buffer)) {
+            Some(Held::Text(text)) => text.without_nul(),
             _ => MappedText::unknown(),
         };
-        text.append(first_text().map_or_else(MappedText::unknown, |(_, t)| t));
+        text.append(appended);
         text
     } else {
         return false;
@@ -1121,6 +1124,23 @@ HRESULT Register(HKEY root)
         assert_eq!(opened.root, RegistryRoot::Unknown);
         assert_eq!(opened.view, RegistryView::Unknown);
         assert_eq!(ir.registry[3].view, RegistryView::Unknown);
+    }
+
+    /// `wcscat(key, L"a")` 32,000 times took 10 s: each append copied the whole buffer, which
+    /// grew without end. Past the cap the rest of the text is unknown, and appending to a
+    /// buffer extends it in place.
+    #[test]
+    fn a_buffer_appended_to_thousands_of_times_is_known_up_to_a_cap() {
+        let appends = "    wcscat(key, L\"a\");\n".repeat(5_000);
+        let text = format!(
+            "void f(void)\n{{\n    WCHAR key[64];\n    HKEY h;\n    wcscpy(key, L\"SOFTWARE\\\\\");\n{appends}\
+             \x20   RegCreateKeyExW(HKEY_LOCAL_MACHINE, key, 0, NULL, 0, KEY_WRITE, NULL, &h, NULL);\n}}\n"
+        );
+        let ir = lower_as(Dialect::C, &text);
+        let key = &ir.registry[0].key;
+        assert_eq!(key.len(), 2, "{key:?}");
+        assert_eq!(key[0].name.as_deref(), Some("SOFTWARE"));
+        assert_eq!(key[1].name, None);
     }
 
     #[test]

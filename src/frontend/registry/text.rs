@@ -93,6 +93,11 @@ enum Piece {
     Unknown,
 }
 
+/// Characters a [`MappedText`] keeps; what follows is unknown. No registry key path, value
+/// name or DLL path is this long, and a buffer appended to in thousands of statements must not
+/// grow with each of them.
+pub const MAX_TEXT_CHARS: usize = 4096;
+
 /// Text assembled from pieces of a file (a literal, a constant, a `format!` argument), each
 /// character remembering where it is written, so that a key name can be renamed in place.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -109,37 +114,54 @@ impl MappedText {
 
     /// Text that is not written anywhere in the file as is.
     pub fn plain(text: &str) -> MappedText {
-        MappedText {
+        let mut mapped = MappedText {
             pieces: text
                 .chars()
+                .take(MAX_TEXT_CHARS + 1)
                 .map(|ch| Piece::Char { ch, at: None })
                 .collect(),
-        }
+        };
+        mapped.cap();
+        mapped
     }
 
     /// Text written as is in the file, starting at byte `start`.
     pub fn written(text: &str, start: usize) -> MappedText {
-        MappedText {
+        let mut mapped = MappedText {
             pieces: text
                 .char_indices()
+                .take(MAX_TEXT_CHARS + 1)
                 .map(|(i, ch)| Piece::Char {
                     ch,
                     at: Some(Span::new(start + i, start + i + ch.len_utf8())),
                 })
                 .collect(),
-        }
+        };
+        mapped.cap();
+        mapped
     }
 
     pub fn push(&mut self, ch: char, at: Option<Span>) {
         self.pieces.push(Piece::Char { ch, at });
+        self.cap();
     }
 
     pub fn push_unknown(&mut self) {
         self.pieces.push(Piece::Unknown);
+        self.cap();
     }
 
     pub fn append(&mut self, other: MappedText) {
         self.pieces.extend(other.pieces);
+        self.cap();
+    }
+
+    /// Past [`MAX_TEXT_CHARS`], the text is only known at run time.
+    fn cap(&mut self) {
+        if self.pieces.len() > MAX_TEXT_CHARS {
+            self.pieces.truncate(MAX_TEXT_CHARS);
+            self.pieces.push(Piece::Unknown);
+        }
     }
 
     pub fn is_empty(&self) -> bool {

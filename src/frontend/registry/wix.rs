@@ -19,12 +19,22 @@ use crate::source::Span;
 /// each registry element looks at the elements around it.
 const MAX_NESTING: usize = 256;
 
+/// More attributes on one element than this are refused: WiX elements take a few dozen at
+/// most, and the XML parser compares each attribute of an element with all those before it.
+const MAX_ATTRIBUTES: usize = 1024;
+
 const NAMESPACES: [&str; 2] = [
     "http://schemas.microsoft.com/wix/2006/wi",
     "http://wixtoolset.org/schemas/v4/wxs",
 ];
 
 pub fn lower(text: &str) -> Result<FileIr, String> {
+    if let Some(at) = crowded_start_tag(text) {
+        return Err(format!(
+            "line {}: an element with more than {MAX_ATTRIBUTES} attributes",
+            super::text::line_of(text, at)
+        ));
+    }
     let options = ParsingOptions {
         allow_dtd: true,
         ..ParsingOptions::default()
@@ -50,6 +60,46 @@ pub fn lower(text: &str) -> Result<FileIr, String> {
         }
     }
     Ok(ir)
+}
+
+/// Where a start tag with more than [`MAX_ATTRIBUTES`] attributes (namespace declarations
+/// included) begins, found in one pass before the parser sees the text. Each attribute has an
+/// `=` outside quotes; a tag ends at `>` outside quotes, or at a `<`, which no attribute value
+/// may hold. Comments, CDATA sections and processing instructions hold no tags.
+fn crowded_start_tag(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    while let Some(found) = text[at..].find('<') {
+        let open = at + found;
+        let rest = &text[open..];
+        let skipped = [("<!--", "-->"), ("<![CDATA[", "]]>"), ("<?", "?>")]
+            .into_iter()
+            .find(|(start, _)| rest.starts_with(start));
+        if let Some((start, end)) = skipped {
+            at = rest[start.len()..]
+                .find(end)
+                .map_or(text.len(), |i| open + start.len() + i + end.len());
+            continue;
+        }
+        let mut attributes = 0;
+        let mut quote = None;
+        let mut end = open + 1;
+        while let Some(&byte) = bytes.get(end) {
+            match (quote, byte) {
+                (_, b'<') | (None, b'>') => break,
+                (None, b'"' | b'\'') => quote = Some(byte),
+                (Some(q), _) if byte == q => quote = None,
+                (None, b'=') => attributes += 1,
+                _ => {}
+            }
+            end += 1;
+        }
+        if attributes > MAX_ATTRIBUTES {
+            return Some(open);
+        }
+        at = end;
+    }
+    None
 }
 
 fn check_depth(doc: &Document, text: &str) -> Result<(), String> {
@@ -415,5 +465,31 @@ mod tests {
             "</a>".repeat(100_000)
         );
         assert!(lower(&deep).unwrap_err().contains("deeper"));
+    }
+
+    /// One `RegistryKey` with 100,000 attributes took 33 s in the parser's duplicate check,
+    /// which compares each attribute with those before it; such a file is refused first.
+    #[test]
+    fn an_element_with_thousands_of_attributes_is_refused_before_parsing() {
+        let attributes: String = (0..20_000).map(|i| format!(" a{i}=\"v\"")).collect();
+        let crowded = format!(
+            "<Wix>\n<Component>\n<RegistryKey Root=\"HKLM\" Key=\"K\"{attributes}/></Component></Wix>"
+        );
+        let started = std::time::Instant::now();
+        let err = lower(&crowded).unwrap_err();
+        assert!(
+            err.contains("line 3") && err.contains("attributes"),
+            "{err}"
+        );
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
+        // `=` in comments, CDATA, processing instructions and attribute values (even after a
+        // `>`) is not an attribute.
+        let equals = "a=".repeat(2000);
+        let busy = format!(
+            "<?xml version=\"1.0\"?><?p {equals}?>\n<!-- {equals} --><Wix><![CDATA[{equals}]]>\n\
+             <RegistryValue Root=\"HKLM\" Key=\"K\" Name=\"V\" Value=\"> {equals}\"/>{equals}</Wix>"
+        );
+        let ir = lower(&busy).unwrap();
+        assert_eq!(ir.registry.len(), 1);
     }
 }
