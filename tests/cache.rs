@@ -7,7 +7,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use common::{Scratch, json, ptrwidth, stderr, stdout};
+use common::{Scratch, json, outcome_with_fix, ptrwidth, stderr, stdout};
 use ptrwidth::cache::{Cache, CacheDir};
 use ptrwidth::discover::FileKind;
 
@@ -218,40 +218,13 @@ fn code_of_run(output: &Output) -> i32 {
 /// them either.
 #[test]
 fn reporters_and_the_fixer_take_a_span_past_the_text_without_panicking() {
-    use ptrwidth::diagnostic::{Applicability, Diagnostic, Edit, Fix, Level};
-    use ptrwidth::engine::Outcome;
     use ptrwidth::report::{self, Context, Format, Style};
-    use ptrwidth::source::{SourceFile, Span};
+    use ptrwidth::source::Span;
 
     let scratch = Scratch::new();
     let text = "fn é() {}\n";
     let path = scratch.write("a.rs", text);
-    let outcome = Outcome {
-        files: vec![SourceFile::new(path, "a.rs".into(), text.into())],
-        kinds: vec![FileKind::Rust],
-        diagnostics: vec![Diagnostic {
-            rule: "handle-truncation",
-            level: Level::Error,
-            message: "m".into(),
-            file: 0,
-            span: Span::new(4, 400),
-            label: None,
-            labels: Vec::new(),
-            help: None,
-            fixes: vec![Fix {
-                message: "m".into(),
-                applicability: Applicability::MachineApplicable,
-                edits: vec![Edit {
-                    file: 0,
-                    span: Span::new(300, 400),
-                    replacement: "x".into(),
-                }],
-            }],
-        }],
-        errors: Vec::new(),
-        cached: 0,
-        notes: Vec::new(),
-    };
+    let outcome = outcome_with_fix(path, text, Span::new(4, 400), Span::new(300, 400), "x");
     let cx = Context {
         style: Style {
             color: false,

@@ -3,9 +3,11 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use common::{Scratch, copy_tree, json, ptrwidth, repo, stderr, stdout};
+use common::{
+    Scratch, copy_tree, json, outcome_with_fix, ptrwidth, repo, snapshot, stderr, stdout,
+};
 
 fn findings(dir: &Path, args: &[&str]) -> Vec<serde_json::Value> {
     let mut all = vec!["--format", "json"];
@@ -20,23 +22,6 @@ fn has_machine_fix(d: &serde_json::Value) -> bool {
         .unwrap()
         .iter()
         .any(|f| f["applicability"] == "machine-applicable")
-}
-
-fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut files = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                files.push((path.clone(), std::fs::read(&path).unwrap()));
-            }
-        }
-    }
-    files.sort();
-    files
 }
 
 #[test]
@@ -165,40 +150,12 @@ fn symlinks_out_of_the_tree_are_not_written_through() {
 /// The fixed text goes through the front end again; a fix that breaks the syntax is refused.
 #[test]
 fn a_fix_that_would_not_parse_leaves_the_file_untouched() {
-    use ptrwidth::diagnostic::{Applicability, Diagnostic, Edit, Fix, Level};
-    use ptrwidth::discover::FileKind;
-    use ptrwidth::engine::Outcome;
-    use ptrwidth::source::{SourceFile, Span};
+    use ptrwidth::source::Span;
 
     let scratch = Scratch::new();
     let text = "fn f() {}\n";
     let path = scratch.write("a.rs", text);
-    let outcome = Outcome {
-        files: vec![SourceFile::new(path.clone(), "a.rs".into(), text.into())],
-        kinds: vec![FileKind::Rust],
-        diagnostics: vec![Diagnostic {
-            rule: "handle-truncation",
-            level: Level::Error,
-            message: "m".into(),
-            file: 0,
-            span: Span::new(0, 2),
-            label: None,
-            labels: Vec::new(),
-            help: None,
-            fixes: vec![Fix {
-                message: "break it".into(),
-                applicability: Applicability::MachineApplicable,
-                edits: vec![Edit {
-                    file: 0,
-                    span: Span::new(8, 9),
-                    replacement: String::new(),
-                }],
-            }],
-        }],
-        errors: Vec::new(),
-        cached: 0,
-        notes: Vec::new(),
-    };
+    let outcome = outcome_with_fix(path, text, Span::new(0, 2), Span::new(8, 9), "");
     let plan = ptrwidth::fix::plan(&outcome, false);
     assert!(plan.files.is_empty());
     assert!(

@@ -4,64 +4,13 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-
-use common::{Scratch, copy_tree, ptrwidth, repo, stderr, stdout};
-use ptrwidth::diagnostic::{Applicability, Diagnostic, Edit, Fix, Level};
-use ptrwidth::discover::FileKind;
-use ptrwidth::engine::Outcome;
-use ptrwidth::source::{SourceFile, Span};
+use common::{Scratch, copy_tree, outcome_with_fix, ptrwidth, repo, snapshot, stderr, stdout};
+use ptrwidth::diagnostic::{Applicability, Diagnostic, Edit, Fix};
+use ptrwidth::source::Span;
 
 fn window_long_fixture() -> String {
     std::fs::read_to_string(repo().join("fixtures/window-long-ptr/bad_windows_sys_glob.rs"))
         .unwrap()
-}
-
-fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut files = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                files.push((path.clone(), std::fs::read(&path).unwrap()));
-            }
-        }
-    }
-    files.sort();
-    files
-}
-
-/// One file and one finding whose fix replaces `span` with `replacement`.
-fn outcome_with_fix(path: PathBuf, text: &str, span: Span, replacement: &str) -> Outcome {
-    Outcome {
-        files: vec![SourceFile::new(path, "a.rs".into(), text.into())],
-        kinds: vec![FileKind::Rust],
-        diagnostics: vec![Diagnostic {
-            rule: "handle-truncation",
-            level: Level::Error,
-            message: "m".into(),
-            file: 0,
-            span,
-            label: None,
-            labels: Vec::new(),
-            help: None,
-            fixes: vec![Fix {
-                message: "rename".into(),
-                applicability: Applicability::MachineApplicable,
-                edits: vec![Edit {
-                    file: 0,
-                    span,
-                    replacement: replacement.into(),
-                }],
-            }],
-        }],
-        errors: Vec::new(),
-        cached: 0,
-        notes: Vec::new(),
-    }
 }
 
 /// A line appended to the file between planning the fix and writing it (an editor saving
@@ -71,7 +20,7 @@ fn an_edit_made_after_planning_is_not_overwritten() {
     let scratch = Scratch::new();
     let text = "fn f() {}\n";
     let path = scratch.write("a.rs", text);
-    let outcome = outcome_with_fix(path.clone(), text, Span::new(3, 4), "g");
+    let outcome = outcome_with_fix(path.clone(), text, Span::new(3, 4), Span::new(3, 4), "g");
     let plan = ptrwidth::fix::plan(&outcome, false);
     assert_eq!(plan.files.len(), 1, "{:?}", plan.failures);
     let edited = "fn f() {}\nfn added_while_planning() {}\n";
@@ -89,7 +38,7 @@ fn a_same_size_edit_made_after_planning_is_not_overwritten() {
     let scratch = Scratch::new();
     let text = "fn f() {}\n";
     let path = scratch.write("a.rs", text);
-    let outcome = outcome_with_fix(path.clone(), text, Span::new(3, 4), "g");
+    let outcome = outcome_with_fix(path.clone(), text, Span::new(3, 4), Span::new(3, 4), "g");
     let plan = ptrwidth::fix::plan(&outcome, false);
     std::fs::write(&path, "fn h() {}\n").unwrap();
     let failures = ptrwidth::fix::write(&plan, &[scratch.path().to_path_buf()]);
@@ -275,7 +224,7 @@ fn best_plan_time(count: usize) -> std::time::Duration {
             replacement: "b".into(),
         }],
     };
-    let mut outcome = outcome_with_fix(path, &text, Span::new(2, 3), "b");
+    let mut outcome = outcome_with_fix(path, &text, Span::new(2, 3), Span::new(2, 3), "b");
     let template = outcome.diagnostics.pop().unwrap();
     outcome.diagnostics = (0..count)
         .map(|i| Diagnostic {

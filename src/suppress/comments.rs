@@ -49,6 +49,20 @@ pub fn scan(syntax: Syntax, text: &str) -> Vec<Comment> {
 }
 
 fn scan_c_like(text: &str) -> Vec<Comment> {
+    scan_slash_comments(text, |bytes, i| match bytes[i] {
+        b'r' | b'b' if !continues_identifier(bytes, i) => skip_raw_string(bytes, i),
+        b'"' => Some(skip_quoted(bytes, i, b'"')),
+        b'\'' => Some(skip_char_literal(bytes, i)),
+        _ => None,
+    })
+}
+
+/// `//` and `/* */` comments; `skip_literal` says where scanning goes on after a literal that
+/// starts at a byte (comment openers inside it are data), or `None` when none starts there.
+fn scan_slash_comments(
+    text: &str,
+    skip_literal: impl Fn(&[u8], usize) -> Option<usize>,
+) -> Vec<Comment> {
     let bytes = text.as_bytes();
     let mut comments = Vec::new();
     let mut i = 0;
@@ -67,12 +81,7 @@ fn scan_c_like(text: &str) -> Vec<Comment> {
                 comments.push(comment);
                 i = comment.span.end;
             }
-            b'r' | b'b' if !continues_identifier(bytes, i) => {
-                i = skip_raw_string(bytes, i).unwrap_or(i + 1);
-            }
-            b'"' => i = skip_quoted(bytes, i, b'"'),
-            b'\'' => i = skip_char_literal(bytes, i),
-            _ => i += 1,
+            _ => i = skip_literal(bytes, i).unwrap_or(i + 1),
         }
     }
     comments
@@ -102,36 +111,16 @@ fn block_comment(bytes: &[u8], i: usize) -> Comment {
 }
 
 fn scan_registrar(text: &str) -> Vec<Comment> {
-    let bytes = text.as_bytes();
-    let mut comments = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                let end = line_end(bytes, i);
-                comments.push(Comment {
-                    span: Span::new(i, end),
-                    body: Span::new(i + 2, end),
-                });
-                i = end;
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                let comment = block_comment(bytes, i);
-                comments.push(comment);
-                i = comment.span.end;
-            }
-            b'\'' => {
-                // A doubled quote inside a string is a quote: skipping one string and starting
-                // the next at once comes to the same thing.
-                i = bytes[i + 1..]
-                    .iter()
-                    .position(|&b| b == b'\'')
-                    .map_or(bytes.len(), |p| i + p + 2);
-            }
-            _ => i += 1,
-        }
-    }
-    comments
+    scan_slash_comments(text, |bytes, i| {
+        // A doubled quote inside a string is a quote: skipping one string and starting the
+        // next at once comes to the same thing.
+        (bytes[i] == b'\'').then(|| {
+            bytes[i + 1..]
+                .iter()
+                .position(|&b| b == b'\'')
+                .map_or(bytes.len(), |p| i + p + 2)
+        })
+    })
 }
 
 /// Where a line comment starting at `from` ends: before the line's `\n`, or its `\r\n`, which

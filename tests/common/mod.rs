@@ -3,6 +3,11 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
+
+use ptrwidth::diagnostic::{Applicability, Diagnostic, Edit, Fix, Level};
+use ptrwidth::discover::FileKind;
+use ptrwidth::engine::Outcome;
+use ptrwidth::source::{SourceFile, Span};
 use std::process::{Command, Output};
 
 pub fn repo() -> &'static Path {
@@ -96,4 +101,60 @@ pub fn copy_tree(from: &Path, to: &Path) {
 
 pub fn json(text: &str) -> serde_json::Value {
     serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}"))
+}
+
+/// Every file under a directory with its bytes, in path order.
+pub fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut files = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                files.push((path.clone(), std::fs::read(&path).unwrap()));
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+/// The outcome of a run over one Rust file, `a.rs`, with one finding at `finding` whose
+/// machine-applicable fix replaces `edit` with `replacement`: what the fixer and reporters are
+/// given, without a rule having to produce it.
+pub fn outcome_with_fix(
+    path: PathBuf,
+    text: &str,
+    finding: Span,
+    edit: Span,
+    replacement: &str,
+) -> Outcome {
+    Outcome {
+        files: vec![SourceFile::new(path, "a.rs".into(), text.into())],
+        kinds: vec![FileKind::Rust],
+        diagnostics: vec![Diagnostic {
+            rule: "handle-truncation",
+            level: Level::Error,
+            message: "m".into(),
+            file: 0,
+            span: finding,
+            label: None,
+            labels: Vec::new(),
+            help: None,
+            fixes: vec![Fix {
+                message: "m".into(),
+                applicability: Applicability::MachineApplicable,
+                edits: vec![Edit {
+                    file: 0,
+                    span: edit,
+                    replacement: replacement.into(),
+                }],
+            }],
+        }],
+        errors: Vec::new(),
+        cached: 0,
+        notes: Vec::new(),
+    }
 }
