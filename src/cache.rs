@@ -108,11 +108,7 @@ impl Cache {
         let Ok(payload) = postcard::to_stdvec(&entry) else {
             return;
         };
-        let mut bytes = Vec::with_capacity(MAGIC.len() + 8 + payload.len());
-        bytes.extend_from_slice(MAGIC);
-        bytes.extend_from_slice(&xxhash_rust::xxh3::xxh3_64(&payload).to_le_bytes());
-        bytes.extend_from_slice(&payload);
-        let _ = self.write(key, &bytes);
+        let _ = self.write(key, &framed(&payload));
     }
 
     fn write(&self, key: &Key, bytes: &[u8]) -> std::io::Result<()> {
@@ -129,9 +125,19 @@ impl Cache {
         Ok(())
     }
 
-    fn path(&self, key: &Key) -> PathBuf {
+    /// Where the entry for `key` is stored (the file may not exist).
+    pub(crate) fn path(&self, key: &Key) -> PathBuf {
         self.dir.join(format!("{:032x}", key.0))
     }
+}
+
+/// An entry file's bytes: the magic, the payload's checksum, the payload.
+pub(crate) fn framed(payload: &[u8]) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(MAGIC.len() + 8 + payload.len());
+    bytes.extend_from_slice(MAGIC);
+    bytes.extend_from_slice(&xxhash_rust::xxh3::xxh3_64(payload).to_le_bytes());
+    bytes.extend_from_slice(payload);
+    bytes
 }
 
 /// Names the build whose entries a run reads: its sources and version, and the executable
