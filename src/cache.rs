@@ -171,12 +171,7 @@ impl Cache {
         let Ok(payload) = postcard::to_stdvec(&entry) else {
             return;
         };
-        let mut bytes = Vec::with_capacity(MAGIC.len() + 16 + 8 + payload.len());
-        bytes.extend_from_slice(MAGIC);
-        bytes.extend_from_slice(&key.0.to_le_bytes());
-        bytes.extend_from_slice(&checksum_of(key, &payload).to_le_bytes());
-        bytes.extend_from_slice(&payload);
-        let _ = self.write(key, &bytes);
+        let _ = self.write(key, &framed(key, &payload));
     }
 
     fn write(&self, key: &Key, bytes: &[u8]) -> std::io::Result<()> {
@@ -194,9 +189,21 @@ impl Cache {
         Ok(())
     }
 
-    fn path(&self, key: &Key) -> PathBuf {
+    /// Where the entry for `key` is stored (the file may not exist).
+    pub(crate) fn path(&self, key: &Key) -> PathBuf {
         self.dir.join(format!("{:032x}", key.0))
     }
+}
+
+/// An entry file's bytes: the magic, the key it is written for, the checksum of key and
+/// payload, the payload.
+pub(crate) fn framed(key: &Key, payload: &[u8]) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(MAGIC.len() + 16 + 8 + payload.len());
+    bytes.extend_from_slice(MAGIC);
+    bytes.extend_from_slice(&key.0.to_le_bytes());
+    bytes.extend_from_slice(&checksum_of(key, payload).to_le_bytes());
+    bytes.extend_from_slice(payload);
+    bytes
 }
 
 /// Covers the key an entry was written for with its payload, so that an entry moved to

@@ -17,6 +17,8 @@ pub mod engine;
 pub mod fingerprint;
 pub mod fix;
 pub mod frontend;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod inspect;
 pub mod knowledge;
 pub mod model;

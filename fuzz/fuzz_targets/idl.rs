@@ -1,8 +1,5 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use ptrwidth::discover::FileKind;
 
-fuzz_target!(|data: &[u8]| {
-    let _ = ptrwidth::frontend::lower(FileKind::Idl, data.to_vec());
-});
+fuzz_target!(|data: &[u8]| ptrwidth::fuzzing::run("idl", data));
