@@ -48,14 +48,15 @@ const TAG: &str = "Signature: 8a477f597d28d172789f06886806bc55\n\
 #[derive(Clone, Debug)]
 pub struct CacheDir {
     pub path: PathBuf,
-    /// The linted tree that holds `path`, if one does: a symbolic link in it (a clone can
-    /// commit one) must not lead the cache's writes and deletions out of the tree.
+    /// The directory that holds `path` and that the cache must not leave, if there is one
+    /// (cargo's target directory, for the default cache): a symbolic link below it (a clone
+    /// can commit one) must not lead the cache's writes and deletions elsewhere.
     pub tree: Option<PathBuf>,
 }
 
 impl CacheDir {
-    /// The cache at `path`, kept inside the outermost of `trees` (linted directories; a file
-    /// stands for its directory) that holds it.
+    /// The cache at `path`, kept inside the outermost of `trees` (directories; a file stands
+    /// for its directory) that holds it.
     pub fn new(path: &Path, trees: &[PathBuf]) -> CacheDir {
         let absolute = |path: &Path| {
             let path = if path.as_os_str().is_empty() {
@@ -217,7 +218,8 @@ fn checksum_of(key: &Key, payload: &[u8]) -> u64 {
 
 /// Refuses a cache directory whose path, from `tree` down, passes through a symbolic link that
 /// leads out of the tree (or nowhere): writing there would write, and pruning there delete,
-/// outside what is being linted. The parts that do not exist yet are made as directories.
+/// where the tree's owner never pointed the cache. The parts that do not exist yet are made
+/// as directories.
 fn stays_inside(path: &Path, tree: &Path) -> Result<(), String> {
     let Ok(below) = path.strip_prefix(tree) else {
         return Ok(());
@@ -236,11 +238,11 @@ fn stays_inside(path: &Path, tree: &Path) -> Result<(), String> {
         };
         let leads_in = || std::fs::canonicalize(&walked).is_ok_and(|r| r.starts_with(&real_tree));
         if meta.file_type().is_symlink() && !leads_in() {
-            let shown = walked.strip_prefix(tree).unwrap_or(&walked);
             return Err(format!(
-                "not used as the cache: {} is a symbolic link that leads out of the linted \
-                 tree; files were read afresh",
-                shown.display()
+                "not used as the cache: {} is a symbolic link that leads out of {}; files were \
+                 read afresh",
+                walked.display(),
+                tree.display()
             ));
         }
     }

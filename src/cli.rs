@@ -404,22 +404,18 @@ fn settle(args: &Common, cargo: Option<&CargoArgs>) -> Result<Settled, String> {
         }
         None => (args.paths.clone(), Vec::new(), Vec::new(), None, None),
     };
-    // A cache in the linted tree must stay in it; the user's own cache directory is theirs.
-    let cache = match (&args.cache_dir, target_dir, &workspace_root) {
+    // A cache directory named on the command line is the user's own choice, wherever it leads.
+    // The default one lies in cargo's target directory, which a clone can fill with symbolic
+    // links of its own: it must not lead out of the target directory, which is where cargo
+    // itself writes.
+    let cache = match (&args.cache_dir, target_dir) {
         _ if args.no_cache => None,
-        (Some(dir), _, workspace_root) => {
-            let trees: Vec<PathBuf> = paths
-                .iter()
-                .cloned()
-                .chain(workspace_root.clone())
-                .collect();
-            Some(CacheDir::new(dir, &trees))
-        }
-        (None, Some(target_dir), Some(root)) => Some(CacheDir::new(
+        (Some(dir), _) => Some(CacheDir::new(dir, &[])),
+        (None, Some(target_dir)) => Some(CacheDir::new(
             &target_dir.join("ptrwidth-cache"),
-            std::slice::from_ref(root),
+            std::slice::from_ref(&target_dir),
         )),
-        (None, _, _) => user_cache_dir().map(|dir| CacheDir::new(&dir, &[])),
+        (None, None) => user_cache_dir().map(|dir| CacheDir::new(&dir, &[])),
     };
     let config = Config::discover(&paths[0], workspace_root.as_deref())?;
     let (triples, targets_source) = if !args.targets.is_empty() {

@@ -150,7 +150,7 @@ fn run_in_pool(options: &Options, policy: &Policy, knowledge: &Knowledge) -> Out
     let mut notes = Vec::new();
     let cache = options.cache.as_ref().and_then(|dir| {
         Cache::open(dir).unwrap_or_else(|why| {
-            notes.push(format!("{}: {why}", display_path(&dir.path)));
+            notes.push(why);
             None
         })
     });
@@ -234,33 +234,47 @@ fn run_in_pool(options: &Options, policy: &Policy, knowledge: &Knowledge) -> Out
     }
 }
 
-/// Files this big or bigger are read and lowered one at a time. Lowering a file holds its
-/// syntax tree and the IR being built, some 50 times its size, until it is done: several
-/// large files at once would multiply the peak by the number of workers.
+/// Files this big or bigger take a share of [`LARGE_BYTES_AT_ONCE`] while they are read and
+/// lowered. Lowering a file holds its syntax tree and the IR being built, some 50 times its
+/// size, until it is done: as many large files at once as there are workers would multiply
+/// the peak by the number of workers.
 const LARGE_FILE_BYTES: u64 = 1024 * 1024;
 
+/// How many bytes of large files are lowered at once: several binding files of a few MB side
+/// by side, a 15 MB header alone.
+const LARGE_BYTES_AT_ONCE: u64 = 8 * 1024 * 1024;
+
 /// Runs `work` on every file index, largest files first (a big file started last would leave
-/// the other threads idle while it finishes): the files of [`LARGE_FILE_BYTES`] and more one
-/// after another on one worker, the smaller ones on every other worker meanwhile.
+/// the other threads idle while it finishes), on every worker; files of [`LARGE_FILE_BYTES`]
+/// and more start only while the large files being lowered add up to no more than
+/// [`LARGE_BYTES_AT_ONCE`] with them, or when no other large file is, so a worker waiting for
+/// its turn waits on the others' large files and never on itself.
 fn each_largest_first<T: Send>(sizes: &[u64], work: impl Fn(usize) -> T + Sync) -> Vec<(usize, T)> {
     let mut schedule: Vec<usize> = (0..sizes.len()).collect();
     schedule.sort_by_key(|&i| std::cmp::Reverse(sizes[i]));
-    let (large, small) =
-        schedule.split_at(schedule.partition_point(|&i| sizes[i] >= LARGE_FILE_BYTES));
-    let (mut done, small_done) = rayon::join(
-        || large.iter().map(|&i| (i, work(i))).collect::<Vec<_>>(),
-        || {
-            small
-                .par_iter()
-                // One file per task, so that an idle thread can take the next file whatever
-                // its size.
-                .with_max_len(1)
-                .map(|&i| (i, work(i)))
-                .collect::<Vec<_>>()
-        },
-    );
-    done.extend(small_done);
-    done
+    let large_in_flight = std::sync::Mutex::new(0_u64);
+    let turn = std::sync::Condvar::new();
+    schedule
+        .par_iter()
+        // One file per task, so that an idle thread can take the next file whatever its size.
+        .with_max_len(1)
+        .map(|&i| {
+            let size = sizes[i];
+            if size < LARGE_FILE_BYTES {
+                return (i, work(i));
+            }
+            let mut in_flight = large_in_flight.lock().unwrap_or_else(|e| e.into_inner());
+            while *in_flight > 0 && *in_flight + size > LARGE_BYTES_AT_ONCE {
+                in_flight = turn.wait(in_flight).unwrap_or_else(|e| e.into_inner());
+            }
+            *in_flight += size;
+            drop(in_flight);
+            let done = work(i);
+            *large_in_flight.lock().unwrap_or_else(|e| e.into_inner()) -= size;
+            turn.notify_all();
+            (i, done)
+        })
+        .collect()
 }
 
 /// A file read and lowered, with errors for the parts of it that could not be analysed, and
@@ -425,34 +439,47 @@ mod tests {
     use std::time::{Duration, Instant};
 
     /// Two 15 MB C files read at `-j2` once took twice the memory of one: each worker held a
-    /// syntax tree and IR of its own. Large files now take turns while small ones proceed.
+    /// syntax tree and IR of its own. Large files now share a budget of bytes in flight, while
+    /// small ones proceed beside them.
     #[test]
-    fn large_files_are_lowered_one_at_a_time_beside_the_small_ones() {
-        let large = LARGE_FILE_BYTES;
-        let sizes = [large, 10, large * 3, 20, large * 2, 30, 40, 50];
-        let (large_now, most_large, small_beside_large) = (
+    fn large_files_are_lowered_within_a_budget_beside_the_small_ones() {
+        let mb = LARGE_FILE_BYTES;
+        let budget = LARGE_BYTES_AT_ONCE;
+        // More small files than large ones: the half of the schedule that other workers take
+        // first holds only small files.
+        let mut sizes = vec![mb, budget * 2, mb * 3, mb * 2, budget];
+        sizes.extend(10..30);
+        let (large_bytes_now, most_large_bytes, most_large_files, small_beside_large) = (
+            AtomicUsize::new(0),
             AtomicUsize::new(0),
             AtomicUsize::new(0),
             AtomicUsize::new(0),
         );
+        let large_files_now = AtomicUsize::new(0);
         let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(2)
+            .num_threads(3)
             .build()
             .unwrap();
+        // Long enough for the other workers to take files meanwhile, however loaded the
+        // machine.
+        let deadline = Instant::now() + Duration::from_secs(20);
         let done = pool.install(|| {
             each_largest_first(&sizes, |i| {
-                if sizes[i] >= large {
-                    let now = large_now.fetch_add(1, Ordering::SeqCst) + 1;
-                    most_large.fetch_max(now, Ordering::SeqCst);
-                    // Long enough for the other worker to take a small file meanwhile.
-                    let deadline = Instant::now() + Duration::from_secs(10);
+                let size = usize::try_from(sizes[i]).unwrap();
+                if sizes[i] >= mb {
+                    let bytes = large_bytes_now.fetch_add(size, Ordering::SeqCst) + size;
+                    let files = large_files_now.fetch_add(1, Ordering::SeqCst) + 1;
+                    most_large_bytes.fetch_max(bytes, Ordering::SeqCst);
+                    most_large_files.fetch_max(files, Ordering::SeqCst);
                     while small_beside_large.load(Ordering::SeqCst) == 0
                         && Instant::now() < deadline
                     {
                         std::thread::sleep(Duration::from_millis(1));
                     }
-                    large_now.fetch_sub(1, Ordering::SeqCst);
-                } else if large_now.load(Ordering::SeqCst) > 0 {
+                    std::thread::sleep(Duration::from_millis(20));
+                    large_files_now.fetch_sub(1, Ordering::SeqCst);
+                    large_bytes_now.fetch_sub(size, Ordering::SeqCst);
+                } else if large_files_now.load(Ordering::SeqCst) > 0 {
                     small_beside_large.fetch_add(1, Ordering::SeqCst);
                 }
                 i
@@ -465,10 +492,15 @@ mod tests {
                 i
             })
             .collect();
-        assert_eq!(&indexes[..3], [2, 4, 0], "the large files, largest first");
         indexes.sort_unstable();
         assert_eq!(indexes, (0..sizes.len()).collect::<Vec<_>>());
-        assert_eq!(most_large.load(Ordering::SeqCst), 1);
+        // The file over the budget went alone; the others shared it.
+        let budget = usize::try_from(budget).unwrap();
+        assert_eq!(most_large_bytes.load(Ordering::SeqCst), budget * 2);
+        assert!(
+            most_large_files.load(Ordering::SeqCst) >= 2,
+            "large files side by side"
+        );
         assert!(small_beside_large.load(Ordering::SeqCst) > 0);
     }
 }

@@ -180,6 +180,9 @@ pub fn plan(outcome: &Outcome, unsafe_fixes: bool) -> Plan {
                 })
             });
         match planned {
+            // Edits that give back the text as it was change nothing to write; written, they
+            // would be written again by every round of `--fix`.
+            Ok(fixed) if fixed.after == fixed.before => {}
             Ok(fixed) => files.push(fixed),
             Err(error) => failures.push(error),
         }

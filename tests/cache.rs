@@ -107,7 +107,8 @@ fn cargo_ptrwidth_uses_no_cache_that_a_symlink_leads_out_of_the_tree() {
         assert_eq!(doc["errors"].as_array().unwrap().len(), 0, "{doc}");
         let said = stderr(&output);
         assert!(
-            said.contains("note: target/ptrwidth-cache: ") && said.contains("symbolic link"),
+            said.contains("note: not used as the cache: ")
+                && said.contains("target/ptrwidth-cache is a symbolic link"),
             "{said}"
         );
     }
@@ -115,6 +116,38 @@ fn cargo_ptrwidth_uses_no_cache_that_a_symlink_leads_out_of_the_tree() {
         files_under(&dir.path().join("elsewhere")),
         [theirs],
         "nothing is written or deleted outside the tree"
+    );
+}
+
+/// A target directory that is itself a link (to a faster disk) is where cargo writes too: the
+/// cache inside it is used.
+#[cfg(unix)]
+#[test]
+fn cargo_ptrwidth_caches_in_a_target_directory_that_is_a_symlink() {
+    let dir = Scratch::new();
+    dir.write(
+        "ws/Cargo.toml",
+        "[package]\nname = \"ws\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n",
+    );
+    dir.write("ws/src/lib.rs", ERROR_SRC);
+    std::fs::create_dir_all(dir.path().join("fast/target")).unwrap();
+    std::os::unix::fs::symlink("../fast/target", dir.path().join("ws/target")).unwrap();
+    let mut cached = Vec::new();
+    for _ in 0..2 {
+        let output = common::cargo_ptrwidth(&dir.path().join("ws"), &["--format", "json"]);
+        assert_eq!(code(&output), 1, "{}", stderr(&output));
+        assert!(
+            !stderr(&output).contains("not used as the cache"),
+            "{}",
+            stderr(&output)
+        );
+        cached.push(json(&stdout(&output))["summary"]["cached"].clone());
+    }
+    assert_eq!(cached, [0, 1]);
+    assert!(
+        dir.path()
+            .join("fast/target/ptrwidth-cache/ptrwidth-v1")
+            .is_dir()
     );
 }
 
