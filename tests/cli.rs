@@ -4,13 +4,12 @@
 
 mod common;
 
-use common::Scratch;
+use common::{Run, Scratch, finish};
 
 use std::collections::BTreeSet;
-use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 use ptrwidth::discover::FileKind;
 use serde_json::Value;
@@ -42,81 +41,19 @@ fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    /// stdout parsed as exactly one JSON document (trailing data is an error).
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
-            panic!(
-                "stdout is not one JSON document: {e}\nstdout:\n{}\nstderr:\n{}",
-                self.stdout, self.stderr
-            )
-        })
-    }
-
-    fn assert_code(&self, expected: i32) -> &Run {
-        assert_eq!(
-            self.code, expected,
-            "exit code\nstdout:\n{}\nstderr:\n{}",
-            self.stdout, self.stderr
-        );
-        self
-    }
-}
-
 /// Runs a binary with a deadline; a crash (signal) or a hang fails the test.
 fn run_bin(bin: &str, cwd: &Path, args: &[&str]) -> Run {
-    let mut child = Command::new(bin)
-        .args(args)
-        .current_dir(cwd)
-        .env_remove("NO_COLOR")
-        // The cache goes under the build directory, not the user's own cache directory.
-        .env("XDG_CACHE_HOME", env!("CARGO_TARGET_TMPDIR"))
-        .env_remove("CLICOLOR_FORCE")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {bin}: {e}"));
-    let mut out = child.stdout.take().unwrap();
-    let mut err = child.stderr.take().unwrap();
-    let out_thread = std::thread::spawn(move || {
-        let mut s = Vec::new();
-        out.read_to_end(&mut s).unwrap();
-        s
-    });
-    let err_thread = std::thread::spawn(move || {
-        let mut s = Vec::new();
-        err.read_to_end(&mut s).unwrap();
-        s
-    });
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{bin} {args:?} did not finish within 60 s");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    let stdout = String::from_utf8_lossy(&out_thread.join().unwrap()).into_owned();
-    let stderr = String::from_utf8_lossy(&err_thread.join().unwrap()).into_owned();
-    let code = status.code().unwrap_or_else(|| {
-        panic!("{bin} {args:?} was killed by a signal ({status:?})\nstderr:\n{stderr}")
-    });
-    Run {
-        code,
-        stdout,
-        stderr,
-    }
+    finish(
+        Command::new(bin)
+            .args(args)
+            .current_dir(cwd)
+            .env_remove("NO_COLOR")
+            // The cache goes under the build directory, not the user's own cache directory.
+            .env("XDG_CACHE_HOME", env!("CARGO_TARGET_TMPDIR"))
+            .env_remove("CLICOLOR_FORCE"),
+        &format!("{bin} {args:?}"),
+        Duration::from_secs(60),
+    )
 }
 
 fn ptrwidth(cwd: &Path, args: &[&str]) -> Run {

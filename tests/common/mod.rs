@@ -8,7 +8,9 @@ use ptrwidth::diagnostic::{Applicability, Diagnostic, Edit, Fix, Level};
 use ptrwidth::discover::FileKind;
 use ptrwidth::engine::Outcome;
 use ptrwidth::source::{SourceFile, Span};
-use std::process::{Command, Output};
+use std::io::Read;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 pub fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -156,5 +158,80 @@ pub fn outcome_with_fix(
         errors: Vec::new(),
         cached: 0,
         notes: Vec::new(),
+    }
+}
+
+/// What a finished run printed, its exit code, and what it was (for failure messages).
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+    pub what: String,
+}
+
+impl Run {
+    /// stdout parsed as exactly one JSON document (trailing data is an error).
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "{}: stdout is not one JSON document: {e}\nstdout:\n{}\nstderr:\n{}",
+                self.what, self.stdout, self.stderr
+            )
+        })
+    }
+
+    pub fn assert_code(&self, expected: i32) -> &Run {
+        assert_eq!(
+            self.code, expected,
+            "{}: exit code\nstdout:\n{}\nstderr:\n{}",
+            self.what, self.stdout, self.stderr
+        );
+        self
+    }
+}
+
+/// Runs a command with a deadline, so that a hang fails the test instead of stalling it; a
+/// crash (a signal) fails it too.
+pub fn finish(command: &mut Command, what: &str, deadline: Duration) -> Run {
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{what}: cannot start: {e}"));
+    let mut out = child.stdout.take().unwrap();
+    let mut err = child.stderr.take().unwrap();
+    let out = std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let _ = out.read_to_end(&mut bytes);
+        bytes
+    });
+    let err = std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let _ = err.read_to_end(&mut bytes);
+        bytes
+    });
+    let give_up = Instant::now() + deadline;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > give_up {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{what}: did not finish within {deadline:?}");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let stdout = String::from_utf8_lossy(&out.join().unwrap()).into_owned();
+    let stderr = String::from_utf8_lossy(&err.join().unwrap()).into_owned();
+    let code = status
+        .code()
+        .unwrap_or_else(|| panic!("{what}: killed by a signal ({status:?})\nstderr:\n{stderr}"));
+    Run {
+        code,
+        stdout,
+        stderr,
+        what: what.to_string(),
     }
 }
