@@ -2,10 +2,10 @@
 //!
 //! Parsing allocates and frees millions of small nodes from every worker thread at once; the
 //! C library's allocator spent a third of a run on that, mimalloc a fraction of it. Fuzzing
-//! builds (`--cfg fuzzing`) keep the C library's allocator, which the address sanitizer
-//! watches.
+//! builds (the `system-allocator` feature) keep the C library's allocator, which the address
+//! sanitizer watches.
 
-#[cfg(not(fuzzing))]
+#[cfg(not(feature = "system-allocator"))]
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
@@ -20,7 +20,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// No tree-sitter object may exist yet: one allocated by the C library's `malloc` would be
 /// freed by mimalloc.
 pub unsafe fn configure() {
-    #[cfg(not(fuzzing))]
+    #[cfg(not(feature = "system-allocator"))]
     // SAFETY: the caller guarantees no tree-sitter object exists, and the four functions are
     // one consistent allocator.
     unsafe {
@@ -32,7 +32,7 @@ pub unsafe fn configure() {
             Some(mi_free),
         );
     }
-    #[cfg(all(target_os = "linux", not(fuzzing)))]
+    #[cfg(all(target_os = "linux", not(feature = "system-allocator")))]
     // SAFETY: PR_SET_THP_DISABLE only sets a flag of this process (inherited by the commands
     // it runs); a kernel without it leaves things as they were.
     unsafe {
