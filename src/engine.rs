@@ -115,12 +115,17 @@ pub fn run_with(
     policy: &Policy,
     knowledge: &Knowledge,
 ) -> Result<Outcome, String> {
-    let pool = rayon::ThreadPoolBuilder::new()
+    // Scoped: the workers have ended, their thread-local parsers and source maps freed, when
+    // the run returns, so a process that runs many (`--fix` rounds, a fuzzer) holds none of
+    // them in between.
+    rayon::ThreadPoolBuilder::new()
         .num_threads(options.jobs.unwrap_or_else(cores).clamp(1, max_jobs()))
         .stack_size(WORKER_STACK_BYTES)
-        .build()
-        .map_err(|e| format!("cannot start worker threads: {e}"))?;
-    Ok(pool.install(|| run_in_pool(options, policy, knowledge)))
+        .build_scoped(
+            |worker| worker.run(),
+            |pool| pool.install(|| run_in_pool(options, policy, knowledge)),
+        )
+        .map_err(|e| format!("cannot start worker threads: {e}"))
 }
 
 fn cores() -> usize {
