@@ -8,7 +8,6 @@ mod common;
 use common::Scratch;
 
 use std::collections::BTreeSet;
-use std::io::Read;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -43,46 +42,17 @@ struct Run {
 /// Runs `ptrwidth --format json ARGS` in `cwd`; a hang, a crash (signal), a panic message or
 /// output that is not one JSON document fails the test.
 fn lint(cwd: &Path, args: &[&str]) -> Run {
-    let mut child = Command::new(PTRWIDTH)
-        .env("XDG_CACHE_HOME", env!("CARGO_TARGET_TMPDIR"))
-        .arg("--format")
-        .arg("json")
-        .args(args)
-        .current_dir(cwd)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut out = child.stdout.take().unwrap();
-    let mut err = child.stderr.take().unwrap();
-    let out_thread = std::thread::spawn(move || {
-        let mut s = Vec::new();
-        out.read_to_end(&mut s).unwrap();
-        s
-    });
-    let err_thread = std::thread::spawn(move || {
-        let mut s = Vec::new();
-        err.read_to_end(&mut s).unwrap();
-        s
-    });
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if started.elapsed() > DEADLINE {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("ptrwidth {args:?} hangs: no result after {DEADLINE:?}");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    let stdout = String::from_utf8_lossy(&out_thread.join().unwrap()).into_owned();
-    let stderr = String::from_utf8_lossy(&err_thread.join().unwrap()).into_owned();
-    let code = status
-        .code()
-        .unwrap_or_else(|| panic!("ptrwidth {args:?} crashed ({status:?})\nstderr:\n{stderr}"));
+    let run = common::finish(
+        Command::new(PTRWIDTH)
+            .env("XDG_CACHE_HOME", env!("CARGO_TARGET_TMPDIR"))
+            .arg("--format")
+            .arg("json")
+            .args(args)
+            .current_dir(cwd),
+        &format!("ptrwidth {args:?}"),
+        DEADLINE,
+    );
+    let (code, stdout, stderr) = (run.code, run.stdout, run.stderr);
     assert!(
         !stderr.contains("panicked") && !stderr.contains("fatal runtime error"),
         "ptrwidth {args:?} panicked:\n{stderr}"
