@@ -80,6 +80,15 @@ impl ser::SerializeStruct for Fields<'_, '_> {
     }
 }
 
+/// Serializer methods for values that hold no span: nothing to look at.
+macro_rules! nothing_to_check {
+    ($($method:ident: $ty:ty),* $(,)?) => {
+        $(fn $method(self, _: $ty) -> Result<(), Misfit> {
+            Ok(())
+        })*
+    };
+}
+
 impl<'w, 't> ser::Serializer for &'w mut Walker<'t> {
     type Ok = ();
     type Error = Misfit;
@@ -91,23 +100,10 @@ impl<'w, 't> ser::Serializer for &'w mut Walker<'t> {
     type SerializeStruct = Fields<'w, 't>;
     type SerializeStructVariant = Self;
 
-    fn serialize_bool(self, _: bool) -> Result<(), Misfit> {
-        Ok(())
-    }
-    fn serialize_i8(self, _: i8) -> Result<(), Misfit> {
-        Ok(())
-    }
-    fn serialize_i16(self, _: i16) -> Result<(), Misfit> {
-        Ok(())
-    }
-    fn serialize_i32(self, _: i32) -> Result<(), Misfit> {
-        Ok(())
-    }
-    fn serialize_i64(self, _: i64) -> Result<(), Misfit> {
-        Ok(())
-    }
-    fn serialize_i128(self, _: i128) -> Result<(), Misfit> {
-        Ok(())
+    nothing_to_check! {
+        serialize_bool: bool, serialize_i8: i8, serialize_i16: i16, serialize_i32: i32,
+        serialize_i64: i64, serialize_i128: i128, serialize_f32: f32, serialize_f64: f64,
+        serialize_char: char, serialize_str: &str, serialize_bytes: &[u8],
     }
     fn serialize_u8(self, v: u8) -> Result<(), Misfit> {
         self.serialize_u64(v.into())
@@ -124,21 +120,6 @@ impl<'w, 't> ser::Serializer for &'w mut Walker<'t> {
     }
     fn serialize_u128(self, v: u128) -> Result<(), Misfit> {
         self.number = u64::try_from(v).unwrap_or(u64::MAX);
-        Ok(())
-    }
-    fn serialize_f32(self, _: f32) -> Result<(), Misfit> {
-        Ok(())
-    }
-    fn serialize_f64(self, _: f64) -> Result<(), Misfit> {
-        Ok(())
-    }
-    fn serialize_char(self, _: char) -> Result<(), Misfit> {
-        Ok(())
-    }
-    fn serialize_str(self, _: &str) -> Result<(), Misfit> {
-        Ok(())
-    }
-    fn serialize_bytes(self, _: &[u8]) -> Result<(), Misfit> {
         Ok(())
     }
     fn serialize_none(self) -> Result<(), Misfit> {
