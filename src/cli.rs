@@ -686,16 +686,7 @@ fn run(args: Common, cargo: Option<&CargoArgs>) -> Result<ExitCode, String> {
     }
     if args.diff {
         let plan = fix::plan(&outcome, args.unsafe_fixes);
-        for conflict in &plan.conflicts {
-            eprintln!("note: {}", printable_lines(conflict));
-        }
-        for failure in &plan.failures {
-            eprintln!(
-                "warning: {}: {}",
-                escape(&failure.path),
-                escape(&failure.message)
-            );
-        }
+        report_unfixed(&plan.conflicts, &plan.failures);
         // stdout is the patch: what could not be read is said on stderr, as a run without
         // --diff says it in its report, and a run that read nothing exits 2 as well.
         for error in &outcome.errors {
@@ -713,16 +704,7 @@ fn run(args: Common, cargo: Option<&CargoArgs>) -> Result<ExitCode, String> {
     }
     if args.fix {
         let fixed = fix::fix_until_settled(&mut outcome, args.unsafe_fixes, &settled.paths, lint)?;
-        for conflict in &fixed.conflicts {
-            eprintln!("note: {}", printable_lines(conflict));
-        }
-        for failure in &fixed.failures {
-            eprintln!(
-                "warning: {}: {}",
-                escape(&failure.path),
-                escape(&failure.message)
-            );
-        }
+        report_unfixed(&fixed.conflicts, &fixed.failures);
         if !fixed.settled {
             eprintln!(
                 "note: fixes still apply after {} rounds; run --fix again",
@@ -815,6 +797,20 @@ fn run(args: Common, cargo: Option<&CargoArgs>) -> Result<ExitCode, String> {
     };
     let check_failed = !file_cx.build_succeeded;
     Ok(ExitCode::from(u8::from(failing > 0 || check_failed)))
+}
+
+/// Says on stderr which fixes waited for an earlier one and which files could not be fixed.
+fn report_unfixed(conflicts: &[String], failures: &[engine::FileError]) {
+    for conflict in conflicts {
+        eprintln!("note: {}", printable_lines(conflict));
+    }
+    for failure in failures {
+        eprintln!(
+            "warning: {}: {}",
+            escape(&failure.path),
+            escape(&failure.message)
+        );
+    }
 }
 
 fn level_of(settled: &Settled, rule: &str) -> RuleLevel {
