@@ -17,11 +17,11 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use crate::diagnostic::{Applicability, Edit};
-use crate::engine::{FileError, Outcome};
+use crate::engine::Outcome;
 use crate::frontend;
 use crate::model::tree::normalize;
 use crate::report::text;
-use crate::source::{FileId, Span};
+use crate::source::{FileError, FileId, Span};
 
 /// The byte-order mark of a UTF-8 file.
 const UTF8_MARK: &[u8] = b"\xEF\xBB\xBF";
