@@ -1,5 +1,6 @@
-//! Reading a file: its bytes, its text, and the mapping from byte offsets to the line/column
-//! positions users see; what could not be read is a [`FileError`].
+//! Reading a file: its bytes, its text and encoding (one decoder for every source), and the
+//! mapping from byte offsets to the line/column positions users see; what could not be read
+//! is a [`FileError`].
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
@@ -96,6 +97,140 @@ pub fn display_path(path: &Path) -> String {
 pub fn read_settings(path: &Path, limit: u64) -> Result<String, String> {
     let bytes = read_bytes(path, limit).map_err(|e| format!("{}: {e}", path.display()))?;
     String::from_utf8(bytes).map_err(|e| format!("{}: not UTF-8 ({e})", path.display()))
+}
+
+/// How a file's bytes hold its text, so that text written back is stored the same way.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Encoding {
+    /// UTF-8; a byte-order mark stays in the text, as U+FEFF.
+    Utf8,
+    /// UTF-16 after a byte-order mark, which the text leaves out.
+    Utf16 { big_endian: bool },
+    /// A legacy code page the file does not name, read one character per byte.
+    SingleByte,
+}
+
+impl Encoding {
+    /// The bytes that hold `text` in this encoding.
+    pub fn encode(self, text: &str) -> Vec<u8> {
+        match self {
+            Encoding::Utf8 => text.as_bytes().to_vec(),
+            // Fixes insert identifiers, which every code page spells in ASCII.
+            Encoding::SingleByte => text
+                .chars()
+                .map(|c| u8::try_from(u32::from(c)).unwrap_or(b'?'))
+                .collect(),
+            Encoding::Utf16 { big_endian } => std::iter::once(0xFEFF_u16)
+                .chain(text.encode_utf16())
+                .flat_map(|unit| {
+                    if big_endian {
+                        unit.to_be_bytes()
+                    } else {
+                        unit.to_le_bytes()
+                    }
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A file's text, and how its bytes hold it.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Decoded {
+    pub text: String,
+    pub encoding: Encoding,
+    /// Where UTF-16 does not decode exactly; the text holds U+FFFD for what could not be read.
+    pub damage: Option<Damage>,
+}
+
+/// UTF-16 that does not decode exactly, at its first fault.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Damage {
+    /// A lone surrogate on this 1-based line.
+    LoneSurrogate { line: usize },
+    /// An odd number of bytes: the last is half a code unit, after this line.
+    OddLength { line: usize },
+}
+
+/// Bytes that are not text: a NUL among the first bytes of a file without a UTF-16 mark.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NotText {
+    /// The 1-based line of the first NUL.
+    pub line: usize,
+    /// Whether every second byte is NUL: UTF-16 saved without its mark.
+    pub utf16_without_mark: bool,
+}
+
+/// Decodes a source file: UTF-16 after a byte-order mark, else UTF-8 as is, else one character
+/// per byte (Windows sources are often in a legacy code page). A NUL among the first `probe`
+/// bytes of a file without a UTF-16 mark makes it [`NotText`].
+pub fn decode(bytes: Vec<u8>, probe: usize) -> Result<Decoded, NotText> {
+    let big_endian = match bytes.get(..2) {
+        Some([0xFF, 0xFE]) => Some(false),
+        Some([0xFE, 0xFF]) => Some(true),
+        _ => None,
+    };
+    if let Some(big_endian) = big_endian {
+        let (text, damage) = decode_utf16(&bytes[2..], big_endian);
+        return Ok(Decoded {
+            text,
+            encoding: Encoding::Utf16 { big_endian },
+            damage,
+        });
+    }
+    let head = &bytes[..bytes.len().min(probe)];
+    if let Some(nul) = head.iter().position(|&b| b == 0) {
+        return Err(NotText {
+            line: 1 + head[..nul].iter().filter(|&&b| b == b'\n').count(),
+            utf16_without_mark: head.len() >= 4
+                && head
+                    .chunks_exact(2)
+                    .all(|pair| pair[1] == 0 && pair[0] != 0),
+        });
+    }
+    Ok(match String::from_utf8(bytes) {
+        Ok(text) => Decoded {
+            text,
+            encoding: Encoding::Utf8,
+            damage: None,
+        },
+        Err(e) => Decoded {
+            text: e.into_bytes().iter().map(|&b| char::from(b)).collect(),
+            encoding: Encoding::SingleByte,
+            damage: None,
+        },
+    })
+}
+
+fn decode_utf16(bytes: &[u8], big_endian: bool) -> (String, Option<Damage>) {
+    let units = bytes.chunks_exact(2).map(|pair| {
+        let pair = [pair[0], pair[1]];
+        if big_endian {
+            u16::from_be_bytes(pair)
+        } else {
+            u16::from_le_bytes(pair)
+        }
+    });
+    let line_at_end = |text: &str| 1 + text.matches('\n').count();
+    let mut text = String::with_capacity(bytes.len() / 2);
+    let mut damage = None;
+    for decoded in char::decode_utf16(units) {
+        match decoded {
+            Ok(ch) => text.push(ch),
+            Err(_) => {
+                damage.get_or_insert_with(|| Damage::LoneSurrogate {
+                    line: line_at_end(&text),
+                });
+                text.push(char::REPLACEMENT_CHARACTER);
+            }
+        }
+    }
+    if bytes.len() % 2 == 1 && damage.is_none() {
+        damage = Some(Damage::OddLength {
+            line: line_at_end(&text),
+        });
+    }
+    (text, damage)
 }
 
 /// Index of a file in the run's file list; diagnostics refer to files by it.
@@ -281,6 +416,75 @@ mod tests {
 
     fn file(text: &str) -> SourceFile {
         SourceFile::new(PathBuf::from("a.rs"), "a.rs".into(), text.into())
+    }
+
+    fn utf16(text: &str, big_endian: bool) -> Vec<u8> {
+        Encoding::Utf16 { big_endian }.encode(text)
+    }
+
+    #[test]
+    fn each_encoding_decodes_and_encodes_back() {
+        let cases: [(Vec<u8>, &str, Encoding); 5] = [
+            (b"k=1\r\n".to_vec(), "k=1\r\n", Encoding::Utf8),
+            (b"\xEF\xBB\xBFk\n".to_vec(), "\u{feff}k\n", Encoding::Utf8),
+            (
+                b"Gr\xf6\xdfe\n".to_vec(),
+                "Gr\u{f6}\u{df}e\n",
+                Encoding::SingleByte,
+            ),
+            (
+                utf16("k=\u{e9}\n", false),
+                "k=\u{e9}\n",
+                Encoding::Utf16 { big_endian: false },
+            ),
+            (
+                utf16("k=\u{e9}\n", true),
+                "k=\u{e9}\n",
+                Encoding::Utf16 { big_endian: true },
+            ),
+        ];
+        for (bytes, text, encoding) in cases {
+            let decoded = decode(bytes.clone(), 512).unwrap();
+            assert_eq!((decoded.text.as_str(), decoded.encoding), (text, encoding));
+            assert_eq!(decoded.damage, None);
+            assert_eq!(encoding.encode(text), bytes);
+        }
+    }
+
+    #[test]
+    fn utf16_that_does_not_decode_exactly_says_where() {
+        let mut lone = utf16("a\nb\n", false);
+        lone.extend([0x00, 0xD8, b'c', 0]);
+        let decoded = decode(lone, 0).unwrap();
+        assert_eq!(decoded.text, "a\nb\n\u{fffd}c");
+        assert_eq!(decoded.damage, Some(Damage::LoneSurrogate { line: 3 }));
+        let mut odd = utf16("a\n", true);
+        odd.push(b'x');
+        let decoded = decode(odd, 0).unwrap();
+        assert_eq!(decoded.text, "a\n");
+        assert_eq!(decoded.damage, Some(Damage::OddLength { line: 2 }));
+    }
+
+    #[test]
+    fn nul_bytes_near_the_start_are_not_text() {
+        let no_mark: Vec<u8> = "k=1\n".encode_utf16().flat_map(u16::to_le_bytes).collect();
+        assert_eq!(
+            decode(no_mark.clone(), 512),
+            Err(NotText {
+                line: 1,
+                utf16_without_mark: true
+            })
+        );
+        assert_eq!(
+            decode(b"a\nb\n\0".to_vec(), 512),
+            Err(NotText {
+                line: 3,
+                utf16_without_mark: false
+            })
+        );
+        // Past the probe, a NUL is a character like any other.
+        assert_eq!(decode(b"ab\0".to_vec(), 2).unwrap().text, "ab\0");
+        assert_eq!(decode(no_mark, 0).unwrap().encoding, Encoding::Utf8);
     }
 
     #[test]
