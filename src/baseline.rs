@@ -7,8 +7,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::{FileError, Outcome};
+use crate::engine::Outcome;
 use crate::fingerprint;
+use crate::source::{FileError, read_settings};
 
 const VERSION: u32 = 1;
 
@@ -113,8 +114,7 @@ pub fn write(outcome: &Outcome, path: &Path) -> Result<usize, String> {
 /// Drops the findings the baseline records. Each entry matches one finding, so a second
 /// identical finding on a copied line is new.
 pub fn apply(outcome: &mut Outcome, path: &Path) -> Result<Applied, String> {
-    let text = crate::config::read_settings(path, MAX_BASELINE_BYTES)
-        .map_err(|e| format!("cannot read {e}"))?;
+    let text = read_settings(path, MAX_BASELINE_BYTES).map_err(|e| format!("cannot read {e}"))?;
     let file: BaselineFile = serde_json::from_str(&text)
         .map_err(|e| format!("{} is not a ptrwidth baseline: {e}", path.display()))?;
     if file.version != VERSION {

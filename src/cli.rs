@@ -25,6 +25,7 @@ use crate::knowledge::Knowledge;
 use crate::report::text::{escape, printable_lines};
 use crate::report::{self, Context, Format, Package, PackageTarget, Style};
 use crate::rules::{self, Rule};
+use crate::source::{self, FileError};
 use crate::suppress::UNUSED_ALLOW;
 use crate::target::{self, Target};
 
@@ -474,7 +475,7 @@ fn settle(args: &Common, cargo: Option<&CargoArgs>) -> Result<Settled, String> {
     let max_file_size = match (args.max_file_size, config.max_file_size) {
         (Some(bytes), _) => (bytes, Source::Flag("--max-file-size")),
         (None, Some(bytes)) => (bytes, config.source()),
-        (None, None) => (engine::MAX_FILE_BYTES, Source::Default),
+        (None, None) => (source::MAX_FILE_BYTES, Source::Default),
     };
     Ok(Settled {
         paths,
@@ -800,7 +801,7 @@ fn run(args: Common, cargo: Option<&CargoArgs>) -> Result<ExitCode, String> {
 }
 
 /// Says on stderr which fixes waited for an earlier one and which files could not be fixed.
-fn report_unfixed(conflicts: &[String], failures: &[engine::FileError]) {
+fn report_unfixed(conflicts: &[String], failures: &[FileError]) {
     for conflict in conflicts {
         eprintln!("note: {}", printable_lines(conflict));
     }

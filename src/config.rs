@@ -23,9 +23,9 @@ use std::path::{Path, PathBuf};
 use toml::{Table, Value};
 
 use crate::catalog;
-use crate::engine;
 use crate::knowledge::Knowledge;
 use crate::model::ty::{HandleKind, IntTy};
+use crate::source::{self, MAX_FILE_BYTES};
 use crate::suggest;
 
 const FILE_NAMES: [&str; 2] = ["ptrwidth.toml", ".ptrwidth.toml"];
@@ -281,16 +281,9 @@ impl Config {
 }
 
 fn read_table(path: &Path) -> Result<Table, String> {
-    let text = read_settings(path, engine::MAX_FILE_BYTES)?;
+    let text = source::read_settings(path, MAX_FILE_BYTES)?;
     text.parse::<Table>()
         .map_err(|e| format!("{}: {}", path.display(), e.message()))
-}
-
-/// Reads a file of settings (configuration, baseline): a regular file of at most `limit` bytes
-/// of UTF-8, so that a FIFO or device in its place is an error instead of a hang.
-pub fn read_settings(path: &Path, limit: u64) -> Result<String, String> {
-    let bytes = engine::read_bytes(path, limit).map_err(|e| format!("{}: {e}", path.display()))?;
-    String::from_utf8(bytes).map_err(|e| format!("{}: not UTF-8 ({e})", path.display()))
 }
 
 fn unknown<'a>(what: &str, name: &str, known: impl IntoIterator<Item = &'a str> + Clone) -> String {

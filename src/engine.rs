@@ -18,13 +18,9 @@ use crate::model::Model;
 use crate::model::ir::FileIr;
 use crate::model::tree::{Location, normalize};
 use crate::rules::{Checker, Rule};
-use crate::source::SourceFile;
+use crate::source::{FileError, MAX_FILE_BYTES, SourceFile, display_path, read_bytes};
 use crate::suppress::{self, UNUSED_ALLOW, comments::Syntax};
 use crate::target::Target;
-
-/// Files larger than this are skipped unless the project says otherwise: no real source file
-/// is this big, and reading one whole would cost more memory than the rest of the run.
-pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 
 /// Vendored DLLs and libraries are often far larger than any source file; their headers are
 /// read whole all the same, but a file this big is not a binary a project ships.
@@ -32,21 +28,6 @@ pub const MAX_BINARY_BYTES: u64 = 512 * 1024 * 1024;
 
 /// Parsing recurses with the nesting of the input; workers get room for deep but legal code.
 const WORKER_STACK_BYTES: usize = 256 * 1024 * 1024;
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FileError {
-    pub path: String,
-    pub message: String,
-}
-
-impl FileError {
-    pub fn new(path: &Path, message: String) -> Self {
-        FileError {
-            path: display_path(path),
-            message,
-        }
-    }
-}
 
 pub struct Options {
     pub paths: Vec<PathBuf>,
@@ -286,63 +267,6 @@ fn each_largest_first<T: Send>(sizes: &[u64], work: impl Fn(usize) -> T + Sync) 
 /// whether its lowering came from the cache.
 type ReadFile = (SourceFile, FileIr, Vec<FileError>, bool);
 
-/// Reads a regular file whole, refusing it if it is over `limit` bytes.
-///
-/// A FIFO would block until a writer comes and a device (`/dev/zero`) never ends, so only
-/// regular files are read: the path's type is checked before opening it (opening a FIFO
-/// blocks), and the opened handle's after, in case the path was swapped in between. A
-/// pseudo-file (`/proc/self/pagemap`) says it holds 0 bytes and yields gigabytes, so what is
-/// read is bounded by the size the handle reports, and a file that yields more is refused.
-pub fn read_bytes(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
-    use std::io::Read;
-
-    let not_regular = || "not a regular file".to_string();
-    if !std::fs::metadata(path)
-        .map_err(|e| e.to_string())?
-        .is_file()
-    {
-        return Err(not_regular());
-    }
-    let mut options = std::fs::OpenOptions::new();
-    options.read(true);
-    // Opening a FIFO swapped in after the check above returns at once instead of blocking; a
-    // regular file reads the same with or without the flag.
-    #[cfg(target_os = "linux")]
-    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NONBLOCK);
-    let mut file = options.open(path).map_err(|e| e.to_string())?;
-    let metadata = file.metadata().map_err(|e| e.to_string())?;
-    if !metadata.is_file() {
-        return Err(not_regular());
-    }
-    let size = metadata.len();
-    if size > limit {
-        return Err(format!("file is {size} bytes, over the {limit}-byte limit"));
-    }
-    let mut bytes = Vec::new();
-    bytes
-        .try_reserve_exact(usize::try_from(size).unwrap_or(usize::MAX))
-        .map_err(|e| e.to_string())?;
-    file.by_ref()
-        .take(size)
-        .read_to_end(&mut bytes)
-        .map_err(|e| e.to_string())?;
-    // Some pseudo-files refuse reads of fewer than 8 bytes, so the probe for more is not 1 byte.
-    let mut probe = [0; 64];
-    let more = loop {
-        match file.read(&mut probe) {
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e.to_string()),
-            Ok(read) => break read > 0,
-        }
-    };
-    if more {
-        return Err(format!(
-            "file yields more than its size says ({size} bytes): it is growing, or is not an ordinary file"
-        ));
-    }
-    Ok(bytes)
-}
-
 /// Reads a file once and lowers it, or takes what an earlier run made of the same bytes.
 fn read_and_lower(
     input: &Input,
@@ -376,7 +300,12 @@ fn read_and_lower(
     let lowered = lowered.map_err(fail)?;
     let partial = lowered.errors.into_iter().map(fail).collect();
     Ok((
-        SourceFile::compressed(input.path.clone(), display_path(&input.path), &lowered.text),
+        SourceFile::compressed(
+            input.path.clone(),
+            display_path(&input.path),
+            &lowered.text,
+            lowered.text.contains(suppress::ALLOW_MARK),
+        ),
         lowered.ir,
         partial,
         from_cache,
@@ -425,17 +354,6 @@ fn locate<'p>(files: impl Iterator<Item = &'p Path>, roots: &[PathBuf]) -> Vec<L
             }
         })
         .collect()
-}
-
-/// Paths are shown relative to the current directory when under it.
-pub fn display_path(path: &Path) -> String {
-    let relative = std::env::current_dir()
-        .ok()
-        .and_then(|cwd| path.strip_prefix(&cwd).ok().map(Path::to_path_buf));
-    relative
-        .unwrap_or_else(|| path.to_path_buf())
-        .to_string_lossy()
-        .replace('\\', "/")
 }
 
 #[cfg(test)]

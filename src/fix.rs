@@ -17,14 +17,11 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use crate::diagnostic::{Applicability, Edit};
-use crate::engine::{FileError, Outcome};
+use crate::engine::Outcome;
 use crate::frontend;
 use crate::model::tree::normalize;
 use crate::report::text;
-use crate::source::{FileId, Span};
-
-/// The byte-order mark of a UTF-8 file.
-const UTF8_MARK: &[u8] = b"\xEF\xBB\xBF";
+use crate::source::{self, FileError, FileId, Span};
 
 /// How many times one `--fix` lints and fixes at most. A fix can make another one apply (a
 /// cast widened leaves the variable it initialises to widen), and a fix that overlaps another
@@ -146,10 +143,18 @@ pub fn plan(outcome: &Outcome, unsafe_fixes: bool) -> Plan {
         let planned = Stamp::read(&source.path)
             .map_err(|e| fail(&e.to_string()))
             .and_then(|(on_disk, read)| {
-                let encoding = Encoding::detect(&on_disk, source.text()).ok_or_else(|| {
-                    fail("changed since it was read, or in an encoding ptrwidth cannot write back; not fixed")
-                })?;
-                let before = encoding.editable_text(source.text());
+                // The text fixes edit is the file's as decoded, the text it was analysed as but
+                // for a byte-order mark the front end read as spaces; text that does not hold
+                // the bytes exactly cannot be written back without losing some of them.
+                let decoded = source::decode(on_disk, 0)
+                    .ok()
+                    .filter(|decoded| {
+                        decoded.damage.is_none() && analysed_as(&decoded.text, source.text())
+                    })
+                    .ok_or_else(|| {
+                        fail("changed since it was read, or in an encoding ptrwidth cannot write back; not fixed")
+                    })?;
+                let before = decoded.text;
                 // A byte-order mark is not the file's text: an edit from the start of the
                 // first line begins after it.
                 let mark = if before.starts_with('\u{feff}') { 3 } else { 0 };
@@ -163,7 +168,7 @@ pub fn plan(outcome: &Outcome, unsafe_fixes: bool) -> Plan {
                     .collect();
                 let after = apply(&before, &edits)
                     .ok_or_else(|| fail("a fix does not fit the file's text; not fixed"))?;
-                let bytes = encoding.encode(&after);
+                let bytes = decoded.encoding.encode(&after);
                 if let Err(e) = frontend::lower(outcome.kinds[file], bytes.clone()) {
                     return Err(fail(&format!(
                         "the fixed file would not parse ({e}); left untouched"
@@ -228,108 +233,13 @@ fn apply(text: &str, edits: &[Edit]) -> Option<String> {
     Some(fixed)
 }
 
-/// How a file's text was stored, so the fixed text is stored the same way.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Encoding {
-    Utf8,
-    /// UTF-8 with a byte-order mark that the front end read as three spaces (C, C++, IDL).
-    Utf8BlankedMark,
-    /// UTF-16 with a byte-order mark; `mark_in_text` when the front end kept the mark as
-    /// U+FEFF in the text.
-    Utf16 {
-        big_endian: bool,
-        mark_in_text: bool,
-    },
-    /// A legacy code page the front end read one character per byte (an ANSI `.reg` file).
-    SingleByte,
-}
-
-impl Encoding {
-    /// The encoding that turns `text` into `bytes`, if it is one ptrwidth can write.
-    fn detect(bytes: &[u8], text: &str) -> Option<Encoding> {
-        if bytes == text.as_bytes() {
-            return Some(Encoding::Utf8);
-        }
-        if bytes.starts_with(UTF8_MARK)
-            && text.starts_with("   ")
-            && bytes.get(3..) == text.as_bytes().get(3..)
-        {
-            return Some(Encoding::Utf8BlankedMark);
-        }
-        let big_endian = match bytes.get(..2) {
-            Some([0xFF, 0xFE]) => false,
-            Some([0xFE, 0xFF]) => true,
-            _ => {
-                let one_per_byte = text.chars().count() == bytes.len()
-                    && text
-                        .chars()
-                        .zip(bytes)
-                        .all(|(c, &b)| u32::from(b) == u32::from(c));
-                return one_per_byte.then_some(Encoding::SingleByte);
-            }
-        };
-        let units: Vec<u16> = bytes[2..]
-            .chunks_exact(2)
-            .map(|pair| {
-                let pair = [pair[0], pair[1]];
-                if big_endian {
-                    u16::from_be_bytes(pair)
-                } else {
-                    u16::from_le_bytes(pair)
-                }
-            })
-            .collect();
-        let decoded = String::from_utf16(&units).ok()?;
-        if decoded == text {
-            Some(Encoding::Utf16 {
-                big_endian,
-                mark_in_text: false,
-            })
-        } else if text.strip_prefix('\u{feff}') == Some(decoded.as_str()) {
-            Some(Encoding::Utf16 {
-                big_endian,
-                mark_in_text: true,
-            })
-        } else {
-            None
-        }
-    }
-
-    /// The text fixes edit, from the text the file was analysed as: the same offsets, with a
-    /// byte-order mark the front end blanked put back.
-    fn editable_text(self, analysed: &str) -> String {
-        match self {
-            Encoding::Utf8BlankedMark => format!("\u{feff}{}", &analysed[3..]),
-            _ => analysed.to_string(),
-        }
-    }
-
-    fn encode(self, text: &str) -> Vec<u8> {
-        match self {
-            Encoding::Utf8 | Encoding::Utf8BlankedMark => text.as_bytes().to_vec(),
-            // Fixes insert identifiers, which every code page spells in ASCII.
-            Encoding::SingleByte => text
-                .chars()
-                .map(|c| u8::try_from(u32::from(c)).unwrap_or(b'?'))
-                .collect(),
-            Encoding::Utf16 {
-                big_endian,
-                mark_in_text,
-            } => {
-                let mark = (!mark_in_text).then_some(0xFEFF_u16);
-                mark.into_iter()
-                    .chain(text.encode_utf16())
-                    .flat_map(|unit| {
-                        if big_endian {
-                            unit.to_be_bytes()
-                        } else {
-                            unit.to_le_bytes()
-                        }
-                    })
-                    .collect()
-            }
-        }
-    }
+/// Whether a file decoded as `decoded` is the file analysed as `analysed`: the same text, or
+/// the same after a UTF-8 byte-order mark that the front end read as three spaces (C, C++, IDL).
+fn analysed_as(decoded: &str, analysed: &str) -> bool {
+    decoded == analysed
+        || decoded
+            .strip_prefix('\u{feff}')
+            .is_some_and(|rest| analysed.strip_prefix("   ") == Some(rest))
 }
 
 /// A unified diff of every file the plan changes.
@@ -590,38 +500,10 @@ mod tests {
     }
 
     #[test]
-    fn a_utf8_mark_the_front_end_blanked_is_written_back() {
-        let bytes = b"\xEF\xBB\xBFint a;\r\n";
-        let encoding = Encoding::detect(bytes, "   int a;\r\n").unwrap();
-        assert_eq!(encoding, Encoding::Utf8BlankedMark);
-        let text = encoding.editable_text("   int a;\r\n");
-        assert_eq!(encoding.encode(&text), bytes);
-        assert_eq!(Encoding::detect(b"\xEF\xBB\xBFint b;", "   int a;"), None);
-    }
-
-    #[test]
-    fn utf16_round_trips_with_its_mark() {
-        let text = "k=1\r\n";
-        let mut bytes = vec![0xFF, 0xFE];
-        bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
-        let encoding = Encoding::detect(&bytes, text).unwrap();
-        assert_eq!(encoding.encode(text), bytes);
-        let with_mark = format!("\u{feff}{text}");
-        assert_eq!(
-            Encoding::detect(&bytes, &with_mark)
-                .unwrap()
-                .encode(&with_mark),
-            bytes
-        );
-        assert_eq!(Encoding::detect(b"other", text), None);
-    }
-
-    #[test]
-    fn a_single_byte_code_page_round_trips() {
-        let bytes = b"@=\"Gr\xf6\xdfe\"\r\n".to_vec();
-        let text: String = bytes.iter().map(|&b| char::from(b)).collect();
-        let encoding = Encoding::detect(&bytes, &text).unwrap();
-        assert_eq!(encoding, Encoding::SingleByte);
-        assert_eq!(encoding.encode(&text), bytes);
+    fn a_utf8_mark_the_front_end_blanked_is_the_same_text() {
+        assert!(analysed_as("\u{feff}int a;\r\n", "   int a;\r\n"));
+        assert!(analysed_as("int a;", "int a;"));
+        assert!(!analysed_as("\u{feff}int b;", "   int a;"));
+        assert!(!analysed_as("   int a;", "\u{feff}int a;"));
     }
 }

@@ -7,10 +7,11 @@ use std::path::{Path, PathBuf};
 use serde_json::json;
 
 use crate::discover::{self, FileKind};
-use crate::engine::{self, display_path};
+use crate::engine;
 use crate::frontend::binary;
 use crate::model::ir::BinaryInfo;
 use crate::report::text;
+use crate::source::{display_path, read_bytes};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -48,7 +49,7 @@ pub fn inspect(paths: &[PathBuf]) -> Vec<Inspected> {
 fn inspect_file(path: &Path) -> Inspected {
     Inspected {
         path: display_path(path),
-        result: engine::read_bytes(path, engine::MAX_BINARY_BYTES)
+        result: read_bytes(path, engine::MAX_BINARY_BYTES)
             .and_then(|bytes| binary::inspect(&bytes)),
     }
 }

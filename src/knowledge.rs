@@ -14,6 +14,7 @@ const TYPES_TOML: &str = include_str!("../rules/data/win32-types.toml");
 const WINDOW_LONG_TOML: &str = include_str!("../rules/data/window-long.toml");
 const API_TSV: &str = include_str!("../rules/data/win32-api.tsv");
 const STRUCTS_TSV: &str = include_str!("../rules/data/win32-structs.tsv");
+const RUST_STD_TOML: &str = include_str!("../rules/data/rust-std.toml");
 
 pub struct Knowledge {
     pub handles: HashMap<String, HandleTy>,
@@ -29,6 +30,7 @@ pub struct Knowledge {
     pub handle_names: HandleNames,
     /// MIDL types that keep all 64 bits on the wire (`HANDLE_PTR`).
     pub full_width_on_wire: HashSet<String>,
+    pub rust_std: RustStd,
     /// The Win32 function table, split into rows on the first lookup; a row is parsed the first
     /// time its function is asked for (its text borrowed, not copied). A run pays for the
     /// functions its code declares or calls, not for the twenty thousand others.
@@ -101,6 +103,21 @@ impl HandleNames {
                 .iter()
                 .any(|s| name.len() > s.len() && name.ends_with(s.as_str()))
     }
+}
+
+/// Rust standard-library methods whose results keep a pointer's or handle's provenance.
+#[derive(Deserialize)]
+pub struct RustStd {
+    /// Methods that hand out a raw pointer to what their receiver owns or points at.
+    pub pointer_methods: HashSet<String>,
+    /// Methods whose result has the type and provenance of their receiver.
+    pub transparent_methods: HashSet<String>,
+    /// Types whose `into_raw` associated function turns an owned value into a raw pointer.
+    pub into_raw_owners: HashSet<String>,
+    /// Methods that hand out a `RawHandle`.
+    pub raw_handle_methods: HashSet<String>,
+    /// Methods that hand out a `RawSocket`, which holds a `SOCKET`.
+    pub raw_socket_methods: HashSet<String>,
 }
 
 #[derive(Deserialize)]
@@ -231,6 +248,8 @@ impl Knowledge {
             .map_err(|e| format!("rules/data/win32-types.toml: {}", e.message()))?;
         let window_long: WindowLong = toml::from_str(WINDOW_LONG_TOML)
             .map_err(|e| format!("rules/data/window-long.toml: {}", e.message()))?;
+        let rust_std: RustStd = toml::from_str(RUST_STD_TOML)
+            .map_err(|e| format!("rules/data/rust-std.toml: {}", e.message()))?;
         let handles = types
             .handles
             .into_iter()
@@ -260,6 +279,7 @@ impl Knowledge {
             helpers: types.helpers,
             handle_names: types.handle_names,
             full_width_on_wire: types.midl.full_width.into_iter().collect(),
+            rust_std,
             apis: OnceLock::new(),
             project_apis: HashMap::default(),
             struct_rows: OnceLock::new(),

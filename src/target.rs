@@ -2,6 +2,8 @@
 
 use std::path::Path;
 
+use crate::source::{MAX_FILE_BYTES, read_settings};
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Arch {
     X86,
@@ -99,7 +101,7 @@ pub fn cargo_config_targets(start: &Path) -> Result<Vec<String>, String> {
             if !config.exists() {
                 continue;
             }
-            let text = crate::config::read_settings(&config, crate::engine::MAX_FILE_BYTES)?;
+            let text = read_settings(&config, MAX_FILE_BYTES)?;
             let value: toml::Table = toml::from_str(&text)
                 .map_err(|e| format!("{}: {}", config.display(), e.message()))?;
             let targets = match value.get("build").and_then(|b| b.get("target")) {

@@ -221,7 +221,7 @@ fn bad_registry_input_is_an_error_with_a_line_and_the_run_goes_on() {
     write("malformed.wxs", b"<Wix>\n  <Component>\n</Wix>\n");
     std::fs::File::create(dir.join("huge.reg"))
         .unwrap()
-        .set_len(engine::MAX_FILE_BYTES + 1)
+        .set_len(ptrwidth::source::MAX_FILE_BYTES + 1)
         .unwrap();
     write(
         "good.reg",

@@ -212,3 +212,35 @@ fn value_flow_through_many_reassigned_locals_stays_cheap() {
         let _ = info(semantic, last);
     });
 }
+
+/// The standard library's methods are knowledge, read from `rules/data/rust-std.toml`: with
+/// `as_ptr` and `as_raw_handle` taken out of the tables, their results are no longer followed.
+#[test]
+fn standard_library_methods_come_from_the_knowledge_tables() {
+    let source = "fn f(v: Vec<u8>, file: File) { let a = v.as_ptr() as u32; let b = file.as_raw_handle() as u32; }";
+    let (ir, _) = rust::lower(source).unwrap();
+    let targets = [x64()];
+    let files = [&ir];
+    let origins = |knowledge: &Knowledge| -> Vec<Option<String>> {
+        let model = Model::new(knowledge, &targets, &files);
+        let semantic = model.semantic(&ir);
+        ir.conversions
+            .iter()
+            .map(|conversion| info(&semantic, conversion).origin.map(|o| o.description))
+            .collect()
+    };
+    let mut knowledge = Knowledge::load().unwrap();
+    assert_eq!(
+        origins(&knowledge),
+        [
+            Some("raw pointer".to_string()),
+            Some("`RawHandle` handle".to_string())
+        ]
+    );
+    knowledge.rust_std.pointer_methods.remove("as_ptr");
+    knowledge
+        .rust_std
+        .raw_handle_methods
+        .remove("as_raw_handle");
+    assert_eq!(origins(&knowledge), [None, None]);
+}

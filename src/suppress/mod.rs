@@ -15,7 +15,7 @@ use comments::{Comment, Syntax};
 
 pub const UNUSED_ALLOW: &str = "unused-allow";
 
-/// What every allow comment holds: `// ptrwidth: allow(rule)`.
+/// What every allow comment holds: `// ptrwidth: allow(rule)`. A file without it holds none.
 pub const ALLOW_MARK: &str = "ptrwidth:";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -58,7 +58,7 @@ pub fn apply(
     let Some(syntax) = syntax else {
         return diagnostics;
     };
-    if !source.mentions_ptrwidth() {
+    if !source.may_hold_allows() {
         return diagnostics;
     }
     let all_comments = comments::scan(syntax, source.text());

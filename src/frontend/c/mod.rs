@@ -16,6 +16,7 @@ use tree_sitter::{Node, Parser, Tree};
 
 use super::Lowered;
 use crate::model::ir::Language;
+use crate::source::{self, Encoding};
 pub use prepare::Dialect;
 
 /// Bytes of a file that mark it as binary rather than text.
@@ -96,34 +97,17 @@ fn parse(text: &[u8], cpp: bool) -> Result<Tree, String> {
     })
 }
 
-/// The file's text: UTF-8 as is, UTF-16 with a byte-order mark decoded, anything else without
-/// NUL bytes read as Latin-1 (Windows sources are often in a legacy code page).
+/// The file's text as [`source::decode`] reads it, with UTF-16 that does not decode exactly
+/// read as far as it goes and a UTF-8 byte-order mark read as three spaces (it is not C, and
+/// the spaces keep the offsets).
 pub(crate) fn decode(bytes: Vec<u8>) -> Result<String, String> {
-    let utf16 = match bytes.get(..2) {
-        Some([0xFF, 0xFE]) => Some(u16::from_le_bytes as fn([u8; 2]) -> u16),
-        Some([0xFE, 0xFF]) => Some(u16::from_be_bytes as fn([u8; 2]) -> u16),
-        _ => None,
-    };
-    if let Some(unit) = utf16 {
-        let units: Vec<u16> = bytes[2..]
-            .chunks_exact(2)
-            .map(|pair| unit([pair[0], pair[1]]))
-            .collect();
-        return Ok(String::from_utf16_lossy(&units));
+    let decoded = source::decode(bytes, BINARY_PROBE_BYTES)
+        .map_err(|_| "binary data (NUL bytes), not C/C++ source".to_string())?;
+    let mut text = decoded.text;
+    if decoded.encoding == Encoding::Utf8 && text.starts_with('\u{feff}') {
+        text.replace_range(..3, "   ");
     }
-    if bytes[..bytes.len().min(BINARY_PROBE_BYTES)].contains(&0) {
-        return Err("binary data (NUL bytes), not C/C++ source".to_string());
-    }
-    match String::from_utf8(bytes) {
-        Ok(mut text) => {
-            if text.starts_with('\u{feff}') {
-                // The byte-order mark is not C; three spaces keep the offsets.
-                text.replace_range(..3, "   ");
-            }
-            Ok(text)
-        }
-        Err(e) => Ok(e.into_bytes().iter().map(|&b| char::from(b)).collect()),
-    }
+    Ok(text)
 }
 
 /// One line for `errors` when the parser had to recover from syntax it did not understand.

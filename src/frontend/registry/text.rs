@@ -4,7 +4,7 @@ use std::iter::Peekable;
 use std::str::CharIndices;
 
 use crate::model::ir::KeySegment;
-use crate::source::Span;
+use crate::source::{self, Damage, Span};
 
 /// How many leading bytes are looked at to recognise UTF-16 saved without its byte-order mark.
 const UTF16_PROBE_BYTES: usize = 512;
@@ -17,62 +17,26 @@ const UTF16_PROBE_BYTES: usize = 512;
 /// byte (a UTF-8 mark included). Anything else is read one character per byte: a legacy code
 /// page whose identity the file does not state.
 pub fn decode(bytes: Vec<u8>) -> Result<String, String> {
-    let unit: Option<fn([u8; 2]) -> u16> = match bytes.get(..2) {
-        Some([0xFF, 0xFE]) => Some(u16::from_le_bytes),
-        Some([0xFE, 0xFF]) => Some(u16::from_be_bytes),
-        _ => None,
-    };
-    if let Some(unit) = unit {
-        return decode_utf16(&bytes[2..], unit);
-    }
-    let probe = &bytes[..bytes.len().min(UTF16_PROBE_BYTES)];
-    if let Some(nul) = probe.iter().position(|&b| b == 0) {
-        let looks_utf16 = probe.len() >= 4
-            && probe
-                .chunks_exact(2)
-                .all(|pair| pair[1] == 0 && pair[0] != 0);
-        if looks_utf16 {
-            return Err(
-                "UTF-16 text without a byte-order mark at line 1; save it with the mark, as regedit does"
-                    .to_string(),
-            );
+    let decoded = source::decode(bytes, UTF16_PROBE_BYTES).map_err(|not_text| {
+        if not_text.utf16_without_mark {
+            "UTF-16 text without a byte-order mark at line 1; save it with the mark, as regedit does"
+                .to_string()
+        } else {
+            format!(
+                "binary data (a NUL byte) at line {}, not a registry source",
+                not_text.line
+            )
         }
-        let line = 1 + probe[..nul].iter().filter(|&&b| b == b'\n').count();
-        return Err(format!(
-            "binary data (a NUL byte) at line {line}, not a registry source"
-        ));
-    }
-    match String::from_utf8(bytes) {
-        Ok(text) => Ok(text),
-        Err(e) => Ok(e.into_bytes().iter().map(|&b| char::from(b)).collect()),
-    }
-}
-
-fn decode_utf16(bytes: &[u8], unit: fn([u8; 2]) -> u16) -> Result<String, String> {
-    let units = bytes.chunks_exact(2).map(|pair| unit([pair[0], pair[1]]));
-    let mut text = String::with_capacity(bytes.len() / 2);
-    for decoded in char::decode_utf16(units) {
-        match decoded {
-            Ok(ch) => text.push(ch),
-            Err(_) => {
-                return Err(format!(
-                    "invalid UTF-16 (a lone surrogate) at line {}",
-                    line_at_end(&text)
-                ));
-            }
+    })?;
+    match decoded.damage {
+        None => Ok(decoded.text),
+        Some(Damage::LoneSurrogate { line }) => {
+            Err(format!("invalid UTF-16 (a lone surrogate) at line {line}"))
         }
+        Some(Damage::OddLength { line }) => Err(format!(
+            "UTF-16 text with an odd number of bytes: truncated at line {line}"
+        )),
     }
-    if bytes.len() % 2 == 1 {
-        return Err(format!(
-            "UTF-16 text with an odd number of bytes: truncated at line {}",
-            line_at_end(&text)
-        ));
-    }
-    Ok(text)
-}
-
-fn line_at_end(text: &str) -> usize {
-    1 + text.matches('\n').count()
 }
 
 /// The 1-based line of a byte offset, for error messages.
