@@ -26,6 +26,7 @@ use crate::catalog;
 use crate::engine;
 use crate::knowledge::Knowledge;
 use crate::model::ty::{HandleKind, IntTy};
+use crate::rules::RuleLevel;
 use crate::suggest;
 
 const FILE_NAMES: [&str; 2] = ["ptrwidth.toml", ".ptrwidth.toml"];
@@ -66,25 +67,6 @@ impl fmt::Display for Source {
             } => write!(f, "{} [{table}]", path.display()),
             Source::CargoConfig => f.write_str("build.target in .cargo/config.toml"),
             Source::Flag(flag) => write!(f, "{flag}"),
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RuleLevel {
-    Allow,
-    Warn,
-    Deny,
-}
-
-impl RuleLevel {
-    const NAMES: [&'static str; 3] = ["allow", "warn", "deny"];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RuleLevel::Allow => "allow",
-            RuleLevel::Warn => "warn",
-            RuleLevel::Deny => "deny",
         }
     }
 }
