@@ -1,5 +1,7 @@
 //! The command line: `ptrwidth [OPTIONS] [PATH]...` and `cargo ptrwidth [OPTIONS] [PATH]...`,
-//! plus the `rules`, `explain`, `config` and `inspect` subcommands.
+//! plus the `rules`, `explain`, `config` and `inspect` subcommands. It parses arguments, hands
+//! them to [`Settings::resolve`], runs the engine and prints; what a run is configured with is
+//! decided in the library.
 
 use std::ffi::OsString;
 use std::io::{self, IsTerminal, Write};

@@ -370,7 +370,7 @@ pub struct Fixed {
 /// `--fix`: writes the plan of `outcome`, lints again (through `relint`, which replaces
 /// `outcome`) and fixes what that finds, until a round has nothing to write, so that running
 /// `--fix` again finds nothing. A file that could not be written is not tried again. `roots`
-/// are the paths the run linted, as for [`write`].
+/// are the paths the run linted, as for [`write()`].
 pub fn apply_and_relint(
     outcome: &mut Outcome,
     unsafe_fixes: bool,
