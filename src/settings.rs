@@ -59,8 +59,12 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// Fills in what the flags leave open from the configuration found above the first path
+    /// (no higher than the cargo workspace's root), then from the defaults. An error is a
+    /// usage error: a workspace cargo cannot read, a configuration that does not load, a
+    /// target or rule that does not exist.
     pub fn resolve(flags: &Flags) -> Result<Settings, String> {
-        catalog::all().map_err(|e| format!("internal error: {e}"))?;
+        let catalog = catalog::all().map_err(|e| format!("internal error: {e}"))?;
         let (paths, workspace) = match &flags.cargo {
             Some(selection) if flags.paths.is_empty() => {
                 let workspace = Workspace::read(selection)?;
@@ -106,8 +110,7 @@ impl Settings {
             select: flags.select.clone(),
             ignore: flags.ignore.clone(),
         };
-        let rules = catalog::all()
-            .map_err(|e| format!("internal error: {e}"))?
+        let rules = catalog
             .iter()
             .map(|doc| {
                 let name = doc.name.as_str();
