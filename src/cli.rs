@@ -1,11 +1,12 @@
 //! The command line: `ptrwidth [OPTIONS] [PATH]...` and `cargo ptrwidth [OPTIONS] [PATH]...`,
-//! plus the `rules`, `explain`, `config` and `inspect` subcommands.
+//! plus the `rules`, `explain`, `config` and `inspect` subcommands. It parses arguments, hands
+//! them to [`Settings::resolve`], runs the engine and prints; what a run is configured with is
+//! decided in the library.
 
-use std::collections::HashMap;
 use std::ffi::OsString;
-use std::io::{self, BufRead, IsTerminal, Write};
-use std::path::{Path, PathBuf};
-use std::process::{ExitCode, Stdio};
+use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -13,21 +14,15 @@ use std::time::{Duration, Instant};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::baseline;
-use crate::cache::CacheDir;
 use crate::catalog;
-use crate::config::{Config, RuleLevel, Source};
-use crate::diagnostic::Level;
-use crate::discover::Exclude;
-use crate::engine::{self, Options, Outcome, Policy, Progress};
+use crate::engine::{self, Outcome, Progress};
 use crate::fix;
 use crate::inspect;
-use crate::knowledge::Knowledge;
 use crate::report::text::{escape, printable_lines};
-use crate::report::{self, Context, Format, Package, PackageTarget, Style};
-use crate::rules::{self, Rule};
-use crate::source::{self, FileError};
-use crate::suppress::UNUSED_ALLOW;
-use crate::target::{self, Target};
+use crate::report::{self, Context, Format, Style};
+use crate::settings::{self, Flags, Settings};
+use crate::source::FileError;
+use crate::workspace::{CheckCommand, Selection};
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -241,6 +236,11 @@ pub fn main_cargo() -> ExitCode {
     let args = Cargo::parse_from(argv);
     let mut common = args.common;
     let cargo = args.cargo;
+    let selection = Selection {
+        manifest_path: cargo.manifest_path,
+        packages: cargo.packages,
+        excluded: cargo.excluded,
+    };
     if let Some(message_format) = &cargo.message_format {
         let format = if message_format.starts_with("json") {
             Format::RustcJson
@@ -259,8 +259,8 @@ pub fn main_cargo() -> ExitCode {
         common.format = Some(format);
     }
     finish(match args.command {
-        Some(command) => subcommand(command, Some(&cargo)),
-        None => run(common, Some(&cargo)),
+        Some(command) => subcommand(command, Some(&selection)),
+        None => run(common, Some(&selection)),
     })
 }
 
@@ -271,7 +271,7 @@ fn finish(result: Result<ExitCode, String>) -> ExitCode {
     })
 }
 
-fn subcommand(command: Command, cargo: Option<&CargoArgs>) -> Result<ExitCode, String> {
+fn subcommand(command: Command, cargo: Option<&Selection>) -> Result<ExitCode, String> {
     let docs = catalog::all().map_err(|e| format!("internal error: {e}"))?;
     let mut out = String::new();
     match command {
@@ -287,7 +287,7 @@ fn subcommand(command: Command, cargo: Option<&CargoArgs>) -> Result<ExitCode, S
             }
         }
         Command::Explain { rule } => {
-            let doc = catalog::get(&rule).ok_or_else(|| unknown_rule(&rule))?;
+            let doc = catalog::get(&rule).ok_or_else(|| settings::unknown_rule(&rule))?;
             out.push_str(&format!(
                 "{} ({}, tags: {})\n\n{}\n\n## Why\n\n{}\n\n## Fix\n\n{}\n",
                 doc.name,
@@ -306,8 +306,7 @@ fn subcommand(command: Command, cargo: Option<&CargoArgs>) -> Result<ExitCode, S
             }
         }
         Command::Config { common } => {
-            let settled = settle(&common, cargo)?;
-            out = describe(&settled);
+            out = Settings::resolve(&flags(&common, cargo))?.describe();
         }
         Command::Inspect { files, format } => return run_inspect(&files, format),
     }
@@ -351,236 +350,20 @@ fn run_inspect(files: &[PathBuf], format: inspect::Format) -> Result<ExitCode, S
     Ok(ExitCode::from(u8::from(unreadable)))
 }
 
-fn unknown_rule(name: &str) -> String {
-    match crate::suggest::nearest(name, catalog::names()) {
-        Some(near) => format!("unknown rule `{name}`; did you mean `{near}`?"),
-        None => format!(
-            "unknown rule `{name}`; rules are: {}",
-            catalog::names().collect::<Vec<_>>().join(", ")
-        ),
+fn flags(args: &Common, cargo: Option<&Selection>) -> Flags {
+    Flags {
+        paths: args.paths.clone(),
+        targets: args.targets.clone(),
+        select: args.select.clone(),
+        ignore: args.ignore.clone(),
+        max_file_size: args.max_file_size,
+        cache_dir: args.cache_dir.clone(),
+        no_cache: args.no_cache,
+        cargo: cargo.cloned(),
     }
 }
 
-/// Everything a run is configured with, after flags, configuration and defaults are merged.
-struct Settled {
-    paths: Vec<PathBuf>,
-    config: Config,
-    targets: Vec<Target>,
-    targets_source: Source,
-    /// Every catalog rule's effective level, and where it was set.
-    levels: Vec<(&'static str, RuleLevel, Source)>,
-    packages: Vec<Package>,
-    /// Directories of workspace members not linted that lie inside members that are.
-    skipped_dirs: Vec<PathBuf>,
-    max_file_size: (u64, Source),
-    cache: Option<CacheDir>,
-}
-
-fn settle(args: &Common, cargo: Option<&CargoArgs>) -> Result<Settled, String> {
-    catalog::all().map_err(|e| format!("internal error: {e}"))?;
-    let (paths, packages, skipped_dirs, target_dir, workspace_root) = match cargo {
-        Some(cargo) if args.paths.is_empty() => {
-            let workspace = cargo_workspace(cargo)?;
-            (
-                workspace.dirs,
-                workspace.packages,
-                workspace.skipped_dirs,
-                Some(workspace.target_dir),
-                Some(workspace.root),
-            )
-        }
-        // Paths given: the workspace only attributes findings to packages, when there is one.
-        Some(cargo) => match cargo_workspace(cargo) {
-            Ok(workspace) => (
-                args.paths.clone(),
-                workspace.packages,
-                Vec::new(),
-                Some(workspace.target_dir),
-                Some(workspace.root),
-            ),
-            Err(_) => (args.paths.clone(), Vec::new(), Vec::new(), None, None),
-        },
-        None if args.paths.is_empty() => {
-            (vec![PathBuf::from(".")], Vec::new(), Vec::new(), None, None)
-        }
-        None => (args.paths.clone(), Vec::new(), Vec::new(), None, None),
-    };
-    // A cache directory named on the command line is the user's own choice, wherever it leads.
-    // The default one lies in cargo's target directory, which a clone can fill with symbolic
-    // links of its own: it must not lead out of the target directory, which is where cargo
-    // itself writes.
-    let cache = match (&args.cache_dir, target_dir) {
-        _ if args.no_cache => None,
-        (Some(dir), _) => Some(CacheDir::new(dir, &[])),
-        (None, Some(target_dir)) => Some(CacheDir::new(
-            &target_dir.join("ptrwidth-cache"),
-            std::slice::from_ref(&target_dir),
-        )),
-        (None, None) => user_cache_dir().map(|dir| CacheDir::new(&dir, &[])),
-    };
-    let config = Config::discover(&paths[0], workspace_root.as_deref())?;
-    let (triples, targets_source) = if !args.targets.is_empty() {
-        (args.targets.clone(), Source::Flag("--target"))
-    } else if let Some(targets) = &config.targets {
-        (targets.clone(), config.source())
-    } else {
-        let configured = target::cargo_config_targets(&paths[0])?;
-        if configured.is_empty() {
-            (vec![target::DEFAULT_TRIPLE.to_string()], Source::Default)
-        } else {
-            (configured, Source::CargoConfig)
-        }
-    };
-    let mut targets: Vec<Target> = Vec::new();
-    for triple in triples {
-        let target = Target::parse(&triple)?;
-        if !targets.contains(&target) {
-            targets.push(target);
-        }
-    }
-    for name in args.select.iter().chain(&args.ignore) {
-        if catalog::get(name).is_none() {
-            return Err(unknown_rule(name));
-        }
-    }
-    let levels = catalog::all()
-        .map_err(|e| format!("internal error: {e}"))?
-        .iter()
-        .map(|doc| {
-            let name = doc.name.as_str();
-            let default = match doc.level() {
-                Level::Error => RuleLevel::Deny,
-                Level::Warning => RuleLevel::Warn,
-            };
-            let (level, source) = if args.ignore.iter().any(|n| n == name) {
-                (RuleLevel::Allow, Source::Flag("--ignore"))
-            } else if !args.select.is_empty() {
-                match (
-                    args.select.iter().any(|n| n == name),
-                    config.rules.get(name),
-                ) {
-                    (false, _) => (RuleLevel::Allow, Source::Flag("--select")),
-                    (true, Some(RuleLevel::Allow) | None) => (default, Source::Flag("--select")),
-                    (true, Some(level)) => (*level, config.source()),
-                }
-            } else {
-                match config.rules.get(name) {
-                    Some(level) => (*level, config.source()),
-                    None => (default, Source::Default),
-                }
-            };
-            (name, level, source)
-        })
-        .collect();
-    let max_file_size = match (args.max_file_size, config.max_file_size) {
-        (Some(bytes), _) => (bytes, Source::Flag("--max-file-size")),
-        (None, Some(bytes)) => (bytes, config.source()),
-        (None, None) => (source::MAX_FILE_BYTES, Source::Default),
-    };
-    Ok(Settled {
-        paths,
-        config,
-        targets,
-        targets_source,
-        levels,
-        packages,
-        skipped_dirs,
-        max_file_size,
-        cache,
-    })
-}
-
-/// Where the platform keeps a user's caches: `%LOCALAPPDATA%\ptrwidth\cache` on Windows,
-/// `~/Library/Caches/ptrwidth` on macOS, `$XDG_CACHE_HOME/ptrwidth` or `~/.cache/ptrwidth`
-/// elsewhere; `None` (no cache) when the environment names no home.
-fn user_cache_dir() -> Option<PathBuf> {
-    let var = |name: &str| {
-        std::env::var_os(name)
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-    };
-    if cfg!(windows) {
-        return var("LOCALAPPDATA").map(|dir| dir.join("ptrwidth").join("cache"));
-    }
-    if cfg!(target_os = "macos") {
-        return var("HOME").map(|home| home.join("Library/Caches/ptrwidth"));
-    }
-    var("XDG_CACHE_HOME")
-        .or_else(|| var("HOME").map(|home| home.join(".cache")))
-        .map(|dir| dir.join("ptrwidth"))
-}
-
-fn describe(settled: &Settled) -> String {
-    let quoted = |items: &[String]| {
-        items
-            .iter()
-            .map(|i| format!("{i:?}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let config = &settled.config;
-    let file = config.source();
-    let mut out = match &config.file {
-        Some(source) => format!("# configuration: {source}\n"),
-        None => "# no ptrwidth.toml, .ptrwidth.toml or Cargo.toml metadata found: defaults\n"
-            .to_string(),
-    };
-    let triples: Vec<String> = settled.targets.iter().map(|t| t.triple.clone()).collect();
-    out.push_str(&format!(
-        "targets = [{}]  # {}\n",
-        quoted(&triples),
-        settled.targets_source
-    ));
-    let exclude_source = if config.exclude.is_empty() {
-        Source::Default
-    } else {
-        file.clone()
-    };
-    out.push_str(&format!(
-        "exclude = [{}]  # {exclude_source}\n",
-        quoted(&config.exclude)
-    ));
-    let (max_file_size, max_file_size_source) = &settled.max_file_size;
-    out.push_str(&format!(
-        "max-file-size = {max_file_size}  # {max_file_size_source}\n\n[rules]\n"
-    ));
-    for (name, level, source) in &settled.levels {
-        out.push_str(&format!("{name} = \"{}\"  # {source}\n", level.as_str()));
-    }
-    if !config.handles.is_empty() {
-        out.push_str("\n[handles]\n");
-        for (name, kind) in &config.handles {
-            let kind = match kind {
-                crate::model::ty::HandleKind::Address => "address",
-                crate::model::ty::HandleKind::Shared => "shared",
-            };
-            out.push_str(&format!("{name} = \"{kind}\"  # {file}\n"));
-        }
-    }
-    if !config.integers.is_empty() {
-        out.push_str("\n[integers]\n");
-        for (name, primitive) in &config.integers {
-            out.push_str(&format!("{name} = \"{primitive}\"  # {file}\n"));
-        }
-    }
-    if !config.functions.is_empty() {
-        out.push_str("\n[functions]\n");
-        for (name, signature) in &config.functions {
-            let ret = signature
-                .ret
-                .as_ref()
-                .map(|r| format!(", ret = {r:?}"))
-                .unwrap_or_default();
-            out.push_str(&format!(
-                "{name} = {{ params = [{}]{ret} }}  # {file}\n",
-                quoted(&signature.params)
-            ));
-        }
-    }
-    out
-}
-
-fn run(args: Common, cargo: Option<&CargoArgs>) -> Result<ExitCode, String> {
+fn run(args: Common, cargo: Option<&Selection>) -> Result<ExitCode, String> {
     if args.jobs == Some(0) {
         return Err("--jobs must be at least 1".to_string());
     }
@@ -600,41 +383,12 @@ fn run(args: Common, cargo: Option<&CargoArgs>) -> Result<ExitCode, String> {
         }
         (None, format) => format.unwrap_or(Format::Human),
     };
-    let settled = settle(&args, cargo)?;
-    // A path that names nothing is a mistyped command line, never a tree that happens to be
-    // clean: the run reports what it can and exits 2, and fixes nothing. (A dangling or
-    // looping link is there, and unreadable, like any other file that cannot be read.)
-    let missing: Vec<String> = settled
-        .paths
-        .iter()
-        .filter_map(|path| {
-            let error = std::fs::symlink_metadata(path).err()?;
-            Some(format!("{}: {error}", path.display()))
-        })
-        .collect();
+    let settings = Settings::resolve(&flags(&args, cargo))?;
+    let missing = settings.missing_paths();
     if args.fix && !missing.is_empty() {
         return Err(format!("{}; nothing was fixed", missing.join("; ")));
     }
-    let mut knowledge = Knowledge::load().map_err(|e| format!("internal error: {e}"))?;
-    settled.config.extend(&mut knowledge);
-    let selected: Vec<&'static Rule> = rules::ALL
-        .iter()
-        .filter(|rule| level_of(&settled, rule.name) != RuleLevel::Allow)
-        .collect();
-    let levels: HashMap<String, Level> = settled
-        .levels
-        .iter()
-        .filter_map(|(name, level, source)| {
-            let level = match level {
-                RuleLevel::Deny => Level::Error,
-                RuleLevel::Warn => Level::Warning,
-                RuleLevel::Allow => return None,
-            };
-            // Only a level the configuration sets replaces the rule's own, which may report
-            // some findings as errors and others as warnings.
-            matches!(source, Source::File { .. }).then(|| (name.to_string(), level))
-        })
-        .collect();
+    let knowledge = settings.knowledge()?;
     let check = args
         .with_check
         .as_deref()
@@ -642,21 +396,8 @@ fn run(args: Common, cargo: Option<&CargoArgs>) -> Result<ExitCode, String> {
         .transpose()?;
     let progress = (!format.is_machine() && !args.quiet && io::stderr().is_terminal())
         .then(|| Arc::new(Progress::default()));
-    let options = Options {
-        paths: settled.paths.clone(),
-        excluded_dirs: settled.skipped_dirs.clone(),
-        targets: settled.targets.clone(),
-        rules: selected,
-        jobs: args.jobs,
-        cache: settled.cache.clone(),
-    };
-    let policy = Policy {
-        exclude: Exclude::new(&settled.config.base, &settled.config.exclude)?,
-        levels,
-        unused_allow: level_of(&settled, UNUSED_ALLOW) != RuleLevel::Allow,
-        progress: progress.clone(),
-        max_file_bytes: settled.max_file_size.0,
-    };
+    let options = settings.options(args.jobs);
+    let policy = settings.policy(progress.clone())?;
     let lint = || -> Result<Outcome, String> {
         let spinner = progress.clone().map(Spinner::start);
         let outcome = engine::run_with(&options, &policy, &knowledge);
@@ -704,7 +445,7 @@ fn run(args: Common, cargo: Option<&CargoArgs>) -> Result<ExitCode, String> {
         return Ok(ExitCode::from(u8::from(!plan.files.is_empty())));
     }
     if args.fix {
-        let fixed = fix::fix_until_settled(&mut outcome, args.unsafe_fixes, &settled.paths, lint)?;
+        let fixed = fix::apply_and_relint(&mut outcome, args.unsafe_fixes, &settings.paths, lint)?;
         report_unfixed(&fixed.conflicts, &fixed.failures);
         if !fixed.settled {
             eprintln!(
@@ -739,7 +480,7 @@ fn run(args: Common, cargo: Option<&CargoArgs>) -> Result<ExitCode, String> {
             quiet: args.quiet,
         },
         root: report::repository_root(),
-        packages: &settled.packages,
+        packages: &settings.packages,
         build_succeeded: true,
     };
     let mut stdout = io::BufWriter::new(io::stdout().lock());
@@ -814,65 +555,6 @@ fn report_unfixed(conflicts: &[String], failures: &[FileError]) {
     }
 }
 
-fn level_of(settled: &Settled, rule: &str) -> RuleLevel {
-    settled
-        .levels
-        .iter()
-        .find(|(name, _, _)| *name == rule)
-        .map_or(RuleLevel::Allow, |(_, level, _)| *level)
-}
-
-/// A check command (`cargo check --message-format=json`) running while ptrwidth lints.
-struct CheckCommand {
-    child: std::process::Child,
-    lines: std::thread::JoinHandle<Vec<String>>,
-}
-
-impl CheckCommand {
-    fn spawn(command: &str) -> Result<CheckCommand, String> {
-        let mut words = command.split_whitespace();
-        let program = words
-            .next()
-            .ok_or_else(|| "--with-check needs a command".to_string())?;
-        // Inside cargo, `cargo` is the cargo that ran us.
-        let program = match (program, std::env::var_os("CARGO")) {
-            ("cargo", Some(cargo)) => PathBuf::from(cargo),
-            _ => PathBuf::from(program),
-        };
-        let mut child = std::process::Command::new(&program)
-            .args(words)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .spawn()
-            .map_err(|e| format!("cannot run `{command}`: {e}"))?;
-        let stdout = child.stdout.take().expect("stdout is piped");
-        // Read while ptrwidth lints, so the command never blocks on a full pipe.
-        let lines = std::thread::spawn(move || {
-            io::BufReader::new(stdout)
-                .lines()
-                .map_while(Result::ok)
-                .collect()
-        });
-        Ok(CheckCommand { child, lines })
-    }
-
-    /// Copies the command's records except its `build-finished`; whether it succeeded.
-    fn pass_through(mut self, out: &mut dyn Write) -> io::Result<bool> {
-        let lines = self.lines.join().unwrap_or_default();
-        let status = self.child.wait()?;
-        let mut succeeded = status.success();
-        for line in lines {
-            match serde_json::from_str::<serde_json::Value>(&line) {
-                Ok(record) if record["reason"] == "build-finished" => {
-                    succeeded &= record["success"] != false;
-                }
-                _ => writeln!(out, "{line}")?,
-            }
-        }
-        Ok(succeeded)
-    }
-}
-
 /// A one-line progress display on stderr, shown only once a run has taken a second.
 struct Spinner {
     stop: Arc<AtomicBool>,
@@ -914,108 +596,5 @@ impl Spinner {
     fn stop(self) {
         self.stop.store(true, Ordering::Relaxed);
         let _ = self.thread.join();
-    }
-}
-
-struct Workspace {
-    /// Directories of the packages to lint.
-    dirs: Vec<PathBuf>,
-    packages: Vec<Package>,
-    skipped_dirs: Vec<PathBuf>,
-    target_dir: PathBuf,
-    /// The directory of the workspace's root `Cargo.toml`.
-    root: PathBuf,
-}
-
-/// The packages `cargo metadata` lists for the selection. cargo_metadata runs `$CARGO` when
-/// set, so the cargo that ran `cargo ptrwidth` answers.
-fn cargo_workspace(cargo: &CargoArgs) -> Result<Workspace, String> {
-    let mut command = cargo_metadata::MetadataCommand::new();
-    command.no_deps();
-    if let Some(manifest) = &cargo.manifest_path {
-        command.manifest_path(manifest);
-    }
-    let metadata = command.exec().map_err(|e| {
-        let detail = match e {
-            cargo_metadata::Error::CargoMetadata { stderr } => stderr
-                .lines()
-                .find(|l| l.starts_with("error"))
-                .unwrap_or(stderr.trim())
-                .to_string(),
-            other => other.to_string(),
-        };
-        let cargo = std::env::var_os("CARGO")
-            .map(|c| format!(" with CARGO={}", c.to_string_lossy()))
-            .unwrap_or_default();
-        format!("cannot read the cargo workspace{cargo} ({detail}); run it in a cargo project, or use `ptrwidth PATH` outside one")
-    })?;
-    let members = metadata.workspace_packages();
-    for wanted in cargo.packages.iter().chain(&cargo.excluded) {
-        if !members.iter().any(|p| p.name.as_str() == wanted) {
-            return Err(format!(
-                "package `{wanted}` is not a member of the workspace"
-            ));
-        }
-    }
-    let dir_of = |p: &cargo_metadata::Package| {
-        p.manifest_path
-            .parent()
-            .map(|dir| relative_to_cwd(dir.as_std_path()))
-    };
-    let chosen = |p: &cargo_metadata::Package| {
-        let name = p.name.as_str();
-        (cargo.packages.is_empty() || cargo.packages.iter().any(|w| w == name))
-            && !cargo.excluded.iter().any(|w| w == name)
-    };
-    let dirs: Vec<PathBuf> = members
-        .iter()
-        .filter(|p| chosen(p))
-        .filter_map(|p| dir_of(p))
-        .collect();
-    if dirs.is_empty() {
-        return Err("no workspace package is left to lint".to_string());
-    }
-    // A member left out is skipped where it nests inside a linted one, never when it holds one.
-    let skipped_dirs = members
-        .iter()
-        .filter(|p| !chosen(p))
-        .filter_map(|p| dir_of(p))
-        .filter(|skipped| !dirs.iter().any(|dir| dir.starts_with(skipped)))
-        .collect();
-    let packages = members
-        .iter()
-        .map(|p| Package {
-            id: p.id.repr.clone(),
-            manifest_path: p.manifest_path.clone().into_std_path_buf(),
-            targets: p
-                .targets
-                .iter()
-                .map(|t| PackageTarget {
-                    name: t.name.clone(),
-                    kind: t.kind.iter().map(ToString::to_string).collect(),
-                    crate_types: t.crate_types.iter().map(ToString::to_string).collect(),
-                    src_path: t.src_path.clone().into_std_path_buf(),
-                    edition: t.edition.as_str().to_string(),
-                })
-                .collect(),
-        })
-        .collect();
-    Ok(Workspace {
-        dirs,
-        packages,
-        skipped_dirs,
-        target_dir: metadata.target_directory.clone().into_std_path_buf(),
-        root: metadata.workspace_root.clone().into_std_path_buf(),
-    })
-}
-
-fn relative_to_cwd(path: &Path) -> PathBuf {
-    match std::env::current_dir()
-        .ok()
-        .and_then(|cwd| path.strip_prefix(&cwd).ok().map(Path::to_path_buf))
-    {
-        Some(relative) if relative.as_os_str().is_empty() => PathBuf::from("."),
-        Some(relative) => relative,
-        None => path.to_path_buf(),
     }
 }

@@ -25,6 +25,7 @@ use toml::{Table, Value};
 use crate::catalog;
 use crate::knowledge::Knowledge;
 use crate::model::ty::{HandleKind, IntTy};
+use crate::rules::RuleLevel;
 use crate::source::{self, MAX_FILE_BYTES};
 use crate::suggest;
 
@@ -66,25 +67,6 @@ impl fmt::Display for Source {
             } => write!(f, "{} [{table}]", path.display()),
             Source::CargoConfig => f.write_str("build.target in .cargo/config.toml"),
             Source::Flag(flag) => write!(f, "{flag}"),
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RuleLevel {
-    Allow,
-    Warn,
-    Deny,
-}
-
-impl RuleLevel {
-    const NAMES: [&'static str; 3] = ["allow", "warn", "deny"];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RuleLevel::Allow => "allow",
-            RuleLevel::Warn => "warn",
-            RuleLevel::Deny => "deny",
         }
     }
 }

@@ -9,15 +9,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use rayon::prelude::*;
 
 use crate::cache::{Cache, CacheDir};
-use crate::catalog;
-use crate::diagnostic::{Diagnostic, Level};
+use crate::diagnostic::Diagnostic;
 use crate::discover::{self, Exclude, FileKind, Input};
 use crate::frontend;
 use crate::knowledge::Knowledge;
 use crate::model::Model;
 use crate::model::ir::FileIr;
 use crate::model::tree::{Location, normalize};
-use crate::rules::{Checker, Rule};
+use crate::rules::{Checker, Levels, Rule};
 use crate::source::{FileError, MAX_FILE_BYTES, SourceFile, display_path, read_bytes};
 use crate::suppress::{self, UNUSED_ALLOW, comments::Syntax};
 use crate::target::Target;
@@ -34,6 +33,7 @@ pub struct Options {
     /// Directories not to walk into (nested packages of another selected package).
     pub excluded_dirs: Vec<PathBuf>,
     pub targets: Vec<Target>,
+    /// The rules the run may run: those the policy's levels turn off do not.
     pub rules: Vec<&'static Rule>,
     /// Worker threads; `None` uses every core. At most [`max_jobs`] are started.
     pub jobs: Option<usize>,
@@ -41,14 +41,12 @@ pub struct Options {
     pub cache: Option<CacheDir>,
 }
 
-/// How a project adjusts a run (from its configuration): what is walked, how loud each rule
-/// is, and whether stale allows are reported.
+/// How a project adjusts a run (from its configuration and the command line): what is walked,
+/// which rules run and how loud each is (`unused-allow` too, which reports
+/// `ptrwidth: allow(...)` comments that suppress nothing).
 pub struct Policy {
     pub exclude: Exclude,
-    /// Levels that replace a rule's own (`warn`/`deny` in the configuration).
-    pub levels: HashMap<String, Level>,
-    /// Report `ptrwidth: allow(...)` comments that suppress nothing.
-    pub unused_allow: bool,
+    pub levels: Levels,
     pub progress: Option<Arc<Progress>>,
     /// Source files larger than this are skipped with a note.
     pub max_file_bytes: u64,
@@ -58,8 +56,7 @@ impl Default for Policy {
     fn default() -> Self {
         Policy {
             exclude: Exclude::default(),
-            levels: HashMap::new(),
-            unused_allow: true,
+            levels: Levels::default(),
             progress: None,
             max_file_bytes: MAX_FILE_BYTES,
         }
@@ -175,30 +172,27 @@ fn run_in_pool(options: &Options, policy: &Policy, knowledge: &Knowledge) -> Out
     let model = Model::new(knowledge, &options.targets, &ir_refs).with_locations(&locations);
     let files_ref = &files;
     let kinds_ref = &kinds;
-    let settings =
-        suppress::Settings {
-            ran: options.rules.iter().map(|rule| rule.name).collect(),
-            unused_allow: policy.unused_allow.then(|| {
-                policy.levels.get(UNUSED_ALLOW).copied().unwrap_or_else(|| {
-                    catalog::get(UNUSED_ALLOW).map_or(Level::Warning, |d| d.level())
-                })
-            }),
-        };
+    let levels = &policy.levels;
+    let rules: Vec<&'static Rule> = options
+        .rules
+        .iter()
+        .copied()
+        .filter(|rule| levels.decide(rule.name, None).0.is_some())
+        .collect();
+    let settings = suppress::Settings {
+        ran: rules.iter().map(|rule| rule.name).collect(),
+        unused_allow: levels.decide(UNUSED_ALLOW, None).0,
+    };
     let mut diagnostics: Vec<Diagnostic> = (0..ir_refs.len())
         .into_par_iter()
         .flat_map_iter(|id| {
             let semantic = model.semantic_of(id);
             let source = &files_ref[id];
             let mut found = Vec::new();
-            for rule in &options.rules {
-                let mut checker = Checker::new(&semantic, source, id, rule);
+            for rule in &rules {
+                let mut checker = Checker::new(&semantic, source, id, rule, levels);
                 (rule.check)(&mut checker);
                 found.extend(checker.into_diagnostics());
-            }
-            for diagnostic in &mut found {
-                if let Some(level) = policy.levels.get(diagnostic.rule) {
-                    diagnostic.level = *level;
-                }
             }
             let syntax = Syntax::of(kinds_ref[id]);
             suppress::apply(syntax, source, id, found, &settings)

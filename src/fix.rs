@@ -277,14 +277,15 @@ pub struct Fixed {
     pub settled: bool,
 }
 
-/// `--fix`: writes the plan of `outcome`, lints again (through `lint`, which replaces
+/// `--fix`: writes the plan of `outcome`, lints again (through `relint`, which replaces
 /// `outcome`) and fixes what that finds, until a round has nothing to write, so that running
-/// `--fix` again finds nothing. A file that could not be written is not tried again.
-pub fn fix_until_settled(
+/// `--fix` again finds nothing. A file that could not be written is not tried again. `roots`
+/// are the paths the run linted, as for [`write()`].
+pub fn apply_and_relint(
     outcome: &mut Outcome,
     unsafe_fixes: bool,
     roots: &[PathBuf],
-    mut lint: impl FnMut() -> Result<Outcome, String>,
+    mut relint: impl FnMut() -> Result<Outcome, String>,
 ) -> Result<Fixed, String> {
     let trees = trees(roots);
     let mut fixed = Fixed::default();
@@ -325,7 +326,7 @@ pub fn fix_until_settled(
             fixed.settled = true;
             break;
         }
-        *outcome = lint()?;
+        *outcome = relint()?;
     }
     Ok(fixed)
 }

@@ -150,7 +150,7 @@ fn fix_tree(dir: &Path, unsafe_fixes: bool) {
         .map(|(file, kind)| (file.path.clone(), *kind))
         .collect();
     let before = files_in(dir);
-    let fixed = fix::fix_until_settled(&mut outcome, unsafe_fixes, &[dir.to_path_buf()], || {
+    let fixed = fix::apply_and_relint(&mut outcome, unsafe_fixes, &[dir.to_path_buf()], || {
         Ok(lint(dir))
     })
     .expect("the tree is linted again");

@@ -2,8 +2,9 @@
 //!
 //! The pipeline, one module per step: [`discover`] → [`frontend`] (per language) →
 //! [`model`] (the shared semantic model, with [`knowledge`]) → [`rules`] → [`diagnostic`] →
-//! [`report`]. [`engine`] runs it; [`cli`] is the command line; [`inspect`] prints what the
-//! binary front end reads from DLLs and libraries.
+//! [`report`]. [`engine`] runs it, configured by [`settings`] (flags, [`config`], defaults);
+//! [`workspace`] asks cargo; [`cli`] is the command line; [`inspect`] prints what the binary
+//! front end reads from DLLs and libraries.
 
 pub mod allocator;
 pub mod baseline;
@@ -24,7 +25,9 @@ pub mod knowledge;
 pub mod model;
 pub mod report;
 pub mod rules;
+pub mod settings;
 pub mod source;
 pub mod suggest;
 pub mod suppress;
 pub mod target;
+pub mod workspace;

@@ -7,7 +7,7 @@ use ptrwidth::discover::FileKind;
 use ptrwidth::knowledge::Knowledge;
 use ptrwidth::model::Model;
 use ptrwidth::model::ir::FileIr;
-use ptrwidth::rules::{self, Checker};
+use ptrwidth::rules::{self, Checker, Levels};
 use ptrwidth::source::{SourceFile, Span};
 use ptrwidth::target::Target;
 
@@ -54,7 +54,8 @@ fn window_long_findings(snippet: &str, copies: usize) -> (usize, Duration) {
     let text: Arc<str> = snippet.repeat(copies).into();
     let source = SourceFile::new("many.c".into(), "many.c".into(), text);
     let rule = rules::find("window-long-ptr").unwrap();
-    let mut checker = Checker::new(&semantic, &source, 0, rule);
+    let levels = Levels::default();
+    let mut checker = Checker::new(&semantic, &source, 0, rule, &levels);
     let started = Instant::now();
     (rule.check)(&mut checker);
     let elapsed = started.elapsed();

@@ -56,7 +56,7 @@ fn a_fix_that_changes_nothing_is_not_written() {
     let mut outcome = outcome_with_fix(path, text, Span::new(3, 4), Span::new(3, 4), "f");
     assert!(ptrwidth::fix::plan(&outcome, false).files.is_empty());
     let roots = [scratch.path().to_path_buf()];
-    let fixed = ptrwidth::fix::fix_until_settled(&mut outcome, false, &roots, || {
+    let fixed = ptrwidth::fix::apply_and_relint(&mut outcome, false, &roots, || {
         panic!("nothing was written, so nothing is linted again")
     })
     .unwrap();

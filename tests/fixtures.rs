@@ -541,7 +541,7 @@ fn fixed_files(run: &CaseRun) -> Result<Vec<(PathBuf, Vec<u8>)>, String> {
             mismatch(&run.case.path, run.human.as_bytes(), copy_human.as_bytes())
         ));
     }
-    let fixed = fix::fix_until_settled(&mut outcome, true, &options.paths, lint)?;
+    let fixed = fix::apply_and_relint(&mut outcome, true, &options.paths, lint)?;
     if !fixed.settled || !fixed.failures.is_empty() {
         return Err(format!(
             "{}: fixing did not settle in {} rounds, or failed: {:?}",

@@ -4,6 +4,8 @@
 //! Each rule lives in its own file here, exporting `pub const RULE: Rule`; `build.rs` finds the
 //! file and registers it, and requires a catalog entry `rules/<rule-name>.toml` for it.
 
+use std::collections::BTreeMap;
+
 use crate::catalog;
 use crate::diagnostic::{Diagnostic, Edit, Finding, Level};
 use crate::model::Semantic;
@@ -19,9 +21,88 @@ pub struct Rule {
     pub check: fn(&mut Checker),
 }
 
-impl Rule {
-    pub fn default_level(&self) -> Level {
-        catalog::get(self.name).map_or(Level::Error, |doc| doc.level())
+/// A rule's level as a project or the command line sets it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RuleLevel {
+    Allow,
+    Warn,
+    Deny,
+}
+
+impl RuleLevel {
+    pub const NAMES: [&'static str; 3] = ["allow", "warn", "deny"];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RuleLevel::Allow => "allow",
+            RuleLevel::Warn => "warn",
+            RuleLevel::Deny => "deny",
+        }
+    }
+
+    /// The setting that reports at `level`, or turns a rule off (`None`).
+    pub fn reporting_at(level: Option<Level>) -> RuleLevel {
+        match level {
+            None => RuleLevel::Allow,
+            Some(Level::Warning) => RuleLevel::Warn,
+            Some(Level::Error) => RuleLevel::Deny,
+        }
+    }
+}
+
+/// What a run is told about how loud each rule is: the project's `[rules]` table and the
+/// command line's `--select` and `--ignore`. The default turns nothing off and changes no
+/// level.
+#[derive(Clone, Debug, Default)]
+pub struct Levels {
+    pub configured: BTreeMap<String, RuleLevel>,
+    /// When not empty, the only rules that run.
+    pub select: Vec<String>,
+    pub ignore: Vec<String>,
+}
+
+/// What decided a rule's level.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LevelSource {
+    /// The rule's own: the catalog's, or the one it gives a finding.
+    Default,
+    Configuration,
+    Select,
+    Ignore,
+}
+
+impl Levels {
+    /// The level a finding of `rule` is reported at, `None` when the rule is off, and what
+    /// decided it. Every level in a run is decided here: which rules run, each finding's level,
+    /// `unused-allow`'s, and what `ptrwidth config` shows. `own` is the level the rule gave the
+    /// finding (a rule may report some findings as errors and others as warnings); `None`
+    /// stands for the catalog's level.
+    ///
+    /// `--ignore` turns a rule off. `--select` turns every rule it does not name off, and
+    /// runs those it names at their own level unless the configuration makes them warn or
+    /// deny (its `allow` does not turn off a rule the command line asks for). Otherwise the
+    /// configuration's level, `allow` included, replaces the rule's own.
+    pub fn decide(&self, rule: &str, own: Option<Level>) -> (Option<Level>, LevelSource) {
+        let own_level =
+            || own.unwrap_or_else(|| catalog::get(rule).map_or(Level::Error, |d| d.level()));
+        let named = |names: &[String]| names.iter().any(|name| name == rule);
+        if named(&self.ignore) {
+            return (None, LevelSource::Ignore);
+        }
+        if !self.select.is_empty() && !named(&self.select) {
+            return (None, LevelSource::Select);
+        }
+        let unchanged = if self.select.is_empty() {
+            LevelSource::Default
+        } else {
+            LevelSource::Select
+        };
+        match self.configured.get(rule) {
+            Some(RuleLevel::Deny) => (Some(Level::Error), LevelSource::Configuration),
+            Some(RuleLevel::Warn) => (Some(Level::Warning), LevelSource::Configuration),
+            Some(RuleLevel::Allow) if self.select.is_empty() => (None, LevelSource::Configuration),
+            Some(RuleLevel::Allow) | None => (Some(own_level()), unchanged),
+        }
     }
 }
 
@@ -35,7 +116,7 @@ pub struct Checker<'a> {
     pub source: &'a SourceFile,
     pub file: FileId,
     rule: &'static Rule,
-    default_level: Level,
+    levels: &'a Levels,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -45,21 +126,27 @@ impl<'a> Checker<'a> {
         source: &'a SourceFile,
         file: FileId,
         rule: &'static Rule,
+        levels: &'a Levels,
     ) -> Self {
         Checker {
             semantic,
             source,
             file,
             rule,
-            default_level: rule.default_level(),
+            levels,
             diagnostics: Vec::new(),
         }
     }
 
+    /// Records a finding at the level [`Levels::decide`] gives it; a rule that is off reports
+    /// nothing.
     pub fn report(&mut self, finding: Finding) {
+        let Some(level) = self.levels.decide(self.rule.name, finding.level).0 else {
+            return;
+        };
         self.diagnostics.push(Diagnostic {
             rule: self.rule.name,
-            level: finding.level.unwrap_or(self.default_level),
+            level,
             message: finding.message,
             file: self.file,
             span: finding.span,
