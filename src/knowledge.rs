@@ -91,6 +91,23 @@ impl HandleNames {
         chars.next() == Some('h') && chars.next().is_some_and(|c| c.is_ascii_uppercase())
     }
 
+    /// Whether a type name reads as a handle type: `H` and capitals (`HCONTEXT`, `HMYOBJECT`:
+    /// a `hWnd` written as a type), or a handle suffix in any case (`SESSION_HANDLE`).
+    pub fn is_handle_type(&self, name: &str) -> bool {
+        let bytes = name.as_bytes();
+        let h_prefixed = bytes.len() > 1
+            && bytes[0] == b'H'
+            && bytes[1..]
+                .iter()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || *b == b'_');
+        let lower = name.to_ascii_lowercase();
+        h_prefixed
+            || self
+                .suffixes
+                .iter()
+                .any(|s| name.len() > s.len() && lower.ends_with(&s.to_ascii_lowercase()))
+    }
+
     fn has_handle_suffix(&self, name: &str) -> bool {
         // `dwSessionHandle`, `bInheritHandle`: the Hungarian prefix says it is an integer.
         let integer_prefix = self.integer_prefixes.iter().any(|p| {
@@ -651,6 +668,28 @@ mod tests {
         assert!(std::ptr::eq(knowledge.names, names()));
         assert_eq!(names().clsctx.get("CLSCTX_ALL"), Some(&0x17));
         assert!(names().rust.string_macros.contains("w"));
+    }
+
+    /// `handle-in-int-ptr` judges MIDL types by these names, with the suffixes that mark a
+    /// parameter (`hContext`, `SessionHandle`) in their type spelling.
+    #[test]
+    fn handle_type_names_follow_the_handle_name_suffixes() {
+        let names = &Knowledge::load().unwrap().handle_names;
+        let handles = [
+            "HCONTEXT",
+            "HMYOBJECT2",
+            "HANDLE",
+            "SESSION_HANDLE",
+            "DPNHANDLE",
+            "rpc_handle",
+            "MyHandle",
+        ];
+        for handle in handles {
+            assert!(names.is_handle_type(handle), "{handle}");
+        }
+        for other in ["HResult", "H", "ULONG", "DWORD", "Handle"] {
+            assert!(!names.is_handle_type(other), "{other}");
+        }
     }
 
     #[test]

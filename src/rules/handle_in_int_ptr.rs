@@ -178,18 +178,9 @@ fn wire_type(semantic: &Semantic, ty: &TypeRef, target: &Target) -> Option<WireT
     };
     let handle_type = matches!(resolved, Ty::Handle(_))
         || names.iter().any(|name| {
-            looks_like_handle_type(name)
+            knowledge.handle_names.is_handle_type(name)
                 && !knowledge.integers.contains_key(*name)
                 && !knowledge.narrow_handles.contains_key(*name)
         });
     Some(WireType { wire, handle_type })
-}
-
-/// `HCONTEXT`, `HMYOBJECT`, `SESSION_HANDLE`: the Windows naming of handle types.
-fn looks_like_handle_type(name: &str) -> bool {
-    let bytes = name.as_bytes();
-    let h_prefixed = bytes.len() > 1
-        && bytes[0] == b'H'
-        && bytes[1..].iter().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || *b == b'_');
-    h_prefixed || name.ends_with("HANDLE") || name.ends_with("_handle")
 }
