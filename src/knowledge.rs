@@ -3,7 +3,7 @@
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::borrow::Cow;
 use std::ops::Range;
-use std::sync::OnceLock;
+use std::sync::{LazyLock, OnceLock};
 
 use serde::Deserialize;
 
@@ -15,6 +15,7 @@ const WINDOW_LONG_TOML: &str = include_str!("../rules/data/window-long.toml");
 const API_TSV: &str = include_str!("../rules/data/win32-api.tsv");
 const STRUCTS_TSV: &str = include_str!("../rules/data/win32-structs.tsv");
 const RUST_STD_TOML: &str = include_str!("../rules/data/rust-std.toml");
+const NAMES_TOML: &str = include_str!("../rules/data/win32-names.toml");
 
 pub struct Knowledge {
     pub handles: HashMap<String, HandleTy>,
@@ -31,6 +32,7 @@ pub struct Knowledge {
     /// MIDL types that keep all 64 bits on the wire (`HANDLE_PTR`).
     pub full_width_on_wire: HashSet<String>,
     pub rust_std: RustStd,
+    pub names: &'static Names,
     /// The Win32 function table, split into rows on the first lookup; a row is parsed the first
     /// time its function is asked for (its text borrowed, not copied). A run pays for the
     /// functions its code declares or calls, not for the twenty thousand others.
@@ -91,6 +93,23 @@ impl HandleNames {
         chars.next() == Some('h') && chars.next().is_some_and(|c| c.is_ascii_uppercase())
     }
 
+    /// Whether a type name reads as a handle type: `H` and capitals (`HCONTEXT`, `HMYOBJECT`:
+    /// a `hWnd` written as a type), or a handle suffix in any case (`SESSION_HANDLE`).
+    pub fn is_handle_type(&self, name: &str) -> bool {
+        let bytes = name.as_bytes();
+        let h_prefixed = bytes.len() > 1
+            && bytes[0] == b'H'
+            && bytes[1..]
+                .iter()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || *b == b'_');
+        let lower = name.to_ascii_lowercase();
+        h_prefixed
+            || self
+                .suffixes
+                .iter()
+                .any(|s| name.len() > s.len() && lower.ends_with(&s.to_ascii_lowercase()))
+    }
+
     fn has_handle_suffix(&self, name: &str) -> bool {
         // `dwSessionHandle`, `bInheritHandle`: the Hungarian prefix says it is an integer.
         let integer_prefix = self.integer_prefixes.iter().any(|p| {
@@ -118,6 +137,52 @@ pub struct RustStd {
     pub raw_handle_methods: HashSet<String>,
     /// Methods that hand out a `RawSocket`, which holds a `SOCKET`.
     pub raw_socket_methods: HashSet<String>,
+}
+
+/// The names of `rules/data/win32-names.toml`: constants, attributes and macros recognised by
+/// name. Parsed once per process, for `Knowledge` and for the code that runs without one (the
+/// front ends, the model's registry and load readers), which reads it through `names()`.
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Names {
+    pub booleans: HashSet<String>,
+    pub height_types: HashSet<String>,
+    pub clsctx: HashMap<String, u64>,
+    pub registry: RegistryNames,
+    pub resource_only_load_flags: HashMap<String, u64>,
+    pub midl: MidlNames,
+    pub rust: RustNames,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegistryNames {
+    pub wow_nodes: Vec<String>,
+    pub threading_models: Vec<String>,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MidlNames {
+    pub mapped: Vec<String>,
+    pub automation: Vec<String>,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RustNames {
+    pub string_macros: HashSet<String>,
+}
+
+static NAMES: LazyLock<Result<Names, String>> = LazyLock::new(|| {
+    toml::from_str(NAMES_TOML).map_err(|e| format!("rules/data/win32-names.toml: {}", e.message()))
+});
+
+/// The name table. A table that does not parse fails `Knowledge::load`, before any file is
+/// read, so code that runs after it never sees the empty fallback.
+pub fn names() -> &'static Names {
+    static NONE: LazyLock<Names> = LazyLock::new(Names::default);
+    NAMES.as_ref().unwrap_or(&NONE)
 }
 
 #[derive(Deserialize)]
@@ -280,6 +345,7 @@ impl Knowledge {
             handle_names: types.handle_names,
             full_width_on_wire: types.midl.full_width.into_iter().collect(),
             rust_std,
+            names: NAMES.as_ref().map_err(Clone::clone)?,
             apis: OnceLock::new(),
             project_apis: HashMap::default(),
             struct_rows: OnceLock::new(),
@@ -614,6 +680,36 @@ mod tests {
         assert_well_formed_and_sorted(&ApiTable::split().rows, 15_000, |row| {
             parse_api_row(row).is_some()
         });
+    }
+
+    #[test]
+    fn knowledge_and_the_code_without_it_read_one_name_table() {
+        let knowledge = Knowledge::load().unwrap();
+        assert!(std::ptr::eq(knowledge.names, names()));
+        assert_eq!(names().clsctx.get("CLSCTX_ALL"), Some(&0x17));
+        assert!(names().rust.string_macros.contains("w"));
+    }
+
+    /// `handle-in-int-ptr` judges MIDL types by these names, with the suffixes that mark a
+    /// parameter (`hContext`, `SessionHandle`) in their type spelling.
+    #[test]
+    fn handle_type_names_follow_the_handle_name_suffixes() {
+        let names = &Knowledge::load().unwrap().handle_names;
+        let handles = [
+            "HCONTEXT",
+            "HMYOBJECT2",
+            "HANDLE",
+            "SESSION_HANDLE",
+            "DPNHANDLE",
+            "rpc_handle",
+            "MyHandle",
+        ];
+        for handle in handles {
+            assert!(names.is_handle_type(handle), "{handle}");
+        }
+        for other in ["HResult", "H", "ULONG", "DWORD", "Handle"] {
+            assert!(!names.is_handle_type(other), "{other}");
+        }
     }
 
     #[test]

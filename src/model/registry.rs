@@ -13,13 +13,8 @@ use super::ir::{
     FileIr, Guid, KeySegment, RegistryAction, RegistryEntry, RegistryRoot, RegistryView,
 };
 use super::tree::BinaryRef;
+use crate::knowledge::names;
 use crate::source::FileId;
-
-/// The names of the 32-bit view's reserved node.
-pub const WOW_NODES: [&str; 2] = ["Wow6432Node", "WowAA32Node"];
-
-/// The four threading models COM knows; anything else loads into the main STA.
-pub const THREADING_MODELS: [&str; 4] = ["Apartment", "Both", "Free", "Neutral"];
 
 /// An entry's place below `Classes`, as COM sees it through `HKCR`.
 #[derive(Clone, Copy, Debug)]
@@ -71,7 +66,11 @@ fn is_clsid(segment: &KeySegment) -> bool {
 }
 
 fn is_wow_node(segment: &KeySegment) -> bool {
-    WOW_NODES.iter().any(|node| segment.is(node))
+    names()
+        .registry
+        .wow_nodes
+        .iter()
+        .any(|node| segment.is(node))
 }
 
 impl RegistryEntry {

@@ -12,14 +12,6 @@ use super::ir::{LinkKind, LinkSite, LoadFlag, LoadSite, TextConst, TextPart, Tex
 use super::tree::{BinaryRef, Location};
 use crate::target::Target;
 
-/// `LoadLibraryExW` flags that map a file for its resources only: none of its code runs, so
-/// its machine does not matter.
-const RESOURCE_ONLY_FLAGS: &[(&str, u64)] = &[
-    ("LOAD_LIBRARY_AS_DATAFILE", 0x2),
-    ("LOAD_LIBRARY_AS_IMAGE_RESOURCE", 0x20),
-    ("LOAD_LIBRARY_AS_DATAFILE_EXCLUSIVE", 0x40),
-];
-
 /// Constants defined through other constants are followed this deep (and cycles end).
 const MAX_CONST_DEPTH: usize = 16;
 
@@ -150,11 +142,10 @@ impl<'a> Semantic<'a> {
 
     /// Whether a load runs the library's code: not when it only maps it for its resources.
     pub fn load_runs_code(&self, site: &LoadSite) -> bool {
+        let resource_only = &self.knowledge().names.resource_only_load_flags;
         !site.flags.iter().any(|flag| match flag {
-            LoadFlag::Named(name) => RESOURCE_ONLY_FLAGS
-                .iter()
-                .any(|(known, _)| self.canonical(name) == *known),
-            LoadFlag::Bits(bits) => RESOURCE_ONLY_FLAGS.iter().any(|(_, b)| bits & b != 0),
+            LoadFlag::Named(name) => resource_only.contains_key(self.canonical(name)),
+            LoadFlag::Bits(bits) => resource_only.values().any(|b| bits & b != 0),
             LoadFlag::Unknown => false,
         })
     }

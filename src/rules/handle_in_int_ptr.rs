@@ -16,10 +16,6 @@ pub const RULE: Rule = Rule {
     check,
 };
 
-/// Attributes under which a parameter or type is marshalled by code the author wrote, or as an
-/// RPC context handle: the wire type is not the declared one.
-const MAPPED: &[&str] = &["context_handle", "call_as", "transmit_as", "represent_as", "wire_marshal", "user_marshal"];
-
 /// How a declared type travels.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Wire {
@@ -75,6 +71,7 @@ fn check(cx: &mut Checker) {
 
 fn method(cx: &Checker, decl: &FnDecl, target: &Target, findings: &mut Vec<Finding>) {
     let semantic = cx.semantic;
+    let midl = &semantic.knowledge().names.midl;
     let interface = decl
         .name
         .split_once("::")
@@ -83,18 +80,19 @@ fn method(cx: &Checker, decl: &FnDecl, target: &Target, findings: &mut Vec<Findi
     // `[local]` interfaces and methods never cross a process boundary.
     if has_attribute(interface_attributes, "local")
         || has_attribute(&decl.attributes, "local")
-        || MAPPED.iter().any(|m| has_attribute(&decl.attributes, m))
+        || midl.mapped.iter().any(|m| has_attribute(&decl.attributes, m))
     {
         return;
     }
-    let automation = ["oleautomation", "dual"]
-        .into_iter()
+    let automation = midl
+        .automation
+        .iter()
         .find(|a| has_attribute(interface_attributes, a));
     let returned = decl.ret.as_ref().map(|ty| (ty, decl.ret_span, format!("the return type of `{}`", decl.name), ""));
     let params = decl
         .params
         .iter()
-        .filter(|p| !MAPPED.iter().any(|m| has_attribute(&p.attributes, m)))
+        .filter(|p| !midl.mapped.iter().any(|m| has_attribute(&p.attributes, m)))
         .map(|p| (&p.ty, p.ty_span, format!("parameter `{}` of `{}`", p.name, decl.name), p.name.as_str()));
     for (ty, span, what, name) in returned.into_iter().chain(params) {
         let Some(wire) = wire_type(semantic, ty, target) else {
@@ -166,7 +164,7 @@ fn wire_type(semantic: &Semantic, ty: &TypeRef, target: &Target) -> Option<WireT
         let Some(alias) = semantic.alias_decl(name, target) else {
             break;
         };
-        if MAPPED.iter().any(|m| has_attribute(&alias.attributes, m)) {
+        if knowledge.names.midl.mapped.iter().any(|m| has_attribute(&alias.attributes, m)) {
             return None;
         }
         current = &alias.ty;
@@ -180,18 +178,9 @@ fn wire_type(semantic: &Semantic, ty: &TypeRef, target: &Target) -> Option<WireT
     };
     let handle_type = matches!(resolved, Ty::Handle(_))
         || names.iter().any(|name| {
-            looks_like_handle_type(name)
+            knowledge.handle_names.is_handle_type(name)
                 && !knowledge.integers.contains_key(*name)
                 && !knowledge.narrow_handles.contains_key(*name)
         });
     Some(WireType { wire, handle_type })
-}
-
-/// `HCONTEXT`, `HMYOBJECT`, `SESSION_HANDLE`: the Windows naming of handle types.
-fn looks_like_handle_type(name: &str) -> bool {
-    let bytes = name.as_bytes();
-    let h_prefixed = bytes.len() > 1
-        && bytes[0] == b'H'
-        && bytes[1..].iter().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || *b == b'_');
-    h_prefixed || name.ends_with("HANDLE") || name.ends_with("_handle")
 }

@@ -117,8 +117,6 @@ fn conversions(cx: &mut Checker) {
     }
 }
 
-const BOOLEANS: &[&str] = &["BOOL", "WINBOOL", "BOOLEAN", "bool", "_Bool"];
-
 /// `DWORD hWnd;`, `void Attach(ULONG hProcess)`: a handle by its name, 32 bits by its type.
 fn handle_named_declarations(cx: &mut Checker) {
     let semantic = cx.semantic;
@@ -146,11 +144,15 @@ fn handle_named_declarations(cx: &mut Checker) {
         let TypeRef::Named(written) = ty else {
             continue;
         };
-        if !knowledge.integers.contains_key(written.as_str()) || BOOLEANS.contains(&written.as_str()) {
+        if !knowledge.integers.contains_key(written.as_str())
+            || knowledge.names.booleans.contains(written.as_str())
+        {
             continue;
         }
         // In an `int`, `hDest` is a height (`StretchBlt(..., int wDest, int hDest, ...)`).
-        if matches!(written.as_str(), "int" | "INT") && names.is_hungarian_handle(&name, false) {
+        if knowledge.names.height_types.contains(written.as_str())
+            && names.is_hungarian_handle(&name, false)
+        {
             continue;
         }
         let targets = cx.live_64bit_targets(cond);

@@ -6,7 +6,6 @@ use std::collections::HashSet;
 use super::{Checker, Rule};
 use crate::diagnostic::Finding;
 use crate::model::ir::RegistryView;
-use crate::model::registry::WOW_NODES;
 use crate::source::Span;
 
 pub const RULE: Rule = Rule {
@@ -16,12 +15,13 @@ pub const RULE: Rule = Rule {
 
 fn check(cx: &mut Checker) {
     let file = cx.semantic.file;
+    let wow_nodes = &cx.semantic.knowledge().names.registry.wow_nodes;
     let mut reported: HashSet<Span> = HashSet::new();
     for entry in &file.registry {
         if let Some(segment) = entry
             .key
             .iter()
-            .find(|s| WOW_NODES.iter().any(|node| s.is(node)))
+            .find(|s| wow_nodes.iter().any(|node| s.is(node)))
         {
             let span = segment.span.unwrap_or(entry.span);
             if reported.insert(span) {

@@ -1,6 +1,8 @@
 //! `inproc-bitness-mismatch`: an in-process server registered in the registry view of the
 //! other bitness, and clients that ask for an in-process server only the other bitness has.
 
+use rustc_hash::FxHashMap as HashMap;
+
 use super::{Checker, Rule, target_list};
 use crate::diagnostic::Finding;
 use crate::model::ir::{ClsidRef, ComActivation, Guid, RegistryEntry, RegistryView};
@@ -15,18 +17,6 @@ pub const RULE: Rule = Rule {
 const CLSCTX_INPROC_SERVER: u64 = 0x1;
 const CLSCTX_LOCAL_SERVER: u64 = 0x4;
 const CLSCTX_REMOTE_SERVER: u64 = 0x10;
-
-/// `CLSCTX` names and their bits; the combined names include the local server or not.
-const CLSCTX: &[(&str, u64)] = &[
-    ("CLSCTX_INPROC_SERVER", 0x1),
-    ("CLSCTX_INPROC_HANDLER", 0x2),
-    ("CLSCTX_LOCAL_SERVER", 0x4),
-    ("CLSCTX_INPROC_SERVER16", 0x8),
-    ("CLSCTX_REMOTE_SERVER", 0x10),
-    ("CLSCTX_INPROC", 0x3),
-    ("CLSCTX_SERVER", 0x15),
-    ("CLSCTX_ALL", 0x17),
-];
 
 fn check(cx: &mut Checker) {
     for entry in &cx.semantic.file.registry {
@@ -105,21 +95,21 @@ fn check_registration(cx: &mut Checker, entry: &RegistryEntry) {
 }
 
 /// The context's bits, when every part of it is known.
-fn context_bits(activation: &ComActivation) -> Option<u64> {
+fn context_bits(clsctx: &HashMap<String, u64>, activation: &ComActivation) -> Option<u64> {
     let context = &activation.context;
     if context.opaque {
         return None;
     }
     let mut bits = context.bits;
     for name in &context.names {
-        bits |= CLSCTX.iter().find(|(n, _)| n == name)?.1;
+        bits |= clsctx.get(name)?;
     }
     Some(bits)
 }
 
 fn check_activation(cx: &mut Checker, activation: &ComActivation) {
     let semantic = cx.semantic;
-    let Some(bits) = context_bits(activation) else {
+    let Some(bits) = context_bits(&semantic.knowledge().names.clsctx, activation) else {
         return;
     };
     // Out-of-process servers are found whatever the bitness: only in-process-only requests fail.

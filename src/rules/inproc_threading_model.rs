@@ -6,7 +6,6 @@ use std::collections::HashMap;
 use super::{Checker, Rule};
 use crate::diagnostic::Finding;
 use crate::model::ir::{RegistryAction, RegistryEntry};
-use crate::model::registry::THREADING_MODELS;
 
 pub const RULE: Rule = Rule {
     name: "inproc-threading-model",
@@ -34,6 +33,8 @@ fn server_key(entry: &RegistryEntry) -> Option<Vec<Option<String>>> {
 
 fn check(cx: &mut Checker) {
     let file = cx.semantic.file;
+    let known = &cx.semantic.knowledge().names.registry.threading_models;
+    let listed = known.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ");
     // Each server key, in order of its first entry, with its `ThreadingModel` values.
     let mut keys: Vec<(&RegistryEntry, Vec<&RegistryEntry>)> = Vec::new();
     let mut index: HashMap<Vec<Option<String>>, usize> = HashMap::new();
@@ -56,7 +57,7 @@ fn check(cx: &mut Checker) {
                     .label("COM loads it into the process's main single-threaded apartment")
                     .help(format!(
                         "add a `ThreadingModel` value to `InprocServer32`: one of {}, as the server's objects are written for (`Apartment` for single-threaded objects, `Both` for thread-safe ones)",
-                        THREADING_MODELS.map(|m| format!("`{m}`")).join(", ")
+                        listed
                     )),
             );
             continue;
@@ -65,7 +66,7 @@ fn check(cx: &mut Checker) {
             let Some(value) = model.value.as_ref().and_then(|v| v.data.as_deref()) else {
                 continue;
             };
-            if THREADING_MODELS.iter().any(|m| m.eq_ignore_ascii_case(value)) {
+            if known.iter().any(|m| m.eq_ignore_ascii_case(value)) {
                 continue;
             }
             let span = model.value.as_ref().map_or(model.span, |v| v.span);
@@ -73,8 +74,7 @@ fn check(cx: &mut Checker) {
                 Finding::new(span, format!("`ThreadingModel` is `{value}`, which COM does not know"))
                     .label("COM treats it as missing and loads the server into the main single-threaded apartment")
                     .help(format!(
-                        "use one of {}",
-                        THREADING_MODELS.map(|m| format!("`{m}`")).join(", ")
+                        "use one of {listed}"
                     )),
             );
         }

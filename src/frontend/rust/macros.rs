@@ -8,6 +8,7 @@ use syn::punctuated::Punctuated;
 use syn::{Expr, Ident, LitStr, Macro, Signature, Token};
 
 use super::lower::{Expect, Lowerer, last_segment, span_of};
+use crate::knowledge::names;
 use crate::model::ir::{FnKind, TypeAlias, TypeRef, Value};
 
 /// A macro in item position.
@@ -68,8 +69,8 @@ pub(super) fn expr_macro(lowerer: &mut Lowerer, mac: &Macro, expect: &Expect) ->
             item_macro(lowerer, mac);
             Value::Unknown
         }
-        // windows/windows-sys string literal macros produce pointers to static text.
-        "w" | "s" | "h" | "wide" | "cstr" | "c_str" | "wstr" | "wch" | "wchz" => {
+        // String literal macros (`w!`, `s!`, `h!`...) produce pointers to static text.
+        string if names().rust.string_macros.contains(string) => {
             if let Ok(literal) = syn::parse2::<LitStr>(mac.tokens.clone()) {
                 lowerer.remember_path_literal(&literal.value(), span_of(&literal));
             }
