@@ -10,6 +10,7 @@ pub mod ir;
 pub mod machine;
 pub mod registry;
 mod resolve;
+pub mod text;
 pub mod tree;
 pub mod ty;
 

@@ -427,7 +427,7 @@ fn define_value(l: &Lowerer, text: &str, start: usize) -> Option<Held> {
                 out.append(known.clone());
                 is_text = true;
             } else {
-                out.push_unknown();
+                out.append(MappedText::named(word));
                 match l.registry.flags.get(word) {
                     Some(known) => merge(&mut flags, known),
                     None => flags.names.push(word.to_string()),
@@ -476,7 +476,7 @@ pub(super) fn global(l: &mut Lowerer, name: &str, ty: &TypeRef, value: Node) {
                 cond,
             });
         }
-    } else if let Some(text) = text_of(l, value, 0) {
+    } else if let Some(text) = definite_text(l, value) {
         l.registry.texts.insert(name.to_string(), text);
     }
 }
@@ -510,7 +510,7 @@ fn held_of(l: &Lowerer, ty: Option<&TypeRef>, value: Node) -> Option<Held> {
     if let Some(key) = key_of(l, value, 0) {
         return Some(Held::Key(key));
     }
-    if let Some(text) = text_of(l, value, 0) {
+    if let Some(text) = definite_text(l, value) {
         return Some(Held::Text(text));
     }
     let flags = flags_of(l, value);
@@ -525,8 +525,8 @@ pub(super) fn call(l: &mut Lowerer, callee: &str, args: &[Node], node: Node) {
     let span = span(node);
     if let Some(api) = registry_api(callee) {
         let cond = l.cond(node);
-        let (entry, key) = api.lower(&Args { l, args }, span, cond);
-        l.ir.registry.extend(entry);
+        let (recorded, key) = api.lower(&Args { l, args }, span, cond);
+        l.ir.record_registry_call(recorded);
         if let Some(id) = api
             .out_key
             .and_then(|i| args.get(i))
@@ -599,7 +599,7 @@ fn fill_buffer(l: &mut Lowerer, callee: &str, args: &[Node]) -> bool {
     let first_text = || {
         rest.iter()
             .enumerate()
-            .find_map(|(i, arg)| text_of(l, *arg, 0).map(|t| (i, t)))
+            .find_map(|(i, arg)| definite_text(l, *arg).map(|t| (i, t)))
     };
     let written = if FORMATTERS.contains(&callee) {
         first_text().map_or_else(MappedText::unknown, |(i, template)| {
@@ -812,13 +812,26 @@ fn text_of(l: &Lowerer, node: Node, depth: usize) -> Option<MappedText> {
             match l.registry.local(l, name) {
                 Some(Some(Held::Text(text))) => Some(text.clone()),
                 Some(_) => None,
-                None => l.registry.texts.get(name).cloned(),
+                // Defined in another file, or not text at all: the model looks it up.
+                None => Some(
+                    l.registry
+                        .texts
+                        .get(name)
+                        .cloned()
+                        .unwrap_or_else(|| MappedText::named(name)),
+                ),
             }
         }
         // `reinterpret_cast<const BYTE *>(L"...")`; `TEXT("...")` is unwrapped before parsing.
         "call_expression" => text_of(l, cast_operand(l, node)?, next),
         _ => None,
     }
+}
+
+/// The text of an expression that is text here: not a name this file does not define, which
+/// may as well be a size or a flag.
+fn definite_text(l: &Lowerer, node: Node) -> Option<MappedText> {
+    text_of(l, node, 0).filter(|text| !text.is_bare_name())
 }
 
 /// A `printf` template with its arguments put in: `%s`-style conversions take the argument's

@@ -104,7 +104,7 @@ fn constant(l: &mut Lowerer, name: &str, init: &Expr, attrs: &[syn::Attribute]) 
             guid,
             cond,
         });
-    } else if let Some(text) = text_of(l, init, 0) {
+    } else if let Some(text) = definite_text(l, init) {
         l.registry.consts.insert(name.to_string(), text);
     }
 }
@@ -132,7 +132,7 @@ pub(super) fn bind_local(l: &mut Lowerer, pat: &Pat, init: &Expr) {
     };
     let held = match key_of(l, init, 0) {
         Some(key) => Held::Key(key),
-        None => match text_of(l, init, 0) {
+        None => match definite_text(l, init) {
             Some(text) => Held::Text(text),
             None => return,
         },
@@ -146,8 +146,8 @@ pub(super) fn call(l: &mut Lowerer, call: &syn::ExprCall, callee: &str) {
     let args: Vec<&Expr> = call.args.iter().collect();
     let span = span_of(call);
     if let Some(api) = registry_api(callee) {
-        let (entry, key) = api.lower(&Args { l, args: &args }, span, l.current_cond());
-        l.ir.registry.extend(entry);
+        let (recorded, key) = api.lower(&Args { l, args: &args }, span, l.current_cond());
+        l.ir.record_registry_call(recorded);
         if let Some(out) = api.out_key.and_then(|i| args.get(i))
             && let Some(id) = out_local(l, out)
         {
@@ -199,17 +199,12 @@ pub(super) fn method_call(l: &mut Lowerer, m: &syn::ExprMethodCall) {
         emit(l, &key, action, None, span);
         return;
     }
-    let Some(name) = args
-        .first()
-        .and_then(|arg| text_of(l, arg, 0))
-        .and_then(|t| t.known())
-    else {
+    let Some(name) = args.first().and_then(|arg| text_of(l, arg, 0)) else {
         return;
     };
     let data = (method == "set_value")
         .then(|| args.get(1).and_then(|arg| text_of(l, arg, 0)))
-        .flatten()
-        .and_then(|t| t.known());
+        .flatten();
     emit(l, &receiver, action, Some((name, data)), span);
 }
 
@@ -245,11 +240,11 @@ fn emit(
     l: &mut Lowerer,
     key: &KeyRef,
     action: RegistryAction,
-    value: Option<(String, Option<String>)>,
+    value: Option<(MappedText, Option<MappedText>)>,
     span: Span,
 ) {
     let cond = l.current_cond();
-    l.ir.registry.push(key.entry(action, value, span, cond));
+    l.ir.record_registry_call(key.call(action, value, span, cond));
 }
 
 /// `&mut hkey`, `addr_of_mut!(hkey)`: the local an out-parameter writes.
@@ -367,7 +362,15 @@ fn text_of(l: &Lowerer, expr: &Expr, depth: usize) -> Option<MappedText> {
                     _ => None,
                 };
             }
-            l.registry.consts.get(&last_segment(&p.path)).cloned()
+            // Defined in another module, or not text at all: the model looks it up.
+            let name = last_segment(&p.path);
+            Some(
+                l.registry
+                    .consts
+                    .get(&name)
+                    .cloned()
+                    .unwrap_or_else(|| MappedText::named(&name)),
+            )
         }
         Expr::MethodCall(m) if TEXT_METHODS.contains(&m.method.to_string().as_str()) => {
             text_of(l, &m.receiver, next)
@@ -396,6 +399,12 @@ fn text_of(l: &Lowerer, expr: &Expr, depth: usize) -> Option<MappedText> {
         }
         _ => None,
     }
+}
+
+/// The text of an expression that is text here: not a name this file does not define, which
+/// may as well be a number or a flag.
+fn definite_text(l: &Lowerer, expr: &Expr) -> Option<MappedText> {
+    text_of(l, expr, 0).filter(|text| !text.is_bare_name())
 }
 
 fn macro_text(l: &Lowerer, mac: &syn::Macro, depth: usize) -> Option<MappedText> {
