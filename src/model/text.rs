@@ -83,7 +83,10 @@ impl MappedText {
 impl RegistryCall {
     /// The entry the call makes, its texts evaluated with `find`; `None` when the call names
     /// a value whose name is not known here, which says nothing a rule can use.
-    pub fn entry<'v>(&self, find: &impl Fn(&str) -> Option<&'v TextValue>) -> Option<RegistryEntry> {
+    pub fn entry<'v>(
+        &self,
+        find: &impl Fn(&str) -> Option<&'v TextValue>,
+    ) -> Option<RegistryEntry> {
         let known = |text: &MappedText| text.resolved(find).without_nul().known();
         let value = match &self.value {
             None => None,
@@ -393,4 +396,3 @@ pub fn unescape_with(
     }
     out
 }
-

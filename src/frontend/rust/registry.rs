@@ -18,6 +18,7 @@ use super::cfg::attrs_cond;
 use super::lower::{Lowerer, last_segment, span_of};
 use crate::frontend::registry::api::{CallArgs, KeyRef, activation_api, registry_api};
 use crate::frontend::registry::text::{EscapeChars, MappedText, unescape_with};
+use crate::frontend::text_names::names;
 use crate::model::ir::{
     BodyId, ClsidRef, ComActivation, Flags, Guid, GuidConst, LocalId, RegistryAction, RegistryRoot,
 };
@@ -25,37 +26,6 @@ use crate::source::Span;
 
 /// Constants defined through other constants are followed this deep.
 const MAX_TEXT_DEPTH: usize = 16;
-
-/// Macros that turn a string literal into a pointer to static text.
-const TEXT_MACROS: &[&str] = &[
-    "w", "s", "h", "wide", "cstr", "c_str", "wstr", "wch", "wchz", "u16cstr", "u16str",
-];
-
-/// Methods whose result holds the same text as their receiver.
-const TEXT_METHODS: &[&str] = &[
-    "as_ptr",
-    "as_mut_ptr",
-    "as_bytes",
-    "as_str",
-    "as_os_str",
-    "as_ref",
-    "as_wide",
-    "to_string",
-    "to_owned",
-    "into",
-    "unwrap",
-    "expect",
-    "encode_utf16",
-    "encode_wide",
-    "chain",
-    "collect",
-    "cast",
-    "as_pcwstr",
-    "as_pcstr",
-];
-
-/// Methods that pass a key through unchanged.
-const KEY_METHODS: &[&str] = &["unwrap", "expect", "as_ref", "clone"];
 
 #[derive(Clone, Debug)]
 enum Held {
@@ -315,7 +285,7 @@ fn key_of(l: &Lowerer, expr: &Expr, depth: usize) -> Option<KeyRef> {
         },
         Expr::MethodCall(m) => {
             let method = m.method.to_string();
-            if KEY_METHODS.contains(&method.as_str()) {
+            if names().rust.key_methods.contains(&method) {
                 return key_of(l, &m.receiver, next);
             }
             if !(method.starts_with("open_subkey") || method.starts_with("create_subkey")) {
@@ -372,7 +342,12 @@ fn text_of(l: &Lowerer, expr: &Expr, depth: usize) -> Option<MappedText> {
                     .unwrap_or_else(|| MappedText::named(&name)),
             )
         }
-        Expr::MethodCall(m) if TEXT_METHODS.contains(&m.method.to_string().as_str()) => {
+        Expr::MethodCall(m)
+            if names()
+                .rust
+                .same_text_methods
+                .contains(&m.method.to_string()) =>
+        {
             text_of(l, &m.receiver, next)
         }
         // Conversions of one string into another encoding or wrapper: `to_wide("..")`,
@@ -383,12 +358,8 @@ fn text_of(l: &Lowerer, expr: &Expr, depth: usize) -> Option<MappedText> {
             };
             let name = last_segment(&p.path);
             let lower = name.to_ascii_lowercase();
-            let converts = matches!(
-                name.as_str(),
-                "from" | "new" | "from_str" | "PCWSTR" | "PCSTR" | "HSTRING" | "Some" | "OsStr"
-            ) || ["wide", "utf16", "wstr", "wchar", "u16"]
-                .iter()
-                .any(|w| lower.contains(w));
+            let converts = names().rust.text_conversions.contains(&name)
+                || names().rust.text_conversion_words.any_in(&lower);
             if name == "from_raw_parts" {
                 return c.args.first().and_then(|arg| text_of(l, arg, next));
             }
@@ -413,7 +384,7 @@ fn macro_text(l: &Lowerer, mac: &syn::Macro, depth: usize) -> Option<MappedText>
         .parse2(mac.tokens.clone())
         .ok()?;
     match name.as_str() {
-        name if TEXT_MACROS.contains(&name) => text_of(l, args.first()?, depth),
+        name if names().rust.text_macros.contains(name) => text_of(l, args.first()?, depth),
         "concat" => {
             let mut text = MappedText::default();
             for arg in &args {
