@@ -396,3 +396,100 @@ pub fn unescape_with(
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::cfg::Cond;
+    use crate::model::ir::{
+        Language, RegistryAction, RegistryRoot, RegistryView, TextConst, TextValue,
+    };
+
+    fn call(key: MappedText, at_line: usize) -> RegistryCall {
+        RegistryCall {
+            at: 0,
+            root: RegistryRoot::LocalMachine,
+            key,
+            value: None,
+            action: RegistryAction::Open,
+            view: RegistryView::Process,
+            view_span: None,
+            span: Span::new(at_line, at_line + 1),
+            cond: Cond::TRUE,
+        }
+    }
+
+    fn text_const(name: &str, parts: Vec<TextPart>) -> TextConst {
+        TextConst {
+            name: name.to_string(),
+            value: TextValue { parts },
+            cond: Cond::TRUE,
+        }
+    }
+
+    fn path(entry: &RegistryEntry) -> String {
+        let names: Vec<String> = entry
+            .key
+            .iter()
+            .map(|s| s.name.clone().unwrap_or_else(|| "?".into()))
+            .collect();
+        names.join("\\")
+    }
+
+    /// `RegOpenKeyExW(HKEY_LOCAL_MACHINE, L"SOFTWARE\\" VENDOR, ...)` with `VENDOR` defined in
+    /// a header, between two calls whose keys the file spells out.
+    #[test]
+    fn constants_of_other_files_are_followed_and_the_order_kept() {
+        let mut header = FileIr {
+            language: Language::C,
+            ..FileIr::default()
+        };
+        header.text_consts.push(text_const(
+            "VENDOR",
+            vec![
+                TextPart::Const("NODE".into()),
+                TextPart::Literal("\\Contoso\0".into()),
+            ],
+        ));
+        header.text_consts.push(text_const(
+            "NODE",
+            vec![TextPart::Literal("Wow6432Node".into())],
+        ));
+        let mut rust = FileIr::default();
+        rust.text_consts
+            .push(text_const("NODE", vec![TextPart::Literal("Rust".into())]));
+        let mut source = FileIr {
+            language: Language::C,
+            ..FileIr::default()
+        };
+        source.record_registry_call(call(MappedText::written("A", 10), 1));
+        let mut key = MappedText::written("SOFTWARE\\", 20);
+        key.append(MappedText::named("VENDOR"));
+        source.record_registry_call(call(key, 2));
+        source.record_registry_call(call(MappedText::named("UNDEFINED"), 3));
+        source.record_registry_call(call(MappedText::written("B", 30), 4));
+        assert_eq!(source.registry.len(), 2);
+        let mut files = vec![rust, header, source];
+        resolve_registry_calls(&mut files);
+        let source = &files[2];
+        let paths: Vec<String> = source.registry.iter().map(path).collect();
+        assert_eq!(paths, ["A", "SOFTWARE\\Wow6432Node\\Contoso", "?", "B"]);
+        let lines: Vec<usize> = source.registry.iter().map(|e| e.span.start).collect();
+        assert_eq!(lines, [1, 2, 3, 4]);
+        // Characters from another file map nowhere in this one.
+        assert_eq!(source.registry[1].key[0].span, Some(Span::new(20, 28)));
+        assert_eq!(source.registry[1].key[1].span, None);
+        assert!(source.registry_calls.is_empty());
+    }
+
+    #[test]
+    fn constants_defined_through_themselves_end() {
+        let looped = TextValue {
+            parts: vec![TextPart::Const("LOOP".into())],
+        };
+        let find = |_: &str| Some(&looped);
+        let mut parts = Vec::new();
+        expand(&looped, &find, &mut parts);
+        assert_eq!(parts, [TextPart::Unknown]);
+    }
+}
