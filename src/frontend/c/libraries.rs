@@ -603,4 +603,22 @@ mod tests {
         );
         assert_eq!(covered, Span::new(10, 10 + text.find(" //").unwrap()));
     }
+
+    /// `#define PROGID_EventSystem OLESTR("EventSystem.EventSystem")` (eventsys.h): library
+    /// names see text through the same macros as registry keys.
+    #[test]
+    fn defines_see_through_olestr() {
+        let lowered = crate::frontend::c::lower(
+            crate::frontend::c::Dialect::C,
+            b"#define PLUGIN OLESTR(\"plugin.dll\")\n".to_vec(),
+        )
+        .unwrap();
+        let consts: Vec<(&str, &TextValue)> = lowered
+            .ir
+            .text_consts
+            .iter()
+            .map(|c| (c.name.as_str(), &c.value))
+            .collect();
+        assert_eq!(consts, [("PLUGIN", &TextValue::literal("plugin.dll"))]);
+    }
 }

@@ -780,4 +780,21 @@ const CLSID_WIDGET: GUID = GUID::from_u128(0x5e0c1b2a_0000_4000_8000_00000000abc
             Guid::parse("{5E0C1B2A-0000-4000-8000-00000000ABCD}").unwrap()
         );
     }
+
+    /// `hklm.open_subkey(utf16!("..."))`, `open_subkey(name.to_str()?)`: registry keys see text
+    /// through the same macros and methods as library names.
+    #[test]
+    fn keys_see_through_the_macros_and_methods_library_names_do() {
+        let text = r#"
+fn f(hklm: RegKey) -> std::io::Result<()> {
+    let hklm = RegKey::predef(HKEY_LOCAL_MACHINE);
+    hklm.open_subkey(utf16!("SOFTWARE\\Contoso"))?;
+    let name = std::ffi::OsStr::new("SOFTWARE\\Fabrikam");
+    hklm.open_subkey(name.to_str().unwrap())?;
+    Ok(())
+}
+"#;
+        let paths: Vec<String> = lower(text).registry.iter().map(path).collect();
+        assert_eq!(paths, ["SOFTWARE\\Contoso", "SOFTWARE\\Fabrikam"]);
+    }
 }
