@@ -168,6 +168,7 @@ fn run_in_pool(options: &Options, policy: &Policy, knowledge: &Knowledge) -> Out
             Err(error) => errors.push(error),
         }
     }
+    crate::model::text::resolve_registry_calls(&mut irs);
     let ir_refs: Vec<&FileIr> = irs.iter().collect();
     let model = Model::new(knowledge, &options.targets, &ir_refs).with_locations(&locations);
     let files_ref = &files;

@@ -269,4 +269,16 @@ mod tests {
             assert!(!fit(&nested, text), "{misfit:?} in {nested:?}");
         }
     }
+
+    /// A registry call waiting for constants keeps its text's characters with their spans.
+    #[test]
+    fn the_spans_of_recorded_text_are_checked() {
+        use crate::model::text::MappedText;
+        let text = "é = 1;";
+        let mut key = MappedText::written("=", 3);
+        key.append(MappedText::named("VENDOR"));
+        assert!(fit(&key, text));
+        key.append(MappedText::written("1", 1));
+        assert!(!fit(&key, text));
+    }
 }

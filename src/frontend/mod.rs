@@ -9,6 +9,7 @@ pub mod c;
 pub mod registry;
 pub mod rust;
 mod scopes;
+pub mod text_names;
 
 use crate::discover::FileKind;
 use crate::model::ir::FileIr;

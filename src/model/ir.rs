@@ -8,6 +8,7 @@
 
 use super::cfg::Cond;
 use super::machine::Machine;
+use super::text::MappedText;
 use crate::source::Span;
 
 pub type BodyId = usize;
@@ -45,6 +46,9 @@ pub struct FileIr {
     pub calls: Vec<CallSite>,
     /// Registry keys and values the file writes, opens or deletes.
     pub registry: Vec<RegistryEntry>,
+    /// Registry calls of code whose texts name constants not found in the file: they become
+    /// entries of `registry` once the whole run's constants are known.
+    pub registry_calls: Vec<RegistryCall>,
     pub activations: Vec<ComActivation>,
     pub guids: Vec<GuidConst>,
     pub interfaces: Vec<Interface>,
@@ -84,6 +88,7 @@ impl FileIr {
         self.conversions.shrink_to_fit();
         self.calls.shrink_to_fit();
         self.registry.shrink_to_fit();
+        self.registry_calls.shrink_to_fit();
         self.activations.shrink_to_fit();
         self.guids.shrink_to_fit();
         self.interfaces.shrink_to_fit();
@@ -485,6 +490,25 @@ pub struct RegistryEntry {
     /// Where the view is chosen, when it is written: a call's flags, a component's bitness.
     pub view_span: Option<Span>,
     /// The whole entry: a `.reg` line, an element, a call.
+    pub span: Span,
+    pub cond: Cond,
+}
+
+/// A registry call of code, its texts as the program builds them (literals mapped to where
+/// they are written, constants by name).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RegistryCall {
+    /// Where its entry goes in [`FileIr::registry`], which keeps the order of the file.
+    pub at: usize,
+    pub root: RegistryRoot,
+    /// The key's path below the root.
+    pub key: MappedText,
+    /// The value's name and data; `None` when the call is about the key itself.
+    pub value: Option<(MappedText, Option<MappedText>)>,
+    pub action: RegistryAction,
+    pub view: RegistryView,
+    pub view_span: Option<Span>,
+    /// The whole call.
     pub span: Span,
     pub cond: Cond,
 }

@@ -15,6 +15,7 @@ pub mod machine;
 mod provenance;
 pub mod registry;
 mod resolve;
+pub mod text;
 pub mod tree;
 pub mod ty;
 mod types;

@@ -12,9 +12,6 @@ use super::ir::{LinkKind, LinkSite, LoadFlag, LoadSite, TextConst, TextPart, Tex
 use super::tree::{BinaryRef, Location};
 use crate::target::Target;
 
-/// Constants defined through other constants are followed this deep (and cycles end).
-const MAX_CONST_DEPTH: usize = 16;
-
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PathBase {
     /// As written: absolute, or relative to wherever the program runs.
@@ -98,26 +95,9 @@ impl<'a> Semantic<'a> {
     /// literals, the package root and unknown parts remain; adjacent literals are joined.
     pub fn text_parts(&self, value: &TextValue, target: &Target) -> Vec<TextPart> {
         let mut parts = Vec::new();
-        self.expand(value, target, 0, &mut parts);
+        let find = |name: &str| self.text_const(name, target).map(|decl| &decl.value);
+        super::text::expand(value, &find, &mut parts);
         parts
-    }
-
-    fn expand(&self, value: &TextValue, target: &Target, depth: usize, out: &mut Vec<TextPart>) {
-        for part in &value.parts {
-            match part {
-                TextPart::Const(name) => match self.text_const(name, target) {
-                    Some(decl) if depth < MAX_CONST_DEPTH => {
-                        self.expand(&decl.value, target, depth + 1, out);
-                    }
-                    _ => out.push(TextPart::Unknown),
-                },
-                TextPart::Literal(text) => match out.last_mut() {
-                    Some(TextPart::Literal(previous)) => previous.push_str(text),
-                    _ => out.push(part.clone()),
-                },
-                TextPart::PackageRoot | TextPart::Unknown => out.push(part.clone()),
-            }
-        }
     }
 
     /// The path a text names, when enough of it is known to find a file.

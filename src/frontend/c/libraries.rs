@@ -11,7 +11,9 @@ use std::collections::HashMap;
 
 use tree_sitter::Node;
 
-use super::lower::{Lowerer, named_children, parse_int, span};
+use super::literal::LITERAL_PREFIXES;
+use super::lower::{CASTS, Lowerer, named_children, parse_int, span};
+use crate::frontend::text_names::names;
 use crate::model::ir::{
     BodyId, LinkKind, LinkSite, LoadFlag, LoadSite, LocalId, PathLiteral, TextConst, TextPart,
     TextValue, TypeRef,
@@ -28,18 +30,6 @@ pub(super) struct KnownLocals {
 /// Text and flags are followed this deep into an expression (`a | b | c ...` chains nest as
 /// deep as they are long); deeper parts are unknown.
 const MAX_DEPTH: usize = 64;
-
-/// The `TCHAR` macros of tchar.h and winnt.h: one literal in, the same text out.
-const TEXT_MACROS: &[&str] = &["TEXT", "_TEXT", "__TEXT", "_T", "__T"];
-
-/// C++ casts, which leave the text they convert unchanged.
-const CASTS: &[&str] = &["static_cast", "reinterpret_cast", "const_cast"];
-
-/// C++ string methods whose result is the string's own text.
-const SAME_TEXT_METHODS: &[&str] = &["c_str", "data", "GetString"];
-
-/// C++ string methods that leave the string as it is.
-const READ_ONLY_METHODS: &[&str] = &["c_str", "data", "GetString", "size", "length", "empty"];
 
 /// The pieces one after the other, adjacent literals joined (C concatenates them).
 fn concat(values: impl IntoIterator<Item = TextValue>) -> TextValue {
@@ -69,7 +59,7 @@ fn has_literal(value: &TextValue) -> bool {
 /// The text of a string literal token (`"a\\b"`, `L"x"`, `u8"x"`, `R"d(raw)d"`), escapes
 /// decoded; `None` when the token is not a complete literal.
 fn decode_literal(token: &str) -> Option<String> {
-    super::registry::c_literal(token, 0)?.known()
+    super::literal::c_literal(token, 0)?.known()
 }
 
 /// A token of a preprocessor line, with its byte range in the file.
@@ -108,12 +98,7 @@ fn tokens(text: &str, base: usize) -> Vec<(Token, Span)> {
             while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
                 i += 1;
             }
-            if bytes.get(i) == Some(&b'"')
-                && matches!(
-                    &text[start..i],
-                    "L" | "u" | "U" | "u8" | "R" | "LR" | "uR" | "UR" | "u8R"
-                )
-            {
+            if bytes.get(i) == Some(&b'"') && LITERAL_PREFIXES.contains(&&text[start..i]) {
                 i = string_end(text, i, text[start..i].ends_with('R'));
                 decode_literal(&text[start..i]).map_or(Token::Other, Token::Text)
             } else {
@@ -195,7 +180,7 @@ impl TokenText<'_> {
                     TextValue::literal(text)
                 }
                 Some((Token::Ident(name), _))
-                    if TEXT_MACROS.contains(&name.as_str())
+                    if names().c.text_macros.contains(name)
                         && matches!(
                             self.tokens.get(self.pos + 1),
                             Some((Token::Punct('('), _))
@@ -286,7 +271,7 @@ impl<'t> Lowerer<'t> {
                     return TextValue::unknown();
                 };
                 let passes_text = match function.kind() {
-                    "identifier" => TEXT_MACROS.contains(&self.text_of(function)),
+                    "identifier" => names().c.text_macros.contains(self.text_of(function)),
                     "template_function" => function
                         .child_by_field_name("name")
                         .is_some_and(|n| CASTS.contains(&self.text_of(n))),
@@ -294,7 +279,9 @@ impl<'t> Lowerer<'t> {
                         let method = function
                             .child_by_field_name("field")
                             .map_or("", |f| self.text_of(f));
-                        if SAME_TEXT_METHODS.contains(&method) && named_children(args).is_empty() {
+                        if names().c.same_text_methods.contains(method)
+                            && named_children(args).is_empty()
+                        {
                             return function
                                 .child_by_field_name("argument")
                                 .map_or_else(TextValue::unknown, |r| {
@@ -404,7 +391,7 @@ impl<'t> Lowerer<'t> {
         let method = function
             .child_by_field_name("field")
             .map_or("", |f| self.text_of(f));
-        if !(READ_ONLY_METHODS.contains(&method) && args.is_empty())
+        if !(names().c.read_only_methods.contains(method) && args.is_empty())
             && let Some(receiver) = function.child_by_field_name("argument")
         {
             self.forget_written(receiver);
@@ -518,7 +505,7 @@ impl<'t> Lowerer<'t> {
             "LoadLibraryA" | "LoadLibraryW" | "LoadLibrary" | "LoadPackagedLibrary" => None,
             "LoadLibraryExA" | "LoadLibraryExW" | "LoadLibraryEx" => Some(2),
             _ => {
-                if !TEXT_MACROS.contains(&callee) {
+                if !names().c.text_macros.contains(callee) {
                     self.forget_arguments(args);
                 }
                 return;
@@ -615,5 +602,23 @@ mod tests {
             ]
         );
         assert_eq!(covered, Span::new(10, 10 + text.find(" //").unwrap()));
+    }
+
+    /// `#define PROGID_EventSystem OLESTR("EventSystem.EventSystem")` (eventsys.h): library
+    /// names see text through the same macros as registry keys.
+    #[test]
+    fn defines_see_through_olestr() {
+        let lowered = crate::frontend::c::lower(
+            crate::frontend::c::Dialect::C,
+            b"#define PLUGIN OLESTR(\"plugin.dll\")\n".to_vec(),
+        )
+        .unwrap();
+        let consts: Vec<(&str, &TextValue)> = lowered
+            .ir
+            .text_consts
+            .iter()
+            .map(|c| (c.name.as_str(), &c.value))
+            .collect();
+        assert_eq!(consts, [("PLUGIN", &TextValue::literal("plugin.dll"))]);
     }
 }

@@ -3,8 +3,11 @@
 //! [`lower`] reduces the tree to IR. No preprocessor runs and no header is read: Windows types
 //! come from the knowledge tables, and what the tree itself declares is merged by the model.
 
+mod buffers;
 mod condition;
+mod guids;
 mod libraries;
+mod literal;
 mod lower;
 mod macros;
 mod prepare;

@@ -8,8 +8,8 @@
 use std::collections::HashMap;
 
 use super::condition::Tracker;
+use super::guids::GUID_MACROS;
 use super::macros::{Action, MacroTable, Mode};
-use super::registry::GUID_MACROS;
 use crate::model::cfg::Cond;
 use crate::model::ir::Attribute;
 

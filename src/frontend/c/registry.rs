@@ -11,115 +11,26 @@
 //! and MIDL `coclass` blocks.
 
 use std::collections::HashMap;
-use std::iter::Peekable;
-use std::str::CharIndices;
 
 use tree_sitter::Node;
 
+use super::buffers::fill_buffer;
+pub(super) use super::guids::{coclass, guid_macros};
+use super::guids::{guid_initializer, is_guid_type};
+use super::literal::{LITERAL_PREFIXES, c_literal, literal_end};
 use super::lower::{CASTS, Lowerer, last_name, named_children, parse_int, span};
 use crate::frontend::registry::api::{CallArgs, KeyRef, activation_api, registry_api};
-use crate::frontend::registry::text::{EscapeChars, MappedText, unescape_with};
+use crate::frontend::registry::text::MappedText;
+use crate::frontend::text_names::names;
 use crate::model::ir::{
-    Attribute, BodyId, ClsidRef, ComActivation, Flags, Guid, GuidConst, LocalId, RegistryRoot,
-    TypeRef,
+    BodyId, ClsidRef, ComActivation, Flags, GuidConst, LocalId, RegistryRoot, TypeRef,
 };
-use crate::source::Span;
-
-/// Blanked macros whose arguments name a GUID: the preparing pass keeps their arguments.
-pub(super) const GUID_MACROS: &[&str] = &[
-    "DEFINE_GUID",
-    "DEFINE_OLEGUID",
-    "MIDL_DEFINE_GUID",
-    "__declspec",
-    "_declspec",
-    "DECLSPEC_UUID",
-];
 
 /// Constants defined through other constants, and expressions, are followed this deep.
-const MAX_TEXT_DEPTH: usize = 16;
-
-/// Macros that make a literal wide or narrow as the build's character set says (unwrapped
-/// before parsing, but not in `#define` lines, which are read as written).
-const TEXT_MACROS: &[&str] = &["TEXT", "_T", "_TEXT", "__TEXT", "__T", "OLESTR"];
-
-/// The prefixes a string literal may carry (`L"..."`, `u8"..."`, `LR"(...)"`).
-const LITERAL_PREFIXES: &[&str] = &["L", "u", "U", "u8", "R", "LR", "uR", "UR", "u8R"];
-
-/// The types GUID constants are declared with.
-const GUID_TYPES: &[&str] = &["GUID", "CLSID", "IID", "UUID", "_GUID", "FMTID", "CATID"];
-
-/// `printf`-style functions that format into their first argument.
-const FORMATTERS: &[&str] = &[
-    "sprintf",
-    "swprintf",
-    "_swprintf",
-    "_stprintf",
-    "sprintf_s",
-    "swprintf_s",
-    "_stprintf_s",
-    "snprintf",
-    "_snprintf",
-    "_snwprintf",
-    "_sntprintf",
-    "_snprintf_s",
-    "_snwprintf_s",
-    "_sntprintf_s",
-    "wsprintf",
-    "wsprintfA",
-    "wsprintfW",
-    "StringCchPrintf",
-    "StringCchPrintfA",
-    "StringCchPrintfW",
-    "StringCbPrintf",
-    "StringCbPrintfA",
-    "StringCbPrintfW",
-];
-
-/// Functions that copy text into their first argument.
-const COPIERS: &[&str] = &[
-    "strcpy",
-    "wcscpy",
-    "_tcscpy",
-    "strcpy_s",
-    "wcscpy_s",
-    "_tcscpy_s",
-    "strncpy",
-    "wcsncpy",
-    "lstrcpy",
-    "lstrcpyA",
-    "lstrcpyW",
-    "lstrcpyn",
-    "lstrcpynA",
-    "lstrcpynW",
-    "StringCchCopy",
-    "StringCchCopyA",
-    "StringCchCopyW",
-    "StringCbCopy",
-    "StringCbCopyA",
-    "StringCbCopyW",
-];
-
-/// Functions that append text to their first argument.
-const APPENDERS: &[&str] = &[
-    "strcat",
-    "wcscat",
-    "_tcscat",
-    "strcat_s",
-    "wcscat_s",
-    "_tcscat_s",
-    "lstrcat",
-    "lstrcatA",
-    "lstrcatW",
-    "StringCchCat",
-    "StringCchCatA",
-    "StringCchCatW",
-    "StringCbCat",
-    "StringCbCatA",
-    "StringCbCatW",
-];
+pub(super) const MAX_TEXT_DEPTH: usize = 16;
 
 #[derive(Clone, Debug)]
-enum Held {
+pub(super) enum Held {
     Text(MappedText),
     Key(KeyRef),
     Class(ClsidRef),
@@ -134,7 +45,7 @@ pub(super) struct State {
     /// `#define`s holding flags (`#define SAM (KEY_WRITE | KEY_WOW64_32KEY)`), by name.
     flags: HashMap<String, Flags>,
     /// What locals hold, by body and local.
-    locals: HashMap<(BodyId, LocalId), Held>,
+    pub(super) locals: HashMap<(BodyId, LocalId), Held>,
 }
 
 impl State {
@@ -144,156 +55,8 @@ impl State {
     }
 }
 
-// ---- GUIDs ----
-
-/// The GUIDs named by the file's `DEFINE_GUID`s and `__declspec(uuid(..))` declarations.
-pub(super) fn guid_macros(l: &mut Lowerer) {
-    let prepared = l.prepared;
-    for call in &prepared.guid_macros {
-        let args: Vec<&str> = call.args.split(',').map(str::trim).collect();
-        let named = match (call.name.as_str(), args.as_slice()) {
-            ("DEFINE_GUID", [name, fields @ ..]) => guid_fields(fields).map(|g| (*name, g)),
-            ("MIDL_DEFINE_GUID", [_, name, fields @ ..]) => guid_fields(fields).map(|g| (*name, g)),
-            // OLE's own GUIDs: `{l-w1-w2-C000-000000000046}`.
-            ("DEFINE_OLEGUID", [name, l, w1, w2]) => {
-                let mut fields = vec![*l, *w1, *w2, "0xC0"];
-                fields.extend(["0"; 6]);
-                fields.push("0x46");
-                guid_fields(&fields).map(|g| (*name, g))
-            }
-            ("__declspec" | "_declspec", _) if call.args.trim_start().starts_with("uuid") => {
-                declared_after(l.text, call.end).zip(quoted_guid(&call.args))
-            }
-            ("DECLSPEC_UUID", _) => declared_after(l.text, call.end).zip(quoted_guid(&call.args)),
-            _ => None,
-        };
-        if let Some((name, guid)) = named.filter(|(name, _)| is_identifier(name)) {
-            l.ir.guids.push(GuidConst {
-                name: name.to_string(),
-                guid,
-                cond: prepared.cond_at(call.start),
-            });
-        }
-    }
-}
-
-/// A MIDL `coclass` with a `uuid` attribute: MIDL names its CLSID `CLSID_<name>`, and C++
-/// code names it `__uuidof(<name>)`.
-pub(super) fn coclass(l: &mut Lowerer, name: &str, attributes: &[Attribute], node: Node) {
-    let Some(guid) = attributes
-        .iter()
-        .find(|a| a.name == "uuid")
-        .and_then(|a| Guid::parse(a.args.trim().trim_matches('"')))
-    else {
-        return;
-    };
-    for name in [format!("CLSID_{name}"), name.to_string()] {
-        l.ir.guids.push(GuidConst {
-            name,
-            guid,
-            cond: l.cond(node),
-        });
-    }
-}
-
-/// `l, w1, w2, b0, ..., b7` as written in `DEFINE_GUID`.
-fn guid_fields(fields: &[&str]) -> Option<Guid> {
-    let values: Vec<u128> = fields
-        .iter()
-        .map(|f| parse_int(f).and_then(|v| u128::try_from(v).ok()))
-        .collect::<Option<_>>()?;
-    from_values(&values)
-}
-
-fn from_values(values: &[u128]) -> Option<Guid> {
-    let [d1, d2, d3, bytes @ ..] = values else {
-        return None;
-    };
-    let bytes: Vec<u8> = bytes
-        .iter()
-        .map(|&b| u8::try_from(b).ok())
-        .collect::<Option<_>>()?;
-    Some(Guid::from_fields(
-        u32::try_from(*d1).ok()?,
-        u16::try_from(*d2).ok()?,
-        u16::try_from(*d3).ok()?,
-        bytes.try_into().ok()?,
-    ))
-}
-
-/// The first quoted GUID in a macro's arguments: `uuid("...")`, `"..."`.
-fn quoted_guid(args: &str) -> Option<Guid> {
-    let open = args.find('"')?;
-    let close = open + 1 + args[open + 1..].find('"')?;
-    Guid::parse(&args[open + 1..close])
-}
-
-/// The name a declaration declares after a blanked `__declspec(uuid(..))`:
-/// `struct __declspec(uuid("...")) Widget;`, `class DECLSPEC_UUID("...") Widget;`.
-fn declared_after(text: &str, offset: usize) -> Option<&str> {
-    let mut rest = text.get(offset..)?;
-    loop {
-        rest = rest.trim_start();
-        let len = rest
-            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-            .unwrap_or(rest.len());
-        let word = &rest[..len];
-        match word {
-            "" => return None,
-            "struct" | "class" | "union" | "interface" | "__interface" => rest = &rest[len..],
-            name => return Some(name),
-        }
-    }
-}
-
-fn is_identifier(name: &str) -> bool {
-    name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-}
-
-fn is_guid_type(ty: &TypeRef) -> bool {
-    matches!(ty, TypeRef::Named(name) if GUID_TYPES.contains(&name.as_str()))
-}
-
-/// `{0x5e0c1b2a, 0x7f3d, 0x4c61, {0x9a, 0x52, ...}}`, braces around the bytes optional.
-fn guid_initializer(l: &Lowerer, node: Node) -> Option<Guid> {
-    fn numbers(
-        l: &Lowerer,
-        node: Node,
-        out: &mut Vec<u128>,
-        lists: usize,
-        depth: usize,
-    ) -> Option<()> {
-        if depth > MAX_TEXT_DEPTH {
-            return None;
-        }
-        match node.kind() {
-            "initializer_list" if lists < 2 => {
-                for child in named_children(node) {
-                    numbers(l, child, out, lists + 1, depth + 1)?;
-                }
-                Some(())
-            }
-            "number_literal" => {
-                out.push(u128::try_from(parse_int(l.text_of(node))?).ok()?);
-                Some(())
-            }
-            "cast_expression" | "parenthesized_expression" => {
-                numbers(l, inner(node)?, out, lists, depth + 1)
-            }
-            _ => None,
-        }
-    }
-    if node.kind() != "initializer_list" {
-        return None;
-    }
-    let mut values = Vec::new();
-    numbers(l, node, &mut values, 0, 0)?;
-    from_values(&values)
-}
-
 /// The class an expression names: `&CLSID_Widget`, `__uuidof(Widget)`, a local GUID.
-fn clsid_of(l: &Lowerer, node: Node, depth: usize) -> ClsidRef {
+pub(super) fn clsid_of(l: &Lowerer, node: Node, depth: usize) -> ClsidRef {
     if depth > MAX_TEXT_DEPTH {
         return ClsidRef::Unknown;
     }
@@ -337,23 +100,6 @@ fn clsid_of(l: &Lowerer, node: Node, depth: usize) -> ClsidRef {
         }
         _ => ClsidRef::Unknown,
     }
-}
-
-/// The text `StringFromGUID2` writes for a class: its registry spelling, when the GUID is known
-/// in this file.
-fn guid_text(l: &Lowerer, node: Node) -> MappedText {
-    let guid = match clsid_of(l, node, 0) {
-        ClsidRef::Guid(guid) => Some(guid),
-        ClsidRef::Named(name) => {
-            l.ir.guids
-                .iter()
-                .rev()
-                .find(|g| g.name == name)
-                .map(|g| g.guid)
-        }
-        ClsidRef::Unknown => None,
-    };
-    guid.map_or_else(MappedText::unknown, |g| MappedText::plain(&g.to_string()))
 }
 
 // ---- declarations ----
@@ -422,12 +168,12 @@ fn define_value(l: &Lowerer, text: &str, start: usize) -> Option<Held> {
         if word.is_empty() {
             return None;
         }
-        if !TEXT_MACROS.contains(&word) {
+        if !names().c.text_macros.contains(word) {
             if let Some(known) = l.registry.texts.get(word) {
                 out.append(known.clone());
                 is_text = true;
             } else {
-                out.push_unknown();
+                out.append(MappedText::named(word));
                 match l.registry.flags.get(word) {
                     Some(known) => merge(&mut flags, known),
                     None => flags.names.push(word.to_string()),
@@ -445,26 +191,6 @@ fn define_value(l: &Lowerer, text: &str, start: usize) -> Option<Held> {
     }
 }
 
-/// Past the literal starting at `start` (its prefix included), or `None` when it does not end.
-fn literal_end(text: &str, start: usize) -> Option<usize> {
-    let quote = start + text[start..].find('"')?;
-    if text[start..quote].ends_with('R') {
-        let open = quote + 1 + text[quote + 1..].find('(')?;
-        let closing = format!("){}\"", &text[quote + 1..open]);
-        return Some(open + text[open..].find(&closing)? + closing.len());
-    }
-    let bytes = text.as_bytes();
-    let mut i = quote + 1;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'\\' => i += 2,
-            b'"' => return Some(i + 1),
-            _ => i += 1,
-        }
-    }
-    None
-}
-
 /// A file-scope variable: a GUID constant, or text a key path may use.
 pub(super) fn global(l: &mut Lowerer, name: &str, ty: &TypeRef, value: Node) {
     if is_guid_type(ty) {
@@ -476,7 +202,7 @@ pub(super) fn global(l: &mut Lowerer, name: &str, ty: &TypeRef, value: Node) {
                 cond,
             });
         }
-    } else if let Some(text) = text_of(l, value, 0) {
+    } else if let Some(text) = definite_text(l, value) {
         l.registry.texts.insert(name.to_string(), text);
     }
 }
@@ -510,7 +236,7 @@ fn held_of(l: &Lowerer, ty: Option<&TypeRef>, value: Node) -> Option<Held> {
     if let Some(key) = key_of(l, value, 0) {
         return Some(Held::Key(key));
     }
-    if let Some(text) = text_of(l, value, 0) {
+    if let Some(text) = definite_text(l, value) {
         return Some(Held::Text(text));
     }
     let flags = flags_of(l, value);
@@ -525,8 +251,8 @@ pub(super) fn call(l: &mut Lowerer, callee: &str, args: &[Node], node: Node) {
     let span = span(node);
     if let Some(api) = registry_api(callee) {
         let cond = l.cond(node);
-        let (entry, key) = api.lower(&Args { l, args }, span, cond);
-        l.ir.registry.extend(entry);
+        let (recorded, key) = api.lower(&Args { l, args }, span, cond);
+        l.ir.record_registry_call(recorded);
         if let Some(id) = api
             .out_key
             .and_then(|i| args.get(i))
@@ -575,55 +301,6 @@ fn is_address_of(l: &Lowerer, node: Node) -> bool {
             _ => return false,
         };
     }
-}
-
-/// The functions that write text into a local buffer: formatting, copying, appending, and
-/// `StringFromGUID2(rclsid, buffer, size)`/`StringFromCLSID(rclsid, &text)`. Whether the call
-/// is one of them.
-fn fill_buffer(l: &mut Lowerer, callee: &str, args: &[Node]) -> bool {
-    if matches!(
-        callee,
-        "StringFromGUID2" | "StringFromCLSID" | "StringFromIID"
-    ) && let (Some(&class), Some(&out)) = (args.first(), args.get(1))
-        && let Some(id) = out_local(l, out)
-    {
-        let text = guid_text(l, class);
-        l.registry.locals.insert((l.body, id), Held::Text(text));
-        return true;
-    }
-    let Some(buffer) = args.first().and_then(|arg| out_local(l, *arg)) else {
-        return false;
-    };
-    let rest = args.get(1..).unwrap_or_default();
-    // The first text after the buffer: sizes and counts come between them, never text.
-    let first_text = || {
-        rest.iter()
-            .enumerate()
-            .find_map(|(i, arg)| text_of(l, *arg, 0).map(|t| (i, t)))
-    };
-    let written = if FORMATTERS.contains(&callee) {
-        first_text().map_or_else(MappedText::unknown, |(i, template)| {
-            format_text(l, &template, &rest[i + 1..])
-        })
-    } else if COPIERS.contains(&callee) {
-        first_text().map_or_else(MappedText::unknown, |(_, t)| t)
-    } else if APPENDERS.contains(&callee) {
-        let appended = first_text().map_or_else(MappedText::unknown, |(_, t)| t);
-        // Taken out of the map rather than copied: a buffer appended to in thousands of
-        // statements is then extended in place, not copied whole by each of them.
-        let mut text = match l.registry.locals.remove(&(l.body, buffer)) {
-            Some(Held::Text(text)) => text.without_nul(),
-            _ => MappedText::unknown(),
-        };
-        text.append(appended);
-        text
-    } else {
-        return false;
-    };
-    l.registry
-        .locals
-        .insert((l.body, buffer), Held::Text(written));
-    true
 }
 
 /// `obj.Method(..)`/`obj->Method(..)`: ATL's `CComPtr::CoCreateInstance(rclsid, outer, context)`.
@@ -689,7 +366,7 @@ impl CallArgs for Args<'_, '_> {
 }
 
 /// The one operand of a wrapper: `&x`, `(x)`, `(T)x`.
-fn inner(node: Node) -> Option<Node> {
+pub(super) fn inner(node: Node) -> Option<Node> {
     node.child_by_field_name("argument")
         .or_else(|| node.child_by_field_name("value"))
         .or_else(|| {
@@ -733,7 +410,7 @@ fn misread_address_cast<'t>(l: &Lowerer, node: Node<'t>) -> Option<Node<'t>> {
 }
 
 /// `&hKey`, `(PHKEY)&hKey`, a buffer `szKey`: the local a call writes.
-fn out_local(l: &Lowerer, node: Node) -> Option<LocalId> {
+pub(super) fn out_local(l: &Lowerer, node: Node) -> Option<LocalId> {
     out_local_at(l, node, 0)
 }
 
@@ -792,7 +469,7 @@ fn key_of(l: &Lowerer, node: Node, depth: usize) -> Option<KeyRef> {
 
 /// The text an expression holds, as far as it is literal; parts only known at run time are
 /// unknown. `None` when the expression is not text at all.
-fn text_of(l: &Lowerer, node: Node, depth: usize) -> Option<MappedText> {
+pub(super) fn text_of(l: &Lowerer, node: Node, depth: usize) -> Option<MappedText> {
     if depth > MAX_TEXT_DEPTH {
         return None;
     }
@@ -812,7 +489,14 @@ fn text_of(l: &Lowerer, node: Node, depth: usize) -> Option<MappedText> {
             match l.registry.local(l, name) {
                 Some(Some(Held::Text(text))) => Some(text.clone()),
                 Some(_) => None,
-                None => l.registry.texts.get(name).cloned(),
+                // Defined in another file, or not text at all: the model looks it up.
+                None => Some(
+                    l.registry
+                        .texts
+                        .get(name)
+                        .cloned()
+                        .unwrap_or_else(|| MappedText::named(name)),
+                ),
             }
         }
         // `reinterpret_cast<const BYTE *>(L"...")`; `TEXT("...")` is unwrapped before parsing.
@@ -821,51 +505,10 @@ fn text_of(l: &Lowerer, node: Node, depth: usize) -> Option<MappedText> {
     }
 }
 
-/// A `printf` template with its arguments put in: `%s`-style conversions take the argument's
-/// text, any other conversion is only known at run time.
-fn format_text(l: &Lowerer, template: &MappedText, args: &[Node]) -> MappedText {
-    let chars: Vec<Option<(char, Option<Span>)>> = template.clone().without_nul().chars().collect();
-    let mut args = args.iter();
-    let mut out = MappedText::default();
-    let mut i = 0;
-    while i < chars.len() {
-        let Some((ch, at)) = chars[i] else {
-            out.push_unknown();
-            i += 1;
-            continue;
-        };
-        i += 1;
-        if ch != '%' {
-            out.push(ch, at);
-            continue;
-        }
-        if let Some(Some(('%', _))) = chars.get(i) {
-            out.push('%', None);
-            i += 1;
-            continue;
-        }
-        // Flags, width, precision and length, up to the conversion letter.
-        let mut conversion = None;
-        while let Some(Some((c, _))) = chars.get(i) {
-            i += 1;
-            if *c == '*' {
-                args.next();
-            } else if c.is_ascii_alphabetic() && !"hlLwIjzt".contains(*c) {
-                conversion = Some(*c);
-                break;
-            }
-        }
-        let arg = args.next();
-        match conversion {
-            Some('s' | 'S') => out.append(
-                arg.and_then(|a| text_of(l, *a, 0))
-                    .map(MappedText::without_nul)
-                    .unwrap_or_else(MappedText::unknown),
-            ),
-            _ => out.push_unknown(),
-        }
-    }
-    out
+/// The text of an expression that is text here: not a name this file does not define, which
+/// may as well be a size or a flag.
+pub(super) fn definite_text(l: &Lowerer, node: Node) -> Option<MappedText> {
+    text_of(l, node, 0).filter(|text| !text.is_bare_name())
 }
 
 /// Flags combined with `|`: the constants named and the literal bits, through the file's
@@ -938,72 +581,6 @@ fn collect_flags(l: &Lowerer, node: Node, flags: &mut Flags, depth: usize) {
         },
         _ => flags.opaque = true,
     }
-}
-
-/// A C or C++ string literal's text, each character mapped to where it is written (an escape
-/// maps to the whole escape sequence).
-pub(super) fn c_literal(token: &str, start: usize) -> Option<MappedText> {
-    let quote = token.find('"')?;
-    let prefix = &token[..quote];
-    if !prefix.is_empty() && !LITERAL_PREFIXES.contains(&prefix) {
-        return None;
-    }
-    if prefix.ends_with('R') {
-        let open = quote + 1 + token[quote + 1..].find('(')?;
-        let delimiter = &token[quote + 1..open];
-        let close = token.rfind(&format!("){delimiter}\""))?;
-        return Some(MappedText::written(
-            token.get(open + 1..close)?,
-            start + open + 1,
-        ));
-    }
-    let content = token[quote + 1..].strip_suffix('"')?;
-    Some(unescape_with(content, start + quote + 1, c_escape))
-}
-
-/// The character a C escape stands for, given the character after the backslash.
-fn c_escape(kind: char, chars: &mut EscapeChars) -> Option<char> {
-    match kind {
-        'n' => Some('\n'),
-        'r' => Some('\r'),
-        't' => Some('\t'),
-        'a' => Some('\u{7}'),
-        'b' => Some('\u{8}'),
-        'f' => Some('\u{c}'),
-        'v' => Some('\u{b}'),
-        '\\' | '\'' | '"' | '?' => Some(kind),
-        'x' => char::from_u32(digits(chars, 16, 8).0),
-        'u' => char::from_u32(digits(chars, 16, 4).0),
-        'U' => char::from_u32(digits(chars, 16, 8).0),
-        '0'..='7' => {
-            let (rest, count) = digits(chars, 8, 2);
-            let first = kind.to_digit(8).unwrap_or_default();
-            char::from_u32(first * 8u32.pow(count) + rest)
-        }
-        // A line continuation: the backslash and the line break vanish.
-        '\n' => None,
-        '\r' => {
-            if chars.peek().is_some_and(|(_, c)| *c == '\n') {
-                chars.next();
-            }
-            None
-        }
-        _ => None,
-    }
-}
-
-/// Up to `max` digits of `radix`: their value and how many there were.
-fn digits(chars: &mut Peekable<CharIndices>, radix: u32, max: u32) -> (u32, u32) {
-    let mut value = 0u32;
-    let mut count = 0;
-    while count < max
-        && let Some(digit) = chars.peek().and_then(|(_, c)| c.to_digit(radix))
-    {
-        value = value.saturating_mul(radix).saturating_add(digit);
-        count += 1;
-        chars.next();
-    }
-    (value, count)
 }
 
 #[cfg(test)]

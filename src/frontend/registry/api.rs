@@ -4,9 +4,7 @@
 
 use super::text::MappedText;
 use crate::model::cfg::Cond;
-use crate::model::ir::{
-    Flags, RegistryAction, RegistryEntry, RegistryRoot, RegistryValue, RegistryView,
-};
+use crate::model::ir::{Flags, RegistryAction, RegistryCall, RegistryRoot, RegistryView};
 use crate::source::Span;
 
 pub const KEY_WOW64_64KEY: u64 = 0x0100;
@@ -260,18 +258,19 @@ impl KeyRef {
         }
     }
 
-    /// The entry for an action on this key or, given a name and maybe data, on one of its values.
-    pub fn entry(
+    /// The call of an action on this key or, given a name and maybe data, on one of its values.
+    pub fn call(
         &self,
         action: RegistryAction,
-        value: Option<(String, Option<String>)>,
+        value: Option<(MappedText, Option<MappedText>)>,
         span: Span,
         cond: Cond,
-    ) -> RegistryEntry {
-        RegistryEntry {
+    ) -> RegistryCall {
+        RegistryCall {
+            at: 0,
             root: self.root,
-            key: self.path.segments(),
-            value: value.map(|(name, data)| RegistryValue { name, data, span }),
+            key: self.path.clone(),
+            value,
             action,
             view: self.view,
             view_span: self.view_span,
@@ -297,12 +296,7 @@ pub trait CallArgs {
 impl RegistryApi {
     /// What a call of this function writes, opens or deletes, and the key it opens (which
     /// the front end binds to the out-parameter at `out_key`).
-    pub fn lower(
-        &self,
-        args: &impl CallArgs,
-        span: Span,
-        cond: Cond,
-    ) -> (Option<RegistryEntry>, KeyRef) {
+    pub fn lower(&self, args: &impl CallArgs, span: Span, cond: Cond) -> (RegistryCall, KeyRef) {
         let parent = args.key(0).unwrap_or_else(KeyRef::unknown);
         let flags = self.sam.and_then(|i| args.flags(i));
         let subkey = self.subkey.filter(|&i| args.has(i)).map(|i| {
@@ -313,21 +307,15 @@ impl RegistryApi {
             }
         });
         let key = parent.child(subkey.unwrap_or_default(), flags.as_ref());
-        let known = |i: usize| args.text(i).and_then(|t| t.without_nul().known());
-        let value = match self.value {
+        let text = |i: usize| args.text(i).unwrap_or_else(MappedText::unknown);
+        let name = match self.value {
             ValueArg::None => None,
-            ValueArg::Default => Some(String::new()),
-            ValueArg::Arg(i) if args.is_null(i) => Some(String::new()),
-            ValueArg::Arg(i) => known(i),
+            ValueArg::Default => Some(MappedText::default()),
+            ValueArg::Arg(i) if args.is_null(i) => Some(MappedText::default()),
+            ValueArg::Arg(i) => Some(text(i)),
         };
-        let data = self.data.and_then(known);
-        let entry = match (self.value, value) {
-            (ValueArg::None, _) => Some(key.entry(self.action, None, span, cond)),
-            (_, Some(name)) => Some(key.entry(self.action, Some((name, data)), span, cond)),
-            // A value whose name is not known here says nothing a rule can use.
-            (_, None) => None,
-        };
-        (entry, key)
+        let value = name.map(|name| (name, self.data.and_then(|i| args.text(i))));
+        (key.call(self.action, value, span, cond), key)
     }
 }
 

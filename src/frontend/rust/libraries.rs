@@ -21,6 +21,7 @@ use syn::{
 
 use super::cfg::parse_cond;
 use super::lower::{Lowerer, last_segment, span_of};
+use crate::frontend::text_names::names;
 use crate::model::cfg::Cond;
 use crate::model::ir::{
     BodyId, LinkKind, LinkSite, LoadFlag, LoadSite, LocalId, PathLiteral, TextConst, TextPart,
@@ -41,64 +42,6 @@ pub(super) struct KnownLocals {
 /// Text, flags and conditions are followed this deep into an expression (`a | b | c ...`
 /// chains nest as deep as they are long); deeper parts are unknown.
 const MAX_DEPTH: usize = 64;
-
-/// Macros of the `windows`, `windows-sys` and `widestring` crates that turn a literal into text.
-const TEXT_MACROS: &[&str] = &[
-    "w", "s", "h", "wide", "cstr", "c_str", "wstr", "wch", "wchz", "u16cstr", "u16str", "utf16",
-];
-
-/// Methods whose result names the same file as their receiver.
-const SAME_TEXT_METHODS: &[&str] = &[
-    "as_ptr",
-    "as_mut_ptr",
-    "as_bytes",
-    "as_bytes_with_nul",
-    "as_str",
-    "as_os_str",
-    "as_path",
-    "as_ref",
-    "as_deref",
-    "as_c_str",
-    "as_wide",
-    "as_pcwstr",
-    "as_pcstr",
-    "to_str",
-    "to_string_lossy",
-    "to_string",
-    "to_owned",
-    "to_os_string",
-    "to_path_buf",
-    "to_vec",
-    "into",
-    "into_raw",
-    "unwrap",
-    "expect",
-    "unwrap_or",
-    "unwrap_or_default",
-    "display",
-    "encode_utf16",
-    "encode_wide",
-    "chain",
-    "collect",
-    "iter",
-    "copied",
-    "cloned",
-    "cast",
-];
-
-/// Methods that read an environment variable's value without changing it.
-const SAME_VALUE_METHODS: &[&str] = &[
-    "unwrap",
-    "expect",
-    "unwrap_or",
-    "unwrap_or_default",
-    "as_str",
-    "as_deref",
-    "as_ref",
-    "to_string",
-    "into_string",
-    "ok",
-];
 
 fn concat(values: impl IntoIterator<Item = TextValue>) -> TextValue {
     TextValue {
@@ -287,7 +230,7 @@ impl Lowerer {
                     let tail = self.text_of(&m.args[0]);
                     return concat([receiver, TextValue::literal("/"), tail]);
                 }
-                if SAME_TEXT_METHODS.contains(&method.as_str()) {
+                if names().rust.same_text_methods.contains(&method) {
                     return self.text_of(&m.receiver);
                 }
                 TextValue::unknown()
@@ -315,10 +258,12 @@ impl Lowerer {
     fn macro_text(&self, mac: &Macro) -> TextValue {
         let name = last_segment(&mac.path);
         match name.as_str() {
-            n if TEXT_MACROS.contains(&n) => match syn::parse2::<Expr>(mac.tokens.clone()) {
-                Ok(expr) => self.text_of(&expr),
-                Err(_) => TextValue::unknown(),
-            },
+            n if names().rust.text_macros.contains(n) => {
+                match syn::parse2::<Expr>(mac.tokens.clone()) {
+                    Ok(expr) => self.text_of(&expr),
+                    Err(_) => TextValue::unknown(),
+                }
+            }
             "concat" => {
                 match Punctuated::<Expr, Token![,]>::parse_terminated.parse2(mac.tokens.clone()) {
                     Ok(exprs) => concat(exprs.iter().map(|e| self.text_of(e))),
@@ -467,7 +412,12 @@ impl Lowerer {
                 }
                 None
             }
-            Expr::MethodCall(m) if SAME_VALUE_METHODS.contains(&m.method.to_string().as_str()) => {
+            Expr::MethodCall(m)
+                if names()
+                    .rust
+                    .env_value_methods
+                    .contains(&m.method.to_string()) =>
+            {
                 self.env_var_of(&m.receiver)
             }
             Expr::Path(p) if p.path.segments.len() == 1 => {

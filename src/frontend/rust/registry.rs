@@ -18,6 +18,7 @@ use super::cfg::attrs_cond;
 use super::lower::{Lowerer, last_segment, span_of};
 use crate::frontend::registry::api::{CallArgs, KeyRef, activation_api, registry_api};
 use crate::frontend::registry::text::{EscapeChars, MappedText, unescape_with};
+use crate::frontend::text_names::names;
 use crate::model::ir::{
     BodyId, ClsidRef, ComActivation, Flags, Guid, GuidConst, LocalId, RegistryAction, RegistryRoot,
 };
@@ -25,37 +26,6 @@ use crate::source::Span;
 
 /// Constants defined through other constants are followed this deep.
 const MAX_TEXT_DEPTH: usize = 16;
-
-/// Macros that turn a string literal into a pointer to static text.
-const TEXT_MACROS: &[&str] = &[
-    "w", "s", "h", "wide", "cstr", "c_str", "wstr", "wch", "wchz", "u16cstr", "u16str",
-];
-
-/// Methods whose result holds the same text as their receiver.
-const TEXT_METHODS: &[&str] = &[
-    "as_ptr",
-    "as_mut_ptr",
-    "as_bytes",
-    "as_str",
-    "as_os_str",
-    "as_ref",
-    "as_wide",
-    "to_string",
-    "to_owned",
-    "into",
-    "unwrap",
-    "expect",
-    "encode_utf16",
-    "encode_wide",
-    "chain",
-    "collect",
-    "cast",
-    "as_pcwstr",
-    "as_pcstr",
-];
-
-/// Methods that pass a key through unchanged.
-const KEY_METHODS: &[&str] = &["unwrap", "expect", "as_ref", "clone"];
 
 #[derive(Clone, Debug)]
 enum Held {
@@ -104,7 +74,7 @@ fn constant(l: &mut Lowerer, name: &str, init: &Expr, attrs: &[syn::Attribute]) 
             guid,
             cond,
         });
-    } else if let Some(text) = text_of(l, init, 0) {
+    } else if let Some(text) = definite_text(l, init) {
         l.registry.consts.insert(name.to_string(), text);
     }
 }
@@ -132,7 +102,7 @@ pub(super) fn bind_local(l: &mut Lowerer, pat: &Pat, init: &Expr) {
     };
     let held = match key_of(l, init, 0) {
         Some(key) => Held::Key(key),
-        None => match text_of(l, init, 0) {
+        None => match definite_text(l, init) {
             Some(text) => Held::Text(text),
             None => return,
         },
@@ -146,8 +116,8 @@ pub(super) fn call(l: &mut Lowerer, call: &syn::ExprCall, callee: &str) {
     let args: Vec<&Expr> = call.args.iter().collect();
     let span = span_of(call);
     if let Some(api) = registry_api(callee) {
-        let (entry, key) = api.lower(&Args { l, args: &args }, span, l.current_cond());
-        l.ir.registry.extend(entry);
+        let (recorded, key) = api.lower(&Args { l, args: &args }, span, l.current_cond());
+        l.ir.record_registry_call(recorded);
         if let Some(out) = api.out_key.and_then(|i| args.get(i))
             && let Some(id) = out_local(l, out)
         {
@@ -199,17 +169,12 @@ pub(super) fn method_call(l: &mut Lowerer, m: &syn::ExprMethodCall) {
         emit(l, &key, action, None, span);
         return;
     }
-    let Some(name) = args
-        .first()
-        .and_then(|arg| text_of(l, arg, 0))
-        .and_then(|t| t.known())
-    else {
+    let Some(name) = args.first().and_then(|arg| text_of(l, arg, 0)) else {
         return;
     };
     let data = (method == "set_value")
         .then(|| args.get(1).and_then(|arg| text_of(l, arg, 0)))
-        .flatten()
-        .and_then(|t| t.known());
+        .flatten();
     emit(l, &receiver, action, Some((name, data)), span);
 }
 
@@ -245,11 +210,11 @@ fn emit(
     l: &mut Lowerer,
     key: &KeyRef,
     action: RegistryAction,
-    value: Option<(String, Option<String>)>,
+    value: Option<(MappedText, Option<MappedText>)>,
     span: Span,
 ) {
     let cond = l.current_cond();
-    l.ir.registry.push(key.entry(action, value, span, cond));
+    l.ir.record_registry_call(key.call(action, value, span, cond));
 }
 
 /// `&mut hkey`, `addr_of_mut!(hkey)`: the local an out-parameter writes.
@@ -320,7 +285,7 @@ fn key_of(l: &Lowerer, expr: &Expr, depth: usize) -> Option<KeyRef> {
         },
         Expr::MethodCall(m) => {
             let method = m.method.to_string();
-            if KEY_METHODS.contains(&method.as_str()) {
+            if names().rust.key_methods.contains(&method) {
                 return key_of(l, &m.receiver, next);
             }
             if !(method.starts_with("open_subkey") || method.starts_with("create_subkey")) {
@@ -367,9 +332,22 @@ fn text_of(l: &Lowerer, expr: &Expr, depth: usize) -> Option<MappedText> {
                     _ => None,
                 };
             }
-            l.registry.consts.get(&last_segment(&p.path)).cloned()
+            // Defined in another module, or not text at all: the model looks it up.
+            let name = last_segment(&p.path);
+            Some(
+                l.registry
+                    .consts
+                    .get(&name)
+                    .cloned()
+                    .unwrap_or_else(|| MappedText::named(&name)),
+            )
         }
-        Expr::MethodCall(m) if TEXT_METHODS.contains(&m.method.to_string().as_str()) => {
+        Expr::MethodCall(m)
+            if names()
+                .rust
+                .same_text_methods
+                .contains(&m.method.to_string()) =>
+        {
             text_of(l, &m.receiver, next)
         }
         // Conversions of one string into another encoding or wrapper: `to_wide("..")`,
@@ -380,12 +358,8 @@ fn text_of(l: &Lowerer, expr: &Expr, depth: usize) -> Option<MappedText> {
             };
             let name = last_segment(&p.path);
             let lower = name.to_ascii_lowercase();
-            let converts = matches!(
-                name.as_str(),
-                "from" | "new" | "from_str" | "PCWSTR" | "PCSTR" | "HSTRING" | "Some" | "OsStr"
-            ) || ["wide", "utf16", "wstr", "wchar", "u16"]
-                .iter()
-                .any(|w| lower.contains(w));
+            let converts = names().rust.text_conversions.contains(&name)
+                || names().rust.text_conversion_words.any_in(&lower);
             if name == "from_raw_parts" {
                 return c.args.first().and_then(|arg| text_of(l, arg, next));
             }
@@ -398,13 +372,19 @@ fn text_of(l: &Lowerer, expr: &Expr, depth: usize) -> Option<MappedText> {
     }
 }
 
+/// The text of an expression that is text here: not a name this file does not define, which
+/// may as well be a number or a flag.
+fn definite_text(l: &Lowerer, expr: &Expr) -> Option<MappedText> {
+    text_of(l, expr, 0).filter(|text| !text.is_bare_name())
+}
+
 fn macro_text(l: &Lowerer, mac: &syn::Macro, depth: usize) -> Option<MappedText> {
     let name = last_segment(&mac.path);
     let args = Punctuated::<Expr, Token![,]>::parse_terminated
         .parse2(mac.tokens.clone())
         .ok()?;
     match name.as_str() {
-        name if TEXT_MACROS.contains(&name) => text_of(l, args.first()?, depth),
+        name if names().rust.text_macros.contains(name) => text_of(l, args.first()?, depth),
         "concat" => {
             let mut text = MappedText::default();
             for arg in &args {
@@ -799,5 +779,22 @@ const CLSID_WIDGET: GUID = GUID::from_u128(0x5e0c1b2a_0000_4000_8000_00000000abc
             ir.guids[0].guid,
             Guid::parse("{5E0C1B2A-0000-4000-8000-00000000ABCD}").unwrap()
         );
+    }
+
+    /// `hklm.open_subkey(utf16!("..."))`, `open_subkey(name.to_str()?)`: registry keys see text
+    /// through the same macros and methods as library names.
+    #[test]
+    fn keys_see_through_the_macros_and_methods_library_names_do() {
+        let text = r#"
+fn f(hklm: RegKey) -> std::io::Result<()> {
+    let hklm = RegKey::predef(HKEY_LOCAL_MACHINE);
+    hklm.open_subkey(utf16!("SOFTWARE\\Contoso"))?;
+    let name = std::ffi::OsStr::new("SOFTWARE\\Fabrikam");
+    hklm.open_subkey(name.to_str().unwrap())?;
+    Ok(())
+}
+"#;
+        let paths: Vec<String> = lower(text).registry.iter().map(path).collect();
+        assert_eq!(paths, ["SOFTWARE\\Contoso", "SOFTWARE\\Fabrikam"]);
     }
 }
