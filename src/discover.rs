@@ -1,4 +1,8 @@
 //! Input discovery: which files a run reads, and what kind each one is.
+//!
+//! The `ignore` crate walks the paths (`.gitignore`, hidden directories and `target/` skipped,
+//! symbolic links not followed); each file is classified by kind (Rust, C/C++, IDL, registry
+//! script, binary) from its name.
 
 use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};

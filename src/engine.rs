@@ -1,5 +1,14 @@
 //! The pipeline: discover → read and lower each file (in parallel) → build the model → run the
 //! rules on each file (in parallel) → sorted diagnostics.
+//!
+//! Each file is read once (bounded by `--max-file-size`; binaries by their own limit) and
+//! lowered on a scoped rayon pool with large worker stacks, largest files first and one file
+//! per task, so no worker waits on a big file started last; files of 1 MiB and more start only
+//! while those being lowered add up to a budget, since each holds its syntax tree and IR until
+//! it is lowered. Each file is then located (absolute path, package root = nearest
+//! `Cargo.toml`, the command-line root it was found under) for the model. The engine also
+//! decides, from the bytes, whether a file may hold allow comments, so the text of the others
+//! is never decompressed for suppression.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

@@ -3,6 +3,23 @@
 //!
 //! Front ends see only the text they are given: they never read files, and never look at
 //! other files. Cross-file knowledge is the model's job.
+//!
+//! - `rust/`: syn, after `plain_items.rs` has taken the top-level `const NAME: TYPE = literal;`
+//!   and `type NAME = TYPE;` items (over half of a binding crate) out of the token stream;
+//!   macro bodies (`link!`, winapi's `STRUCT!`/`DECLARE_HANDLE!`/`FN!`/`ENUM!`, `println!`-style
+//!   macros) are parsed too, and `#[cfg]`/`cfg!()` and build scripts' `CARGO_CFG_*`/`TARGET`
+//!   checks become conditions.
+//! - `c/`: C, C++ and MIDL. `prepare.rs` blanks the calling-convention, export and SAL macros of
+//!   `rules/data/c-macros.toml`, rewrites MIDL into C and records the `#if` state as conditions;
+//!   tree-sitter's C grammar (C++ for C++ files, and for headers where C++ syntax shows) parses
+//!   the result once, with one parser per worker thread; `lower.rs` turns declarations and
+//!   bodies into IR. A file that parses in part is analysed in part and listed under `errors`.
+//! - `scopes.rs`: the block-by-block names of a body's locals, which both code front ends
+//!   resolve against.
+//! - `registry/`: `.reg` scripts (UTF-16, UTF-8 or a code page), ATL `.rgs` scripts and WiX
+//!   sources (roxmltree), and the registry API table and the lowering of one registry call that
+//!   the code front ends share.
+//! - `binary.rs`: PE/COFF headers, read with the `object` crate.
 
 pub mod binary;
 pub mod c;
