@@ -10,14 +10,14 @@ use std::sync::OnceLock;
 
 use crate::baseline;
 use crate::cache::{self, Cache, CacheDir};
-use crate::config::Config;
-use crate::discover::{Exclude, FileKind, RegistryFormat};
+use crate::discover::{FileKind, RegistryFormat};
 use crate::engine::{self, Options, Outcome};
 use crate::fix;
 use crate::frontend;
 use crate::knowledge::Knowledge;
 use crate::report::{self, Context, Format, Package, PackageTarget, Style};
 use crate::rules;
+use crate::settings::{Flags, Settings};
 use crate::target::{DEFAULT_TRIPLE, Target};
 
 /// Every target, by the name its directory under `fuzz/regressions/` has.
@@ -323,22 +323,24 @@ pub fn cache(data: &[u8]) {
     }
 }
 
-/// The input as `ptrwidth.toml`, and as a `Cargo.toml`, through the configuration reader and
-/// what a run does with what it read.
+/// The input as `ptrwidth.toml`, and as a `Cargo.toml`, resolved into a run's settings as the
+/// command line resolves them, and everything the run takes from them.
 pub fn config(data: &[u8]) {
     for name in ["ptrwidth.toml", "Cargo.toml"] {
         let dir = temporary_dir();
         std::fs::write(dir.path().join(name), data).expect("the configuration is written");
-        let Ok(config) = Config::discover(dir.path(), None) else {
+        let flags = Flags {
+            paths: vec![dir.path().to_path_buf()],
+            no_cache: true,
+            ..Flags::default()
+        };
+        let Ok(settings) = Settings::resolve(&flags) else {
             continue;
         };
-        let _ = Exclude::new(&config.base, &config.exclude);
-        for triple in config.targets.iter().flatten() {
-            let _ = Target::parse(triple);
-        }
-        let mut knowledge = Knowledge::load().expect("the tables load");
-        config.extend(&mut knowledge);
-        let _ = config.source().to_string();
+        let _ = settings.describe();
+        let _ = settings.knowledge();
+        let _ = settings.options(None);
+        let _ = settings.policy(None);
     }
 }
 
