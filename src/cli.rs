@@ -19,7 +19,7 @@ use crate::engine::{self, Outcome, Progress};
 use crate::fix;
 use crate::inspect;
 use crate::report::text::{escape, printable_lines};
-use crate::report::{self, Context, Format, Style};
+use crate::report::{self, Context, FailOn, Format, Style};
 use crate::settings::{self, Flags, Settings};
 use crate::source::FileError;
 use crate::workspace::{CheckCommand, Selection};
@@ -44,13 +44,6 @@ const DEFAULT_CHECK: &str = "cargo check --message-format=json";
 enum Color {
     Auto,
     Always,
-    Never,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-enum FailOn {
-    Error,
-    Warning,
     Never,
 }
 
@@ -531,14 +524,8 @@ fn run(args: Common, cargo: Option<&Selection>) -> Result<ExitCode, String> {
         }
         eprintln!("warning: no files to lint");
     }
-    let counts = report::counts(&outcome);
-    let failing = match args.fail_on {
-        FailOn::Error => counts.errors,
-        FailOn::Warning => counts.errors + counts.warnings,
-        FailOn::Never => 0,
-    };
-    let check_failed = !file_cx.build_succeeded;
-    Ok(ExitCode::from(u8::from(failing > 0 || check_failed)))
+    let fails = report::counts(&outcome).fail(args.fail_on) || !file_cx.build_succeeded;
+    Ok(ExitCode::from(u8::from(fails)))
 }
 
 /// Says on stderr which fixes waited for an earlier one and which files could not be fixed.

@@ -99,6 +99,24 @@ pub struct Counts {
     pub warnings: usize,
 }
 
+/// The level of findings at and above which a run fails (exit code 1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Never,
+}
+
+impl Counts {
+    pub fn fail(&self, fail_on: FailOn) -> bool {
+        match fail_on {
+            FailOn::Error => self.errors > 0,
+            FailOn::Warning => self.errors + self.warnings > 0,
+            FailOn::Never => false,
+        }
+    }
+}
+
 pub fn counts(outcome: &Outcome) -> Counts {
     let errors = outcome
         .diagnostics
@@ -131,5 +149,26 @@ pub fn path_from_root(root: &Path, file: &SourceFile) -> String {
     match absolute.strip_prefix(&root) {
         Ok(relative) => relative.to_string_lossy().replace('\\', "/"),
         Err(_) => file.display.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Counts, FailOn};
+
+    #[test]
+    fn a_run_fails_on_findings_at_its_fail_on_level_or_above() {
+        let warnings_only = Counts {
+            errors: 0,
+            warnings: 3,
+        };
+        let one_error = Counts {
+            errors: 1,
+            warnings: 0,
+        };
+        assert!(!warnings_only.fail(FailOn::Error));
+        assert!(warnings_only.fail(FailOn::Warning));
+        assert!(one_error.fail(FailOn::Error) && one_error.fail(FailOn::Warning));
+        assert!(!one_error.fail(FailOn::Never));
     }
 }
