@@ -183,9 +183,14 @@ pub struct RustNames {
     pub string_macros: HashSet<String>,
 }
 
-static NAMES: LazyLock<Result<Names, String>> = LazyLock::new(|| {
-    toml::from_str(NAMES_TOML).map_err(|e| format!("rules/data/win32-names.toml: {}", e.message()))
-});
+static NAMES: LazyLock<Result<Names, String>> =
+    LazyLock::new(|| parse_table("win32-names.toml", NAMES_TOML));
+
+/// Parses a table of `rules/data/` (TOML, embedded at build time). Every table is read through
+/// here, whichever layer uses it, and an error names the table's file.
+pub fn parse_table<T: serde::de::DeserializeOwned>(file: &str, text: &str) -> Result<T, String> {
+    toml::from_str(text).map_err(|e| format!("rules/data/{file}: {}", e.message()))
+}
 
 /// The name table. A table that does not parse fails `Knowledge::load`, before any file is
 /// read, so code that runs after it never sees the empty fallback.
@@ -318,12 +323,9 @@ pub struct ApiFn {
 
 impl Knowledge {
     pub fn load() -> Result<Knowledge, String> {
-        let types: TypesFile = toml::from_str(TYPES_TOML)
-            .map_err(|e| format!("rules/data/win32-types.toml: {}", e.message()))?;
-        let window_long: WindowLong = toml::from_str(WINDOW_LONG_TOML)
-            .map_err(|e| format!("rules/data/window-long.toml: {}", e.message()))?;
-        let rust_std: RustStd = toml::from_str(RUST_STD_TOML)
-            .map_err(|e| format!("rules/data/rust-std.toml: {}", e.message()))?;
+        let types: TypesFile = parse_table("win32-types.toml", TYPES_TOML)?;
+        let window_long: WindowLong = parse_table("window-long.toml", WINDOW_LONG_TOML)?;
+        let rust_std: RustStd = parse_table("rust-std.toml", RUST_STD_TOML)?;
         let handles = types
             .handles
             .into_iter()

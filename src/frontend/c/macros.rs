@@ -5,6 +5,7 @@ use std::sync::LazyLock;
 
 use serde::Deserialize;
 
+use crate::knowledge::parse_table;
 use crate::model::cfg::Cond;
 
 const MACROS_TOML: &str = include_str!("../../../rules/data/c-macros.toml");
@@ -74,8 +75,7 @@ fn prefix_key(name: &str) -> Option<[u8; PREFIX_KEY]> {
 }
 
 static TABLE: LazyLock<Result<MacroTable, String>> = LazyLock::new(|| {
-    let file: MacrosFile = toml::from_str(MACROS_TOML)
-        .map_err(|e| format!("rules/data/c-macros.toml: {}", e.message()))?;
+    let file: MacrosFile = parse_table("c-macros.toml", MACROS_TOML)?;
     let mut actions = HashMap::default();
     for name in file.blank {
         actions.insert(name, Action::Blank);
