@@ -243,6 +243,24 @@ impl MappedText {
         }
     }
 
+    /// The text as names and paths of libraries carry it: runs of characters joined into
+    /// literals, constants by name, unknown parts; no characters at all are the empty literal.
+    pub fn to_value(&self) -> TextValue {
+        let mut parts = Vec::new();
+        for piece in &self.pieces {
+            match (piece, parts.last_mut()) {
+                (Piece::Char { ch, .. }, Some(TextPart::Literal(text))) => text.push(*ch),
+                (Piece::Char { ch, .. }, _) => parts.push(TextPart::Literal(ch.to_string())),
+                (Piece::Unknown, _) => parts.push(TextPart::Unknown),
+                (Piece::Const(name), _) => parts.push(TextPart::Const(name.clone())),
+            }
+        }
+        if parts.is_empty() {
+            parts.push(TextPart::Literal(String::new()));
+        }
+        TextValue { parts }
+    }
+
     /// Names a constant still to be looked up.
     pub fn names_constants(&self) -> bool {
         self.pieces.iter().any(|p| matches!(p, Piece::Const(_)))

@@ -351,7 +351,7 @@ impl CallArgs for Args<'_, '_> {
     }
 
     fn text(&self, index: usize) -> Option<MappedText> {
-        text_of(self.l, *self.args.get(index)?, 0)
+        text_of(self.l, *self.args.get(index)?)
     }
 
     fn is_null(&self, index: usize) -> bool {
@@ -467,48 +467,26 @@ fn key_of(l: &Lowerer, node: Node, depth: usize) -> Option<KeyRef> {
     }
 }
 
-/// The text an expression holds, as far as it is literal; parts only known at run time are
-/// unknown. `None` when the expression is not text at all.
-pub(super) fn text_of(l: &Lowerer, node: Node, depth: usize) -> Option<MappedText> {
-    if depth > MAX_TEXT_DEPTH {
-        return None;
-    }
-    let next = depth + 1;
-    match node.kind() {
-        "string_literal" | "raw_string_literal" => c_literal(l.text_of(node), node.start_byte()),
-        "concatenated_string" => {
-            let mut text = MappedText::default();
-            for part in named_children(node) {
-                text.append(text_of(l, part, next).unwrap_or_else(MappedText::unknown));
-            }
-            Some(text)
-        }
-        "parenthesized_expression" | "cast_expression" => text_of(l, inner(node)?, next),
-        "identifier" => {
-            let name = l.text_of(node);
-            match l.registry.local(l, name) {
-                Some(Some(Held::Text(text))) => Some(text.clone()),
-                Some(_) => None,
-                // Defined in another file, or not text at all: the model looks it up.
-                None => Some(
-                    l.registry
-                        .texts
-                        .get(name)
-                        .cloned()
-                        .unwrap_or_else(|| MappedText::named(name)),
-                ),
-            }
-        }
-        // `reinterpret_cast<const BYTE *>(L"...")`; `TEXT("...")` is unwrapped before parsing.
-        "call_expression" => text_of(l, cast_operand(l, node)?, next),
-        _ => None,
-    }
+/// The text an expression holds, through the file's constants and locals: a name defined in
+/// another file, or not text at all, is left for the model to look up.
+pub(super) fn text_of(l: &Lowerer, node: Node) -> Option<MappedText> {
+    super::text::text_of(l, node, &|name| match l.registry.local(l, name) {
+        Some(Some(Held::Text(text))) => Some(text.clone()),
+        Some(_) => None,
+        None => Some(
+            l.registry
+                .texts
+                .get(name)
+                .cloned()
+                .unwrap_or_else(|| MappedText::named(name)),
+        ),
+    })
 }
 
 /// The text of an expression that is text here: not a name this file does not define, which
 /// may as well be a size or a flag.
 pub(super) fn definite_text(l: &Lowerer, node: Node) -> Option<MappedText> {
-    text_of(l, node, 0).filter(|text| !text.is_bare_name())
+    text_of(l, node).filter(|text| !text.is_bare_name())
 }
 
 /// Flags combined with `|`: the constants named and the literal bits, through the file's
