@@ -181,6 +181,8 @@ enum Piece {
     },
     /// Text only known at run time.
     Unknown,
+    /// The package's root directory (`CARGO_MANIFEST_DIR`): a place on the building machine.
+    PackageRoot,
     /// The text of a constant the front end did not find in its file, by name: [`resolved`]
     /// looks it up in the whole run.
     ///
@@ -236,6 +238,13 @@ impl MappedText {
         mapped
     }
 
+    /// The package's root directory.
+    pub fn package_root() -> MappedText {
+        MappedText {
+            pieces: vec![Piece::PackageRoot],
+        }
+    }
+
     /// The text of a constant defined somewhere in the run.
     pub fn named(name: &str) -> MappedText {
         MappedText {
@@ -252,6 +261,7 @@ impl MappedText {
                 (Piece::Char { ch, .. }, Some(TextPart::Literal(text))) => text.push(*ch),
                 (Piece::Char { ch, .. }, _) => parts.push(TextPart::Literal(ch.to_string())),
                 (Piece::Unknown, _) => parts.push(TextPart::Unknown),
+                (Piece::PackageRoot, _) => parts.push(TextPart::PackageRoot),
                 (Piece::Const(name), _) => parts.push(TextPart::Const(name.clone())),
             }
         }
@@ -302,7 +312,7 @@ impl MappedText {
     pub fn chars(&self) -> impl Iterator<Item = Option<(char, Option<Span>)>> + '_ {
         self.pieces.iter().map(|piece| match piece {
             Piece::Char { ch, at } => Some((*ch, *at)),
-            Piece::Unknown | Piece::Const(_) => None,
+            Piece::Unknown | Piece::PackageRoot | Piece::Const(_) => None,
         })
     }
 
@@ -320,7 +330,7 @@ impl MappedText {
             .iter()
             .map(|piece| match piece {
                 Piece::Char { ch, .. } => Some(*ch),
-                Piece::Unknown | Piece::Const(_) => None,
+                Piece::Unknown | Piece::PackageRoot | Piece::Const(_) => None,
             })
             .collect()
     }
@@ -361,7 +371,7 @@ fn segment(pieces: &[&Piece]) -> KeySegment {
     let mut span: Option<Option<Span>> = None;
     for piece in pieces {
         match piece {
-            Piece::Unknown | Piece::Const(_) => {
+            Piece::Unknown | Piece::PackageRoot | Piece::Const(_) => {
                 return KeySegment {
                     name: None,
                     span: None,
