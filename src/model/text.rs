@@ -271,6 +271,26 @@ impl MappedText {
         TextValue { parts }
     }
 
+    /// Only known at run time, all of it.
+    pub fn is_unknown(&self) -> bool {
+        !self.pieces.is_empty() && self.pieces.iter().all(|p| matches!(p, Piece::Unknown))
+    }
+
+    /// The text with each constant `find` knows replaced by its text.
+    pub fn substituted<'t>(&self, find: impl Fn(&str) -> Option<&'t MappedText>) -> MappedText {
+        let mut out = MappedText::default();
+        for piece in &self.pieces {
+            match piece {
+                Piece::Const(name) if let Some(text) = find(name) => out.append(text.clone()),
+                _ => {
+                    out.pieces.push(piece.clone());
+                    out.cap();
+                }
+            }
+        }
+        out
+    }
+
     /// Names a constant still to be looked up.
     pub fn names_constants(&self) -> bool {
         self.pieces.iter().any(|p| matches!(p, Piece::Const(_)))

@@ -18,6 +18,7 @@ use syn::{
 
 use super::cfg::parse_cond;
 use super::lower::{Lowerer, last_segment, span_of};
+use super::registry;
 use crate::frontend::registry::text::MappedText;
 use crate::frontend::text_names::names;
 use crate::model::cfg::Cond;
@@ -30,7 +31,6 @@ use crate::source::Span;
 /// What is known about `let` bindings that hold text, load flags or an environment variable.
 #[derive(Default)]
 pub(super) struct KnownLocals {
-    text: HashMap<(BodyId, LocalId), MappedText>,
     flags: HashMap<(BodyId, LocalId), Vec<LoadFlag>>,
     env: HashMap<(BodyId, LocalId), String>,
     /// How deep the evaluation below is into the expression it started from.
@@ -40,10 +40,6 @@ pub(super) struct KnownLocals {
 /// Text, flags and conditions are followed this deep into an expression (`a | b | c ...`
 /// chains nest as deep as they are long); deeper parts are unknown.
 const MAX_DEPTH: usize = 64;
-
-fn is_unknown(value: &TextValue) -> bool {
-    value.parts.iter().all(|p| *p == TextPart::Unknown)
-}
 
 /// A string literal, also under `Ok(..)`/`Some(..)`.
 fn str_literal(expr: &Expr) -> Option<String> {
@@ -152,22 +148,8 @@ impl Lowerer {
     /// The text an expression evaluates to, as far as it can be known without running it: a
     /// name that is not a local is a constant the model looks up for each target.
     pub(super) fn text_of(&self, expr: &Expr) -> MappedText {
-        super::text::text_of(self, expr, &|path| Some(self.named_text(path)))
+        super::text::text_of(self, expr, &|path| registry::named_text(self, path))
             .unwrap_or_else(MappedText::unknown)
-    }
-
-    fn named_text(&self, path: &syn::Path) -> MappedText {
-        if path.segments.len() == 1
-            && let Some(key) = self.local_key(&path.segments[0].ident.to_string())
-        {
-            return self
-                .known
-                .text
-                .get(&key)
-                .cloned()
-                .unwrap_or_else(MappedText::unknown);
-        }
-        MappedText::named(&last_segment(path))
     }
 
     /// The flags of a load as written: `A | B`, `0x2`, `LOAD_LIBRARY_FLAGS(2)`, a binding.
@@ -264,10 +246,6 @@ impl Lowerer {
         let Some(key) = self.local_key(&name) else {
             return;
         };
-        let text = self.text_of(init);
-        if !is_unknown(&text.to_value()) {
-            self.known.text.insert(key, text);
-        }
         let flags = self.flags_of(init);
         if flags != [LoadFlag::Unknown] {
             self.known.flags.insert(key, flags);
@@ -403,7 +381,7 @@ impl Lowerer {
 
     /// `println!("cargo:rustc-link-lib=...")` and `cargo::rustc-link-search=...` lines.
     pub(super) fn build_script_output(&mut self, mac: &Macro) {
-        let name = |path: &syn::Path| Some(self.named_text(path));
+        let name = |path: &syn::Path| registry::named_text(self, path);
         let Some((text, span)) = super::text::format_text(self, mac.tokens.clone(), &name) else {
             return;
         };

@@ -77,7 +77,8 @@ fn constant(l: &mut Lowerer, name: &str, init: &Expr, attrs: &[syn::Attribute]) 
     }
 }
 
-/// `let x = <init>`: remembers the text or key the local now holds.
+/// `let x = <init>`: remembers the text or key the local now holds, for registry calls and
+/// library loads alike.
 pub(super) fn bind_local(l: &mut Lowerer, pat: &Pat, init: &Expr) {
     let ident = match pat {
         Pat::Ident(p) => Some(&p.ident),
@@ -100,9 +101,9 @@ pub(super) fn bind_local(l: &mut Lowerer, pat: &Pat, init: &Expr) {
     };
     let held = match key_of(l, init, 0) {
         Some(key) => Held::Key(key),
-        None => match definite_text(l, init) {
-            Some(text) => Held::Text(text),
-            None => return,
+        None => match recorded_text(l, init) {
+            Some(text) if !text.is_unknown() => Held::Text(text),
+            _ => return,
         },
     };
     let body = l.current_body();
@@ -305,28 +306,30 @@ fn key_of(l: &Lowerer, expr: &Expr, depth: usize) -> Option<KeyRef> {
     }
 }
 
-/// The text an expression holds, through the file's constants and locals: a name defined in
-/// another module, or not text at all, is left for the model to look up.
+/// What a path names: a local's text, from the one store of what locals hold, or a constant
+/// by name. `None` for a local holding something other than text.
+pub(super) fn named_text(l: &Lowerer, path: &syn::Path) -> Option<MappedText> {
+    if path.segments.len() == 1
+        && let Some(id) = l.lookup(&path.segments[0].ident.to_string())
+    {
+        return match l.registry.locals.get(&(l.current_body(), id)) {
+            Some(Held::Text(text)) => Some(text.clone()),
+            _ => None,
+        };
+    }
+    Some(MappedText::named(&last_segment(path)))
+}
+
+/// The text of an expression as the IR records it: constants by name, for the model to look
+/// up on each target.
+fn recorded_text(l: &Lowerer, expr: &Expr) -> Option<MappedText> {
+    super::text::text_of(l, expr, &|path| named_text(l, path))
+}
+
+/// The text of an expression, with the file's own constants filled in (so that a key name
+/// they hold can be renamed where it is written); others are left for the model.
 fn text_of(l: &Lowerer, expr: &Expr) -> Option<MappedText> {
-    super::text::text_of(l, expr, &|path| {
-        let first = path.segments[0].ident.to_string();
-        if path.segments.len() == 1
-            && let Some(id) = l.lookup(&first)
-        {
-            return match l.registry.locals.get(&(l.current_body(), id)) {
-                Some(Held::Text(text)) => Some(text.clone()),
-                _ => None,
-            };
-        }
-        let name = last_segment(path);
-        Some(
-            l.registry
-                .consts
-                .get(&name)
-                .cloned()
-                .unwrap_or_else(|| MappedText::named(&name)),
-        )
-    })
+    recorded_text(l, expr).map(|text| text.substituted(|name| l.registry.consts.get(name)))
 }
 
 /// The text of an expression that is text here: not a name this file does not define, which
