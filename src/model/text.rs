@@ -12,8 +12,9 @@ use std::str::CharIndices;
 
 use rustc_hash::FxHashMap as HashMap;
 
+use super::cfg::Cond;
 use super::ir::{
-    FileIr, KeySegment, RegistryCall, RegistryEntry, RegistryValue, TextPart, TextValue,
+    FileIr, KeySegment, RegistryCall, RegistryEntry, RegistryValue, TextConst, TextPart, TextValue,
 };
 use crate::source::Span;
 
@@ -134,10 +135,10 @@ pub fn resolve_registry_calls(files: &mut [FileIr]) {
         return;
     }
     let resolved: Vec<Vec<(usize, RegistryEntry)>> = {
-        let mut index: HashMap<&str, Vec<(usize, &TextValue)>> = HashMap::default();
+        let mut index: HashMap<&str, Vec<(usize, &TextConst)>> = HashMap::default();
         for (i, file) in files.iter().enumerate() {
             for decl in &file.text_consts {
-                index.entry(&decl.name).or_default().push((i, &decl.value));
+                index.entry(&decl.name).or_default().push((i, decl));
             }
         }
         files
@@ -145,22 +146,35 @@ pub fn resolve_registry_calls(files: &mut [FileIr]) {
             .enumerate()
             .map(|(i, file)| {
                 let c_family = file.language.is_c_family();
-                let find = |name: &str| {
-                    let decls = index.get(name)?;
-                    decls
-                        .iter()
-                        .find(|(f, _)| *f == i)
-                        .or_else(|| {
-                            decls
-                                .iter()
-                                .find(|(f, _)| files[*f].language.is_c_family() == c_family)
-                        })
-                        .map(|(_, value)| *value)
+                // The calling file's own definitions, else those of its language family;
+                // none after one that holds on every target, as that one always wins.
+                let candidates = |name: &str| -> Vec<&TextConst> {
+                    let Some(decls) = index.get(name) else {
+                        return Vec::new();
+                    };
+                    let own = decls.iter().any(|(f, _)| *f == i);
+                    let mut found = Vec::new();
+                    for (f, decl) in decls {
+                        let in_scope = if own {
+                            *f == i
+                        } else {
+                            files[*f].language.is_c_family() == c_family
+                        };
+                        if in_scope {
+                            found.push(*decl);
+                            if decl.cond == Cond::TRUE {
+                                break;
+                            }
+                        }
+                    }
+                    found
                 };
-                file.registry_calls
-                    .iter()
-                    .filter_map(|call| Some((call.at, call.entry(&find)?)))
-                    .collect()
+                let first = |name: &str| candidates(name).first().map(|decl| &decl.value);
+                let mut entries = Vec::new();
+                for call in &file.registry_calls {
+                    entries.extend(call_entries(call, &candidates, &first));
+                }
+                entries
             })
             .collect()
     };
@@ -170,6 +184,69 @@ pub fn resolve_registry_calls(files: &mut [FileIr]) {
             file.registry.insert(at, entry);
         }
         file.registry_calls = Vec::new();
+    }
+}
+
+/// The entries a call makes. A constant it names that is defined differently for different
+/// targets (`#ifdef _WIN64`) makes one entry for each definition, under its condition; other
+/// constants take their first definition.
+fn call_entries<'v>(
+    call: &RegistryCall,
+    candidates: &impl Fn(&str) -> Vec<&'v TextConst>,
+    first: &impl Fn(&str) -> Option<&'v TextValue>,
+) -> Vec<(usize, RegistryEntry)> {
+    let mut names: Vec<&str> = call
+        .texts()
+        .flat_map(|text| text.pieces.iter())
+        .filter_map(|piece| match piece {
+            Piece::Const(name) => Some(name.as_str()),
+            _ => None,
+        })
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    let conditional: Vec<(&str, Vec<&TextConst>)> = names
+        .iter()
+        .map(|name| (*name, candidates(name)))
+        .filter(|(_, decls)| decls.len() > 1)
+        .collect();
+    // One such constant at a time: definitions of several would multiply.
+    let [(name, decls)] = conditional.as_slice() else {
+        return call
+            .entry(first)
+            .map(|e| (call.at, e))
+            .into_iter()
+            .collect();
+    };
+    decls
+        .iter()
+        .filter_map(|decl| {
+            let cond = call.cond.and(decl.cond);
+            if cond == Cond::FALSE {
+                return None;
+            }
+            let find = |wanted: &str| {
+                if wanted == *name {
+                    Some(&decl.value)
+                } else {
+                    first(wanted)
+                }
+            };
+            let mut entry = call.entry(&find)?;
+            entry.cond = cond;
+            Some((call.at, entry))
+        })
+        .collect()
+}
+
+impl RegistryCall {
+    /// The texts of the call: its key, and its value's name and data.
+    fn texts(&self) -> impl Iterator<Item = &MappedText> {
+        let (name, data) = match &self.value {
+            Some((name, data)) => (Some(name), data.as_ref()),
+            None => (None, None),
+        };
+        std::iter::once(&self.key).chain(name).chain(data)
     }
 }
 
