@@ -373,6 +373,14 @@ impl MappedText {
         self.pieces.iter().any(|p| matches!(p, Piece::Const(_)))
     }
 
+    /// The names of the constants it names, in order.
+    pub fn constants(&self) -> impl Iterator<Item = &str> {
+        self.pieces.iter().filter_map(|piece| match piece {
+            Piece::Const(name) => Some(name.as_str()),
+            _ => None,
+        })
+    }
+
     /// Only the name of a constant that was not found: nothing says it is text at all.
     pub fn is_bare_name(&self) -> bool {
         matches!(self.pieces.as_slice(), [Piece::Const(_)])

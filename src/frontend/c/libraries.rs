@@ -17,14 +17,14 @@ use crate::frontend::registry::text::MappedText;
 use crate::frontend::text_names::names;
 use crate::model::ir::{
     BodyId, LinkKind, LinkSite, LoadFlag, LoadSite, LocalId, PathLiteral, TextConst, TextPart,
-    TextValue, TypeRef,
+    TextValue,
 };
 use crate::source::Span;
 
-/// What is known about locals that hold text or load flags.
+/// What is known about locals that hold load flags (what they hold otherwise is in
+/// [`super::registry::State`]).
 #[derive(Default)]
 pub(super) struct KnownLocals {
-    text: HashMap<(BodyId, LocalId), MappedText>,
     flags: HashMap<(BodyId, LocalId), Vec<LoadFlag>>,
 }
 
@@ -44,10 +44,6 @@ fn concat(values: impl IntoIterator<Item = TextValue>) -> TextValue {
         }
     }
     TextValue { parts }
-}
-
-fn is_unknown(value: &TextValue) -> bool {
-    value.parts.iter().all(|p| *p == TextPart::Unknown)
 }
 
 fn has_literal(value: &TextValue) -> bool {
@@ -232,18 +228,7 @@ impl<'t> Lowerer<'t> {
     /// The text an expression evaluates to, as far as it can be known without running it: a
     /// name that is not a local is a constant the model looks up for each target.
     fn text_value(&self, node: Node<'t>) -> MappedText {
-        super::text::text_of(self, node, &|name| {
-            Some(match self.local_key(name) {
-                Some(key) => self
-                    .known
-                    .text
-                    .get(&key)
-                    .cloned()
-                    .unwrap_or_else(MappedText::unknown),
-                None => MappedText::named(name),
-            })
-        })
-        .unwrap_or_else(MappedText::unknown)
+        super::registry::recorded_text(self, node).unwrap_or_else(MappedText::unknown)
     }
 
     /// The flags of a load as written: `A | B`, `0x2`, a cast, a local holding them.
@@ -295,10 +280,6 @@ impl<'t> Lowerer<'t> {
     /// Records what a new local holds, for later loads that use it.
     pub(super) fn remember_local(&mut self, id: LocalId, init: Node<'t>) {
         let key = (self.body, id);
-        let text = self.text_value(init);
-        if !is_unknown(&text.to_value()) {
-            self.known.text.insert(key, text);
-        }
         let flags = self.flags_value(init, 0);
         if flags != [LoadFlag::Unknown] {
             self.known.flags.insert(key, flags);
@@ -325,7 +306,7 @@ impl<'t> Lowerer<'t> {
             && let Some(id) = self.lookup(self.text_of(current))
         {
             let key = (self.body, id);
-            self.known.text.remove(&key);
+            self.registry.locals.remove(&key);
             self.known.flags.remove(&key);
         }
     }
@@ -448,12 +429,7 @@ impl<'t> Lowerer<'t> {
         let flags_index = match callee {
             "LoadLibraryA" | "LoadLibraryW" | "LoadLibrary" | "LoadPackagedLibrary" => None,
             "LoadLibraryExA" | "LoadLibraryExW" | "LoadLibraryEx" => Some(2),
-            _ => {
-                if !names().c.text_macros.contains(callee) {
-                    self.forget_arguments(args);
-                }
-                return;
-            }
+            _ => return,
         };
         let Some(&name_arg) = args.first() else {
             return;
@@ -471,27 +447,6 @@ impl<'t> Lowerer<'t> {
             cond: self.cond(node),
         };
         self.ir.loads.push(site);
-    }
-
-    /// Arguments a function may write through: arrays and objects passed by name, and
-    /// addresses of locals. Text behind a pointer stays (a literal cannot be written).
-    fn forget_arguments(&mut self, args: &[Node<'t>]) {
-        for &arg in args {
-            let by_name = arg.kind() == "identifier"
-                && self.lookup(self.text_of(arg)).is_some_and(|id| {
-                    !matches!(
-                        self.ir.bodies[self.body].locals[id].ty,
-                        Some(TypeRef::Pointer(_))
-                    )
-                });
-            let by_address = arg.kind() == "pointer_expression"
-                && arg
-                    .child_by_field_name("operator")
-                    .is_some_and(|op| self.text_of(op) == "&");
-            if by_name || by_address {
-                self.forget_written(arg);
-            }
-        }
     }
 }
 
