@@ -195,14 +195,7 @@ fn call_entries<'v>(
     candidates: &impl Fn(&str) -> Vec<&'v TextConst>,
     first: &impl Fn(&str) -> Option<&'v TextValue>,
 ) -> Vec<(usize, RegistryEntry)> {
-    let mut names: Vec<&str> = call
-        .texts()
-        .flat_map(|text| text.pieces.iter())
-        .filter_map(|piece| match piece {
-            Piece::Const(name) => Some(name.as_str()),
-            _ => None,
-        })
-        .collect();
+    let mut names: Vec<&str> = call.texts().flat_map(MappedText::constants).collect();
     names.sort_unstable();
     names.dedup();
     let conditional: Vec<(&str, Vec<&TextConst>)> = names
