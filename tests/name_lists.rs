@@ -11,6 +11,10 @@ const SYNTAX: &[(&str, &str)] = &[
     ("src/frontend/c/prepare.rs", "CPP_WORDS"),
     // The C++ cast operators, keywords of the language.
     ("src/frontend/c/lower.rs", "CASTS"),
+    // The prefixes of C and C++ string literals (`L"..."`, `u8R"(...)"`).
+    ("src/frontend/c/literal.rs", "LITERAL_PREFIXES"),
+    // The GUID macros the GUID reader parses, each by an arm of its own.
+    ("src/frontend/c/guids.rs", "GUID_MACROS"),
     // ptrwidth's own configuration file names and keys.
     ("src/config.rs", "FILE_NAMES"),
     ("src/config.rs", "KEYS"),
@@ -24,15 +28,8 @@ const SYNTAX: &[(&str, &str)] = &[
     ("src/fuzzing.rs", "EXTENSIONS"),
 ];
 
-/// Files whose lists go with the code that evaluates text (the front ends' registry and library
-/// readers) and with the model's method tables, which leave those files as a whole.
-const MOVING_WITH_THEIR_CODE: &[&str] = &[
-    "src/frontend/c/registry.rs",
-    "src/frontend/c/libraries.rs",
-    "src/frontend/rust/registry.rs",
-    "src/frontend/rust/libraries.rs",
-    "src/model/mod.rs",
-];
+/// Files whose lists go with the model's method tables, which leave those files as a whole.
+const MOVING_WITH_THEIR_CODE: &[&str] = &["src/model/mod.rs"];
 
 /// The name of a constant or static that holds a list of strings, if `line` declares one.
 fn string_list(line: &str) -> Option<&str> {

@@ -27,6 +27,7 @@ pub struct CNames {
     pub text_macros: Names,
     pub same_text_methods: Names,
     pub read_only_methods: Names,
+    pub reading_functions: Names,
     pub guid_types: Names,
     pub formatters: Names,
     pub copiers: Names,

@@ -12,8 +12,9 @@ use std::str::CharIndices;
 
 use rustc_hash::FxHashMap as HashMap;
 
+use super::cfg::Cond;
 use super::ir::{
-    FileIr, KeySegment, RegistryCall, RegistryEntry, RegistryValue, TextPart, TextValue,
+    FileIr, KeySegment, RegistryCall, RegistryEntry, RegistryValue, TextConst, TextPart, TextValue,
 };
 use crate::source::Span;
 
@@ -134,10 +135,10 @@ pub fn resolve_registry_calls(files: &mut [FileIr]) {
         return;
     }
     let resolved: Vec<Vec<(usize, RegistryEntry)>> = {
-        let mut index: HashMap<&str, Vec<(usize, &TextValue)>> = HashMap::default();
+        let mut index: HashMap<&str, Vec<(usize, &TextConst)>> = HashMap::default();
         for (i, file) in files.iter().enumerate() {
             for decl in &file.text_consts {
-                index.entry(&decl.name).or_default().push((i, &decl.value));
+                index.entry(&decl.name).or_default().push((i, decl));
             }
         }
         files
@@ -145,22 +146,35 @@ pub fn resolve_registry_calls(files: &mut [FileIr]) {
             .enumerate()
             .map(|(i, file)| {
                 let c_family = file.language.is_c_family();
-                let find = |name: &str| {
-                    let decls = index.get(name)?;
-                    decls
-                        .iter()
-                        .find(|(f, _)| *f == i)
-                        .or_else(|| {
-                            decls
-                                .iter()
-                                .find(|(f, _)| files[*f].language.is_c_family() == c_family)
-                        })
-                        .map(|(_, value)| *value)
+                // The calling file's own definitions, else those of its language family;
+                // none after one that holds on every target, as that one always wins.
+                let candidates = |name: &str| -> Vec<&TextConst> {
+                    let Some(decls) = index.get(name) else {
+                        return Vec::new();
+                    };
+                    let own = decls.iter().any(|(f, _)| *f == i);
+                    let mut found = Vec::new();
+                    for (f, decl) in decls {
+                        let in_scope = if own {
+                            *f == i
+                        } else {
+                            files[*f].language.is_c_family() == c_family
+                        };
+                        if in_scope {
+                            found.push(*decl);
+                            if decl.cond == Cond::TRUE {
+                                break;
+                            }
+                        }
+                    }
+                    found
                 };
-                file.registry_calls
-                    .iter()
-                    .filter_map(|call| Some((call.at, call.entry(&find)?)))
-                    .collect()
+                let first = |name: &str| candidates(name).first().map(|decl| &decl.value);
+                let mut entries = Vec::new();
+                for call in &file.registry_calls {
+                    entries.extend(call_entries(call, &candidates, &first));
+                }
+                entries
             })
             .collect()
     };
@@ -173,6 +187,62 @@ pub fn resolve_registry_calls(files: &mut [FileIr]) {
     }
 }
 
+/// The entries a call makes. A constant it names that is defined differently for different
+/// targets (`#ifdef _WIN64`) makes one entry for each definition, under its condition; other
+/// constants take their first definition.
+fn call_entries<'v>(
+    call: &RegistryCall,
+    candidates: &impl Fn(&str) -> Vec<&'v TextConst>,
+    first: &impl Fn(&str) -> Option<&'v TextValue>,
+) -> Vec<(usize, RegistryEntry)> {
+    let mut names: Vec<&str> = call.texts().flat_map(MappedText::constants).collect();
+    names.sort_unstable();
+    names.dedup();
+    let conditional: Vec<(&str, Vec<&TextConst>)> = names
+        .iter()
+        .map(|name| (*name, candidates(name)))
+        .filter(|(_, decls)| decls.len() > 1)
+        .collect();
+    // One such constant at a time: definitions of several would multiply.
+    let [(name, decls)] = conditional.as_slice() else {
+        return call
+            .entry(first)
+            .map(|e| (call.at, e))
+            .into_iter()
+            .collect();
+    };
+    decls
+        .iter()
+        .filter_map(|decl| {
+            let cond = call.cond.and(decl.cond);
+            if cond == Cond::FALSE {
+                return None;
+            }
+            let find = |wanted: &str| {
+                if wanted == *name {
+                    Some(&decl.value)
+                } else {
+                    first(wanted)
+                }
+            };
+            let mut entry = call.entry(&find)?;
+            entry.cond = cond;
+            Some((call.at, entry))
+        })
+        .collect()
+}
+
+impl RegistryCall {
+    /// The texts of the call: its key, and its value's name and data.
+    fn texts(&self) -> impl Iterator<Item = &MappedText> {
+        let (name, data) = match &self.value {
+            Some((name, data)) => (Some(name), data.as_ref()),
+            None => (None, None),
+        };
+        std::iter::once(&self.key).chain(name).chain(data)
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 enum Piece {
     Char {
@@ -181,6 +251,8 @@ enum Piece {
     },
     /// Text only known at run time.
     Unknown,
+    /// The package's root directory (`CARGO_MANIFEST_DIR`): a place on the building machine.
+    PackageRoot,
     /// The text of a constant the front end did not find in its file, by name: [`resolved`]
     /// looks it up in the whole run.
     ///
@@ -236,6 +308,13 @@ impl MappedText {
         mapped
     }
 
+    /// The package's root directory.
+    pub fn package_root() -> MappedText {
+        MappedText {
+            pieces: vec![Piece::PackageRoot],
+        }
+    }
+
     /// The text of a constant defined somewhere in the run.
     pub fn named(name: &str) -> MappedText {
         MappedText {
@@ -243,9 +322,56 @@ impl MappedText {
         }
     }
 
+    /// The text as names and paths of libraries carry it: runs of characters joined into
+    /// literals, constants by name, unknown parts; no characters at all are the empty literal.
+    pub fn to_value(&self) -> TextValue {
+        let mut parts = Vec::new();
+        for piece in &self.pieces {
+            match (piece, parts.last_mut()) {
+                (Piece::Char { ch, .. }, Some(TextPart::Literal(text))) => text.push(*ch),
+                (Piece::Char { ch, .. }, _) => parts.push(TextPart::Literal(ch.to_string())),
+                (Piece::Unknown, _) => parts.push(TextPart::Unknown),
+                (Piece::PackageRoot, _) => parts.push(TextPart::PackageRoot),
+                (Piece::Const(name), _) => parts.push(TextPart::Const(name.clone())),
+            }
+        }
+        if parts.is_empty() {
+            parts.push(TextPart::Literal(String::new()));
+        }
+        TextValue { parts }
+    }
+
+    /// Only known at run time, all of it.
+    pub fn is_unknown(&self) -> bool {
+        !self.pieces.is_empty() && self.pieces.iter().all(|p| matches!(p, Piece::Unknown))
+    }
+
+    /// The text with each constant `find` knows replaced by its text.
+    pub fn substituted<'t>(&self, find: impl Fn(&str) -> Option<&'t MappedText>) -> MappedText {
+        let mut out = MappedText::default();
+        for piece in &self.pieces {
+            match piece {
+                Piece::Const(name) if let Some(text) = find(name) => out.append(text.clone()),
+                _ => {
+                    out.pieces.push(piece.clone());
+                    out.cap();
+                }
+            }
+        }
+        out
+    }
+
     /// Names a constant still to be looked up.
     pub fn names_constants(&self) -> bool {
         self.pieces.iter().any(|p| matches!(p, Piece::Const(_)))
+    }
+
+    /// The names of the constants it names, in order.
+    pub fn constants(&self) -> impl Iterator<Item = &str> {
+        self.pieces.iter().filter_map(|piece| match piece {
+            Piece::Const(name) => Some(name.as_str()),
+            _ => None,
+        })
     }
 
     /// Only the name of a constant that was not found: nothing says it is text at all.
@@ -284,7 +410,7 @@ impl MappedText {
     pub fn chars(&self) -> impl Iterator<Item = Option<(char, Option<Span>)>> + '_ {
         self.pieces.iter().map(|piece| match piece {
             Piece::Char { ch, at } => Some((*ch, *at)),
-            Piece::Unknown | Piece::Const(_) => None,
+            Piece::Unknown | Piece::PackageRoot | Piece::Const(_) => None,
         })
     }
 
@@ -302,7 +428,7 @@ impl MappedText {
             .iter()
             .map(|piece| match piece {
                 Piece::Char { ch, .. } => Some(*ch),
-                Piece::Unknown | Piece::Const(_) => None,
+                Piece::Unknown | Piece::PackageRoot | Piece::Const(_) => None,
             })
             .collect()
     }
@@ -343,7 +469,7 @@ fn segment(pieces: &[&Piece]) -> KeySegment {
     let mut span: Option<Option<Span>> = None;
     for piece in pieces {
         match piece {
-            Piece::Unknown | Piece::Const(_) => {
+            Piece::Unknown | Piece::PackageRoot | Piece::Const(_) => {
                 return KeySegment {
                     name: None,
                     span: None,

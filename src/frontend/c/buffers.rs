@@ -113,7 +113,7 @@ fn format_text(l: &Lowerer, template: &MappedText, args: &[Node]) -> MappedText 
         let arg = args.next();
         match conversion {
             Some('s' | 'S') => out.append(
-                arg.and_then(|a| text_of(l, *a, 0))
+                arg.and_then(|a| text_of(l, *a))
                     .map(MappedText::without_nul)
                     .unwrap_or_else(MappedText::unknown),
             ),

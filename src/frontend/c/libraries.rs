@@ -12,18 +12,19 @@ use std::collections::HashMap;
 use tree_sitter::Node;
 
 use super::literal::LITERAL_PREFIXES;
-use super::lower::{CASTS, Lowerer, named_children, parse_int, span};
+use super::lower::{Lowerer, named_children, parse_int, span};
+use crate::frontend::registry::text::MappedText;
 use crate::frontend::text_names::names;
 use crate::model::ir::{
     BodyId, LinkKind, LinkSite, LoadFlag, LoadSite, LocalId, PathLiteral, TextConst, TextPart,
-    TextValue, TypeRef,
+    TextValue,
 };
 use crate::source::Span;
 
-/// What is known about locals that hold text or load flags.
+/// What is known about locals that hold load flags (what they hold otherwise is in
+/// [`super::registry::State`]).
 #[derive(Default)]
 pub(super) struct KnownLocals {
-    text: HashMap<(BodyId, LocalId), TextValue>,
     flags: HashMap<(BodyId, LocalId), Vec<LoadFlag>>,
 }
 
@@ -43,10 +44,6 @@ fn concat(values: impl IntoIterator<Item = TextValue>) -> TextValue {
         }
     }
     TextValue { parts }
-}
-
-fn is_unknown(value: &TextValue) -> bool {
-    value.parts.iter().all(|p| *p == TextPart::Unknown)
 }
 
 fn has_literal(value: &TextValue) -> bool {
@@ -228,78 +225,10 @@ impl<'t> Lowerer<'t> {
         Some((self.body, self.lookup(name)?))
     }
 
-    /// The text an expression evaluates to, as far as it can be known without running it.
-    fn text_value(&self, node: Node<'t>, depth: usize) -> TextValue {
-        if depth > MAX_DEPTH {
-            return TextValue::unknown();
-        }
-        let only_child = |node: Node<'t>| match named_children(node).as_slice() {
-            [one] => self.text_value(*one, depth + 1),
-            _ => TextValue::unknown(),
-        };
-        match node.kind() {
-            "string_literal" | "raw_string_literal" => decode_literal(self.text_of(node))
-                .map_or_else(TextValue::unknown, |text| TextValue::literal(&text)),
-            "concatenated_string" => concat(
-                named_children(node)
-                    .into_iter()
-                    .map(|part| self.text_value(part, depth + 1)),
-            ),
-            "identifier" => {
-                let name = self.text_of(node);
-                match self.local_key(name) {
-                    Some(key) => self
-                        .known
-                        .text
-                        .get(&key)
-                        .cloned()
-                        .unwrap_or_else(TextValue::unknown),
-                    None => TextValue {
-                        parts: vec![TextPart::Const(name.to_string())],
-                    },
-                }
-            }
-            "parenthesized_expression" | "argument_list" | "initializer_list" => only_child(node),
-            "cast_expression" => node
-                .child_by_field_name("value")
-                .map_or_else(TextValue::unknown, |v| self.text_value(v, depth + 1)),
-            "call_expression" => {
-                let (Some(function), Some(args)) = (
-                    node.child_by_field_name("function"),
-                    node.child_by_field_name("arguments"),
-                ) else {
-                    return TextValue::unknown();
-                };
-                let passes_text = match function.kind() {
-                    "identifier" => names().c.text_macros.contains(self.text_of(function)),
-                    "template_function" => function
-                        .child_by_field_name("name")
-                        .is_some_and(|n| CASTS.contains(&self.text_of(n))),
-                    "field_expression" => {
-                        let method = function
-                            .child_by_field_name("field")
-                            .map_or("", |f| self.text_of(f));
-                        if names().c.same_text_methods.contains(method)
-                            && named_children(args).is_empty()
-                        {
-                            return function
-                                .child_by_field_name("argument")
-                                .map_or_else(TextValue::unknown, |r| {
-                                    self.text_value(r, depth + 1)
-                                });
-                        }
-                        false
-                    }
-                    _ => false,
-                };
-                if passes_text {
-                    only_child(args)
-                } else {
-                    TextValue::unknown()
-                }
-            }
-            _ => TextValue::unknown(),
-        }
+    /// The text an expression evaluates to, as far as it can be known without running it: a
+    /// name that is not a local is a constant the model looks up for each target.
+    fn text_value(&self, node: Node<'t>) -> MappedText {
+        super::registry::recorded_text(self, node).unwrap_or_else(MappedText::unknown)
     }
 
     /// The flags of a load as written: `A | B`, `0x2`, a cast, a local holding them.
@@ -351,10 +280,6 @@ impl<'t> Lowerer<'t> {
     /// Records what a new local holds, for later loads that use it.
     pub(super) fn remember_local(&mut self, id: LocalId, init: Node<'t>) {
         let key = (self.body, id);
-        let text = self.text_value(init, 0);
-        if !is_unknown(&text) {
-            self.known.text.insert(key, text);
-        }
         let flags = self.flags_value(init, 0);
         if flags != [LoadFlag::Unknown] {
             self.known.flags.insert(key, flags);
@@ -381,7 +306,7 @@ impl<'t> Lowerer<'t> {
             && let Some(id) = self.lookup(self.text_of(current))
         {
             let key = (self.body, id);
-            self.known.text.remove(&key);
+            self.registry.locals.remove(&key);
             self.known.flags.remove(&key);
         }
     }
@@ -400,7 +325,7 @@ impl<'t> Lowerer<'t> {
 
     /// A file-scope `const` variable holding text.
     pub(super) fn remember_text_const(&mut self, name: String, init: Node<'t>) {
-        let value = self.text_value(init, 0);
+        let value = self.text_value(init).to_value();
         if has_literal(&value) {
             let cond = self.cond(init);
             self.ir.text_consts.push(TextConst { name, value, cond });
@@ -474,7 +399,7 @@ impl<'t> Lowerer<'t> {
         if self.body == 0 {
             return;
         }
-        let text = self.text_value(node, 0);
+        let text = self.text_value(node).to_value();
         let pieces: Vec<(String, Span)> = match text.parts.as_slice() {
             [TextPart::Literal(text)] => vec![(text.clone(), span(node))],
             // Pieces around a macro name are separate paths.
@@ -504,12 +429,7 @@ impl<'t> Lowerer<'t> {
         let flags_index = match callee {
             "LoadLibraryA" | "LoadLibraryW" | "LoadLibrary" | "LoadPackagedLibrary" => None,
             "LoadLibraryExA" | "LoadLibraryExW" | "LoadLibraryEx" => Some(2),
-            _ => {
-                if !names().c.text_macros.contains(callee) {
-                    self.forget_arguments(args);
-                }
-                return;
-            }
+            _ => return,
         };
         let Some(&name_arg) = args.first() else {
             return;
@@ -520,34 +440,13 @@ impl<'t> Lowerer<'t> {
         let site = LoadSite {
             body: self.body,
             api: callee.to_string(),
-            name: self.text_value(name_arg, 0),
+            name: self.text_value(name_arg).to_value(),
             name_span: span(name_arg),
             flags,
             span: span(node),
             cond: self.cond(node),
         };
         self.ir.loads.push(site);
-    }
-
-    /// Arguments a function may write through: arrays and objects passed by name, and
-    /// addresses of locals. Text behind a pointer stays (a literal cannot be written).
-    fn forget_arguments(&mut self, args: &[Node<'t>]) {
-        for &arg in args {
-            let by_name = arg.kind() == "identifier"
-                && self.lookup(self.text_of(arg)).is_some_and(|id| {
-                    !matches!(
-                        self.ir.bodies[self.body].locals[id].ty,
-                        Some(TypeRef::Pointer(_))
-                    )
-                });
-            let by_address = arg.kind() == "pointer_expression"
-                && arg
-                    .child_by_field_name("operator")
-                    .is_some_and(|op| self.text_of(op) == "&");
-            if by_name || by_address {
-                self.forget_written(arg);
-            }
-        }
     }
 }
 

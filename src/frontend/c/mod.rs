@@ -12,6 +12,7 @@ mod lower;
 mod macros;
 mod prepare;
 mod registry;
+mod text;
 
 use std::cell::RefCell;
 

@@ -236,7 +236,7 @@ fn held_of(l: &Lowerer, ty: Option<&TypeRef>, value: Node) -> Option<Held> {
     if let Some(key) = key_of(l, value, 0) {
         return Some(Held::Key(key));
     }
-    if let Some(text) = definite_text(l, value) {
+    if let Some(text) = recorded_text(l, value).filter(|text| !text.is_unknown()) {
         return Some(Held::Text(text));
     }
     let flags = flags_of(l, value);
@@ -268,17 +268,29 @@ pub(super) fn call(l: &mut Lowerer, callee: &str, args: &[Node], node: Node) {
         && activation_api(callee).is_none()
         && !fill_buffer(l, callee, args)
     {
-        forget_outputs(l, args);
+        forget_outputs(l, Some(callee), args);
     }
 }
 
 /// A function this module does not know may write any local whose address it is given
-/// (`open_settings(&hKey)`): what the local held is no longer known.
-fn forget_outputs(l: &mut Lowerer, args: &[Node]) {
+/// (`open_settings(&hKey)`), and a function any array it is given by name
+/// (`GetModuleFileNameW(NULL, buffer, MAX_PATH)`), unless it only reads them (`wcslen(buffer)`):
+/// what the local held is no longer known.
+fn forget_outputs(l: &mut Lowerer, callee: Option<&str>, args: &[Node]) {
+    let writes_arrays = callee.is_some_and(|callee| {
+        !names().c.reading_functions.contains(callee) && !names().c.text_macros.contains(callee)
+    });
     for &arg in args {
-        if is_address_of(l, arg)
-            && let Some(id) = out_local(l, arg)
-        {
+        let written = if is_address_of(l, arg) {
+            out_local(l, arg)
+        } else if writes_arrays && arg.kind() == "identifier" {
+            l.lookup(l.text_of(arg)).filter(|&id| {
+                !matches!(l.ir.bodies[l.body].locals[id].ty, Some(TypeRef::Pointer(_)))
+            })
+        } else {
+            None
+        };
+        if let Some(id) = written {
             l.registry.locals.remove(&(l.body, id));
         }
     }
@@ -311,7 +323,7 @@ pub(super) fn method_call(l: &mut Lowerer, function: Node, args: &[Node], node: 
     if l.text_of(field) == "CoCreateInstance" {
         activation(l, "CoCreateInstance", args.first(), args.get(2), node);
     } else {
-        forget_outputs(l, args);
+        forget_outputs(l, None, args);
     }
 }
 
@@ -351,7 +363,7 @@ impl CallArgs for Args<'_, '_> {
     }
 
     fn text(&self, index: usize) -> Option<MappedText> {
-        text_of(self.l, *self.args.get(index)?, 0)
+        text_of(self.l, *self.args.get(index)?)
     }
 
     fn is_null(&self, index: usize) -> bool {
@@ -467,48 +479,26 @@ fn key_of(l: &Lowerer, node: Node, depth: usize) -> Option<KeyRef> {
     }
 }
 
-/// The text an expression holds, as far as it is literal; parts only known at run time are
-/// unknown. `None` when the expression is not text at all.
-pub(super) fn text_of(l: &Lowerer, node: Node, depth: usize) -> Option<MappedText> {
-    if depth > MAX_TEXT_DEPTH {
-        return None;
-    }
-    let next = depth + 1;
-    match node.kind() {
-        "string_literal" | "raw_string_literal" => c_literal(l.text_of(node), node.start_byte()),
-        "concatenated_string" => {
-            let mut text = MappedText::default();
-            for part in named_children(node) {
-                text.append(text_of(l, part, next).unwrap_or_else(MappedText::unknown));
-            }
-            Some(text)
-        }
-        "parenthesized_expression" | "cast_expression" => text_of(l, inner(node)?, next),
-        "identifier" => {
-            let name = l.text_of(node);
-            match l.registry.local(l, name) {
-                Some(Some(Held::Text(text))) => Some(text.clone()),
-                Some(_) => None,
-                // Defined in another file, or not text at all: the model looks it up.
-                None => Some(
-                    l.registry
-                        .texts
-                        .get(name)
-                        .cloned()
-                        .unwrap_or_else(|| MappedText::named(name)),
-                ),
-            }
-        }
-        // `reinterpret_cast<const BYTE *>(L"...")`; `TEXT("...")` is unwrapped before parsing.
-        "call_expression" => text_of(l, cast_operand(l, node)?, next),
-        _ => None,
-    }
+/// The text of an expression as the IR records it: a local's text from the one store of
+/// what locals hold, names of constants kept for the model to look up on each target.
+pub(super) fn recorded_text(l: &Lowerer, node: Node) -> Option<MappedText> {
+    super::text::text_of(l, node, &|name| match l.registry.local(l, name) {
+        Some(Some(Held::Text(text))) => Some(text.clone()),
+        Some(_) => None,
+        None => Some(MappedText::named(name)),
+    })
+}
+
+/// The text an expression holds, with the file's `#define`s and constants filled in (so that
+/// a key name they hold can be renamed where it is written); others are left for the model.
+pub(super) fn text_of(l: &Lowerer, node: Node) -> Option<MappedText> {
+    recorded_text(l, node).map(|text| text.substituted(|name| l.registry.texts.get(name)))
 }
 
 /// The text of an expression that is text here: not a name this file does not define, which
 /// may as well be a size or a flag.
 pub(super) fn definite_text(l: &Lowerer, node: Node) -> Option<MappedText> {
-    text_of(l, node, 0).filter(|text| !text.is_bare_name())
+    text_of(l, node).filter(|text| !text.is_bare_name())
 }
 
 /// Flags combined with `|`: the constants named and the literal bits, through the file's
@@ -555,6 +545,14 @@ fn collect_flags(l: &Lowerer, node: Node, flags: &mut Flags, depth: usize) {
             let name = l.text_of(node);
             match l.registry.local(l, name) {
                 Some(Some(Held::Flags(known))) => merge(flags, known),
+                // A local bound to a name: whatever the name holds.
+                Some(Some(Held::Text(text))) if text.is_bare_name() => {
+                    let name = text.constants().next().unwrap_or_default().to_string();
+                    match l.registry.flags.get(&name) {
+                        Some(known) => merge(flags, known),
+                        None => flags.names.push(name),
+                    }
+                }
                 Some(_) => flags.opaque = true,
                 None => match l.registry.flags.get(name) {
                     Some(known) => merge(flags, known),

@@ -314,7 +314,8 @@ void f(const wchar_t *dir) {
             &lit("j.dll"),
             &TextValue::unknown(),
             &TextValue::unknown(),
-            &TextValue::unknown(),
+            // Buffers are filled for loads as for registry keys.
+            &lit("k.dll.bak"),
             &TextValue {
                 parts: vec![
                     TextPart::Const("PLUGIN_DIR".into()),

@@ -11,16 +11,15 @@ use std::cell::Cell;
 use std::collections::HashMap;
 
 use proc_macro2::{TokenStream, TokenTree};
-use syn::ext::IdentExt;
 use syn::meta::ParseNestedMeta;
-use syn::parse::{ParseStream, Parser};
-use syn::punctuated::Punctuated;
 use syn::{
-    Attribute, BinOp, Expr, ExprCall, ExprMatch, Ident, Lit, LitStr, Macro, Meta, Pat, Token, UnOp,
+    Attribute, BinOp, Expr, ExprCall, ExprMatch, Lit, LitStr, Macro, Meta, Pat, Token, UnOp,
 };
 
 use super::cfg::parse_cond;
 use super::lower::{Lowerer, last_segment, span_of};
+use super::registry;
+use crate::frontend::registry::text::MappedText;
 use crate::frontend::text_names::names;
 use crate::model::cfg::Cond;
 use crate::model::ir::{
@@ -32,7 +31,6 @@ use crate::source::Span;
 /// What is known about `let` bindings that hold text, load flags or an environment variable.
 #[derive(Default)]
 pub(super) struct KnownLocals {
-    text: HashMap<(BodyId, LocalId), TextValue>,
     flags: HashMap<(BodyId, LocalId), Vec<LoadFlag>>,
     env: HashMap<(BodyId, LocalId), String>,
     /// How deep the evaluation below is into the expression it started from.
@@ -42,16 +40,6 @@ pub(super) struct KnownLocals {
 /// Text, flags and conditions are followed this deep into an expression (`a | b | c ...`
 /// chains nest as deep as they are long); deeper parts are unknown.
 const MAX_DEPTH: usize = 64;
-
-fn concat(values: impl IntoIterator<Item = TextValue>) -> TextValue {
-    TextValue {
-        parts: values.into_iter().flat_map(|v| v.parts).collect(),
-    }
-}
-
-fn is_unknown(value: &TextValue) -> bool {
-    value.parts.iter().all(|p| *p == TextPart::Unknown)
-}
 
 /// A string literal, also under `Ok(..)`/`Some(..)`.
 fn str_literal(expr: &Expr) -> Option<String> {
@@ -140,32 +128,6 @@ fn split_commas(tokens: TokenStream) -> Vec<TokenStream> {
     chunks
 }
 
-/// One argument of a `format!`-style macro.
-enum FormatArg {
-    Positional(Expr),
-    Named(String, Expr),
-}
-
-/// The format string and arguments of `println!`, `format!`...
-fn format_args(input: ParseStream) -> syn::Result<(LitStr, Vec<FormatArg>)> {
-    let format: LitStr = input.parse()?;
-    let mut args = Vec::new();
-    while !input.is_empty() {
-        input.parse::<Token![,]>()?;
-        if input.is_empty() {
-            break;
-        }
-        if input.peek(Ident) && input.peek2(Token![=]) && !input.peek2(Token![==]) {
-            let name: Ident = input.parse()?;
-            input.parse::<Token![=]>()?;
-            args.push(FormatArg::Named(name.to_string(), input.parse()?));
-        } else {
-            args.push(FormatArg::Positional(input.parse()?));
-        }
-    }
-    Ok((format, args))
-}
-
 impl Lowerer {
     fn local_key(&self, name: &str) -> Option<(BodyId, LocalId)> {
         Some((self.current_body(), self.lookup(name)?))
@@ -183,172 +145,11 @@ impl Lowerer {
         result
     }
 
-    /// The text an expression evaluates to, as far as it can be known without running it.
-    pub(super) fn text_of(&self, expr: &Expr) -> TextValue {
-        self.nested(TextValue::unknown, || self.text_at(expr))
-    }
-
-    fn text_at(&self, expr: &Expr) -> TextValue {
-        match expr {
-            Expr::Lit(lit) => match &lit.lit {
-                Lit::Str(s) => TextValue::literal(&s.value()),
-                Lit::ByteStr(b) => TextValue::literal(&String::from_utf8_lossy(&b.value())),
-                Lit::CStr(c) => TextValue::literal(&c.value().to_string_lossy()),
-                _ => TextValue::unknown(),
-            },
-            Expr::Paren(p) => self.text_of(&p.expr),
-            Expr::Group(g) => self.text_of(&g.expr),
-            Expr::Reference(r) => self.text_of(&r.expr),
-            Expr::Cast(c) => self.text_of(&c.expr),
-            Expr::Try(t) => self.text_of(&t.expr),
-            Expr::Unary(u) if matches!(u.op, UnOp::Deref(_)) => self.text_of(&u.expr),
-            Expr::Unsafe(u) => match u.block.stmts.as_slice() {
-                [syn::Stmt::Expr(tail, None)] => self.text_of(tail),
-                _ => TextValue::unknown(),
-            },
-            Expr::Macro(m) => self.macro_text(&m.mac),
-            Expr::Path(p) if p.qself.is_none() => {
-                let path = &p.path;
-                if path.segments.len() == 1
-                    && let Some(key) = self.local_key(&path.segments[0].ident.to_string())
-                {
-                    return self
-                        .known
-                        .text
-                        .get(&key)
-                        .cloned()
-                        .unwrap_or_else(TextValue::unknown);
-                }
-                TextValue {
-                    parts: vec![TextPart::Const(last_segment(path))],
-                }
-            }
-            Expr::MethodCall(m) => {
-                let method = m.method.to_string();
-                if method == "join" && m.args.len() == 1 {
-                    let receiver = self.text_of(&m.receiver);
-                    let tail = self.text_of(&m.args[0]);
-                    return concat([receiver, TextValue::literal("/"), tail]);
-                }
-                if names().rust.same_text_methods.contains(&method) {
-                    return self.text_of(&m.receiver);
-                }
-                TextValue::unknown()
-            }
-            Expr::Call(call) => {
-                if let Some(name) = self.env_var_of(expr) {
-                    return match name.as_str() {
-                        "CARGO_MANIFEST_DIR" => TextValue {
-                            parts: vec![TextPart::PackageRoot],
-                        },
-                        _ => TextValue::unknown(),
-                    };
-                }
-                // `PCWSTR(..)`, `Path::new(..)`, `CString::new(..)`, a `wide(..)` helper: one
-                // argument in, the same text out.
-                match call.args.len() {
-                    1 => self.text_of(&call.args[0]),
-                    _ => TextValue::unknown(),
-                }
-            }
-            _ => TextValue::unknown(),
-        }
-    }
-
-    fn macro_text(&self, mac: &Macro) -> TextValue {
-        let name = last_segment(&mac.path);
-        match name.as_str() {
-            n if names().rust.text_macros.contains(n) => {
-                match syn::parse2::<Expr>(mac.tokens.clone()) {
-                    Ok(expr) => self.text_of(&expr),
-                    Err(_) => TextValue::unknown(),
-                }
-            }
-            "concat" => {
-                match Punctuated::<Expr, Token![,]>::parse_terminated.parse2(mac.tokens.clone()) {
-                    Ok(exprs) => concat(exprs.iter().map(|e| self.text_of(e))),
-                    Err(_) => TextValue::unknown(),
-                }
-            }
-            "env" => match syn::parse2::<LitStr>(mac.tokens.clone()) {
-                Ok(var) if var.value() == "CARGO_MANIFEST_DIR" => TextValue {
-                    parts: vec![TextPart::PackageRoot],
-                },
-                _ => TextValue::unknown(),
-            },
-            "format" | "format_args" => self
-                .format_text(mac.tokens.clone())
-                .map_or_else(TextValue::unknown, |(text, _)| text),
-            _ => TextValue::unknown(),
-        }
-    }
-
-    /// The text a `format!`-style macro produces, and the span of its format string.
-    fn format_text(&self, tokens: TokenStream) -> Option<(TextValue, Span)> {
-        let (format, args) = format_args.parse2(tokens).ok()?;
-        let named = |wanted: &str| {
-            args.iter().find_map(|arg| match arg {
-                FormatArg::Named(name, expr) if name == wanted => Some(expr),
-                _ => None,
-            })
-        };
-        let positional: Vec<&Expr> = args
-            .iter()
-            .filter_map(|arg| match arg {
-                FormatArg::Positional(expr) => Some(expr),
-                FormatArg::Named(..) => None,
-            })
-            .collect();
-        let mut parts = Vec::new();
-        let mut literal = String::new();
-        let mut next = 0;
-        let text = format.value();
-        let mut chars = text.chars().peekable();
-        while let Some(c) = chars.next() {
-            match c {
-                '{' if chars.peek() == Some(&'{') => {
-                    chars.next();
-                    literal.push('{');
-                }
-                '}' if chars.peek() == Some(&'}') => {
-                    chars.next();
-                    literal.push('}');
-                }
-                '{' => {
-                    let spec: String = chars.by_ref().take_while(|&c| c != '}').collect();
-                    let argument = spec.split(':').next().unwrap_or("").trim();
-                    let value = if argument.is_empty() {
-                        next += 1;
-                        positional.get(next - 1).map(|e| self.text_of(e))
-                    } else if let Ok(index) = argument.parse::<usize>() {
-                        positional.get(index).map(|e| self.text_of(e))
-                    } else if let Some(expr) = named(argument) {
-                        Some(self.text_of(expr))
-                    } else if let Ok(mut ident) = Ident::parse_any.parse_str(argument) {
-                        // An inline capture: `{dir}`.
-                        ident.set_span(format.span());
-                        let path = Expr::Path(syn::ExprPath {
-                            attrs: Vec::new(),
-                            qself: None,
-                            path: ident.into(),
-                        });
-                        Some(self.text_of(&path))
-                    } else {
-                        // Not a format string rustc accepts.
-                        None
-                    };
-                    if !literal.is_empty() {
-                        parts.push(TextPart::Literal(std::mem::take(&mut literal)));
-                    }
-                    parts.extend(value.unwrap_or_else(TextValue::unknown).parts);
-                }
-                other => literal.push(other),
-            }
-        }
-        if !literal.is_empty() {
-            parts.push(TextPart::Literal(literal));
-        }
-        Some((TextValue { parts }, span_of(&format)))
+    /// The text an expression evaluates to, as far as it can be known without running it: a
+    /// name that is not a local is a constant the model looks up for each target.
+    pub(super) fn text_of(&self, expr: &Expr) -> MappedText {
+        super::text::text_of(self, expr, &|path| registry::named_text(self, path))
+            .unwrap_or_else(MappedText::unknown)
     }
 
     /// The flags of a load as written: `A | B`, `0x2`, `LOAD_LIBRARY_FLAGS(2)`, a binding.
@@ -394,7 +195,7 @@ impl Lowerer {
 
     /// The environment variable an expression reads: `env::var("X")`, through `unwrap`,
     /// `as_str` and bindings.
-    fn env_var_of(&self, expr: &Expr) -> Option<String> {
+    pub(super) fn env_var_of(&self, expr: &Expr) -> Option<String> {
         self.nested(|| None, || self.env_var_at(expr))
     }
 
@@ -445,10 +246,6 @@ impl Lowerer {
         let Some(key) = self.local_key(&name) else {
             return;
         };
-        let text = self.text_of(init);
-        if !is_unknown(&text) {
-            self.known.text.insert(key, text);
-        }
         let flags = self.flags_of(init);
         if flags != [LoadFlag::Unknown] {
             self.known.flags.insert(key, flags);
@@ -460,7 +257,7 @@ impl Lowerer {
 
     /// A `const` or `static` holding text.
     pub(super) fn remember_text_const(&mut self, name: String, init: &Expr) {
-        let value = self.text_of(init);
+        let value = self.text_of(init).to_value();
         if value
             .parts
             .iter()
@@ -512,7 +309,7 @@ impl Lowerer {
         let site = LoadSite {
             body: self.current_body(),
             api,
-            name: self.text_of(name_arg),
+            name: self.text_of(name_arg).to_value(),
             name_span: span_of(name_arg),
             flags,
             span,
@@ -584,9 +381,11 @@ impl Lowerer {
 
     /// `println!("cargo:rustc-link-lib=...")` and `cargo::rustc-link-search=...` lines.
     pub(super) fn build_script_output(&mut self, mac: &Macro) {
-        let Some((text, span)) = self.format_text(mac.tokens.clone()) else {
+        let name = |path: &syn::Path| registry::named_text(self, path);
+        let Some((text, span)) = super::text::format_text(self, mac.tokens.clone(), &name) else {
             return;
         };
+        let text = text.to_value();
         let Some(TextPart::Literal(first)) = text.parts.first() else {
             return;
         };
@@ -785,13 +584,7 @@ mod tests {
         .unwrap();
         let names: Vec<&TextValue> = ir.loads.iter().map(|l| &l.name).collect();
         let unknown_dir = |tail: &str| TextValue {
-            parts: vec![
-                TextPart::Unknown,
-                TextPart::Literal("/".into()),
-                TextPart::Literal("x86".into()),
-                TextPart::Literal("/".into()),
-                TextPart::Literal(tail.into()),
-            ],
+            parts: vec![TextPart::Unknown, TextPart::Literal(format!("/x86/{tail}"))],
         };
         assert_eq!(
             names,

@@ -7,6 +7,7 @@ mod lower;
 mod macros;
 mod plain_items;
 mod registry;
+mod text;
 
 use std::str::FromStr;
 

@@ -10,14 +10,12 @@
 
 use std::collections::HashMap;
 
-use syn::parse::Parser;
-use syn::punctuated::Punctuated;
-use syn::{BinOp, Expr, ImplItem, Item, Lit, Member, Pat, Token};
+use syn::{BinOp, Expr, ImplItem, Item, Lit, Member, Pat};
 
 use super::cfg::attrs_cond;
 use super::lower::{Lowerer, last_segment, span_of};
 use crate::frontend::registry::api::{CallArgs, KeyRef, activation_api, registry_api};
-use crate::frontend::registry::text::{EscapeChars, MappedText, unescape_with};
+use crate::frontend::registry::text::MappedText;
 use crate::frontend::text_names::names;
 use crate::model::ir::{
     BodyId, ClsidRef, ComActivation, Flags, Guid, GuidConst, LocalId, RegistryAction, RegistryRoot,
@@ -79,7 +77,8 @@ fn constant(l: &mut Lowerer, name: &str, init: &Expr, attrs: &[syn::Attribute]) 
     }
 }
 
-/// `let x = <init>`: remembers the text or key the local now holds.
+/// `let x = <init>`: remembers the text or key the local now holds, for registry calls and
+/// library loads alike.
 pub(super) fn bind_local(l: &mut Lowerer, pat: &Pat, init: &Expr) {
     let ident = match pat {
         Pat::Ident(p) => Some(&p.ident),
@@ -102,9 +101,9 @@ pub(super) fn bind_local(l: &mut Lowerer, pat: &Pat, init: &Expr) {
     };
     let held = match key_of(l, init, 0) {
         Some(key) => Held::Key(key),
-        None => match definite_text(l, init) {
-            Some(text) => Held::Text(text),
-            None => return,
+        None => match recorded_text(l, init) {
+            Some(text) if !text.is_unknown() => Held::Text(text),
+            _ => return,
         },
     };
     let body = l.current_body();
@@ -159,7 +158,7 @@ pub(super) fn method_call(l: &mut Lowerer, m: &syn::ExprMethodCall) {
     };
     if method.contains("subkey") {
         let path = args.first().map_or_else(MappedText::unknown, |arg| {
-            text_of(l, arg, 0).unwrap_or_else(MappedText::unknown)
+            text_of(l, arg).unwrap_or_else(MappedText::unknown)
         });
         let flags = method
             .ends_with("_with_flags")
@@ -169,11 +168,11 @@ pub(super) fn method_call(l: &mut Lowerer, m: &syn::ExprMethodCall) {
         emit(l, &key, action, None, span);
         return;
     }
-    let Some(name) = args.first().and_then(|arg| text_of(l, arg, 0)) else {
+    let Some(name) = args.first().and_then(|arg| text_of(l, arg)) else {
         return;
     };
     let data = (method == "set_value")
-        .then(|| args.get(1).and_then(|arg| text_of(l, arg, 0)))
+        .then(|| args.get(1).and_then(|arg| text_of(l, arg)))
         .flatten();
     emit(l, &receiver, action, Some((name, data)), span);
 }
@@ -194,7 +193,7 @@ impl CallArgs for Args<'_> {
     }
 
     fn text(&self, index: usize) -> Option<MappedText> {
-        text_of(self.l, self.args.get(index)?, 0)
+        text_of(self.l, self.args.get(index)?)
     }
 
     fn is_null(&self, index: usize) -> bool {
@@ -295,7 +294,7 @@ fn key_of(l: &Lowerer, expr: &Expr, depth: usize) -> Option<KeyRef> {
             let path = m
                 .args
                 .first()
-                .and_then(|arg| text_of(l, arg, next))
+                .and_then(|arg| text_of(l, arg))
                 .unwrap_or_else(MappedText::unknown);
             let flags = method
                 .ends_with("_with_flags")
@@ -307,271 +306,36 @@ fn key_of(l: &Lowerer, expr: &Expr, depth: usize) -> Option<KeyRef> {
     }
 }
 
-/// The text an expression holds, as far as it is literal; parts only known at run time are
-/// unknown. `None` when the expression is not text at all.
-fn text_of(l: &Lowerer, expr: &Expr, depth: usize) -> Option<MappedText> {
-    if depth > MAX_TEXT_DEPTH {
-        return None;
+/// What a path names: a local's text, from the one store of what locals hold, or a constant
+/// by name. `None` for a local holding something other than text.
+pub(super) fn named_text(l: &Lowerer, path: &syn::Path) -> Option<MappedText> {
+    if path.segments.len() == 1
+        && let Some(id) = l.lookup(&path.segments[0].ident.to_string())
+    {
+        return match l.registry.locals.get(&(l.current_body(), id)) {
+            Some(Held::Text(text)) => Some(text.clone()),
+            _ => None,
+        };
     }
-    let next = depth + 1;
-    match expr {
-        Expr::Lit(lit) => literal(&lit.lit),
-        Expr::Paren(p) => text_of(l, &p.expr, next),
-        Expr::Group(g) => text_of(l, &g.expr, next),
-        Expr::Reference(r) => text_of(l, &r.expr, next),
-        Expr::Cast(c) => text_of(l, &c.expr, next),
-        Expr::Try(t) => text_of(l, &t.expr, next),
-        Expr::Macro(m) => macro_text(l, &m.mac, next),
-        Expr::Path(p) => {
-            let first = p.path.segments[0].ident.to_string();
-            if p.path.segments.len() == 1
-                && let Some(id) = l.lookup(&first)
-            {
-                return match l.registry.locals.get(&(l.current_body(), id)) {
-                    Some(Held::Text(text)) => Some(text.clone()),
-                    _ => None,
-                };
-            }
-            // Defined in another module, or not text at all: the model looks it up.
-            let name = last_segment(&p.path);
-            Some(
-                l.registry
-                    .consts
-                    .get(&name)
-                    .cloned()
-                    .unwrap_or_else(|| MappedText::named(&name)),
-            )
-        }
-        Expr::MethodCall(m)
-            if names()
-                .rust
-                .same_text_methods
-                .contains(&m.method.to_string()) =>
-        {
-            text_of(l, &m.receiver, next)
-        }
-        // Conversions of one string into another encoding or wrapper: `to_wide("..")`,
-        // `HSTRING::from("..")`, `PCWSTR(w.as_ptr())`, `Some(bytes)`.
-        Expr::Call(c) => {
-            let Expr::Path(p) = &*c.func else {
-                return None;
-            };
-            let name = last_segment(&p.path);
-            let lower = name.to_ascii_lowercase();
-            let converts = names().rust.text_conversions.contains(&name)
-                || names().rust.text_conversion_words.any_in(&lower);
-            if name == "from_raw_parts" {
-                return c.args.first().and_then(|arg| text_of(l, arg, next));
-            }
-            if converts && c.args.len() == 1 {
-                return text_of(l, &c.args[0], next);
-            }
-            None
-        }
-        _ => None,
-    }
+    Some(MappedText::named(&last_segment(path)))
+}
+
+/// The text of an expression as the IR records it: constants by name, for the model to look
+/// up on each target.
+fn recorded_text(l: &Lowerer, expr: &Expr) -> Option<MappedText> {
+    super::text::text_of(l, expr, &|path| named_text(l, path))
+}
+
+/// The text of an expression, with the file's own constants filled in (so that a key name
+/// they hold can be renamed where it is written); others are left for the model.
+fn text_of(l: &Lowerer, expr: &Expr) -> Option<MappedText> {
+    recorded_text(l, expr).map(|text| text.substituted(|name| l.registry.consts.get(name)))
 }
 
 /// The text of an expression that is text here: not a name this file does not define, which
 /// may as well be a number or a flag.
 fn definite_text(l: &Lowerer, expr: &Expr) -> Option<MappedText> {
-    text_of(l, expr, 0).filter(|text| !text.is_bare_name())
-}
-
-fn macro_text(l: &Lowerer, mac: &syn::Macro, depth: usize) -> Option<MappedText> {
-    let name = last_segment(&mac.path);
-    let args = Punctuated::<Expr, Token![,]>::parse_terminated
-        .parse2(mac.tokens.clone())
-        .ok()?;
-    match name.as_str() {
-        name if names().rust.text_macros.contains(name) => text_of(l, args.first()?, depth),
-        "concat" => {
-            let mut text = MappedText::default();
-            for arg in &args {
-                match arg {
-                    Expr::Lit(lit) => match &lit.lit {
-                        Lit::Int(i) => text.append(MappedText::plain(i.base10_digits())),
-                        Lit::Char(c) => text.append(MappedText::plain(&c.value().to_string())),
-                        Lit::Bool(b) => text.append(MappedText::plain(&b.value.to_string())),
-                        other => text.append(literal(other).unwrap_or_else(MappedText::unknown)),
-                    },
-                    other => {
-                        text.append(text_of(l, other, depth).unwrap_or_else(MappedText::unknown))
-                    }
-                }
-            }
-            Some(text)
-        }
-        "format" => {
-            let mut args = args.iter();
-            let template = literal(match args.next()? {
-                Expr::Lit(lit) => &lit.lit,
-                _ => return Some(MappedText::unknown()),
-            })?;
-            let mut positional = Vec::new();
-            let mut named = HashMap::new();
-            for arg in args {
-                match arg {
-                    Expr::Assign(a) => {
-                        if let Expr::Path(p) = &*a.left {
-                            named.insert(last_segment(&p.path), &*a.right);
-                        }
-                    }
-                    other => positional.push(other),
-                }
-            }
-            Some(format_text(l, &template, &positional, &named, depth))
-        }
-        _ => None,
-    }
-}
-
-/// `format!`'s template with its arguments put in; `{{` and `}}` stand for braces.
-fn format_text(
-    l: &Lowerer,
-    template: &MappedText,
-    positional: &[&Expr],
-    named: &HashMap<String, &Expr>,
-    depth: usize,
-) -> MappedText {
-    let chars: Vec<Option<(char, Option<Span>)>> = template.chars().collect();
-    let mut out = MappedText::default();
-    let mut next_positional = 0;
-    let mut i = 0;
-    while i < chars.len() {
-        let Some((ch, at)) = chars[i] else {
-            out.push_unknown();
-            i += 1;
-            continue;
-        };
-        let doubled = chars.get(i + 1).copied().flatten().map(|(c, _)| c) == Some(ch);
-        if (ch == '{' || ch == '}') && doubled {
-            out.push(ch, None);
-            i += 2;
-            continue;
-        }
-        if ch != '{' {
-            out.push(ch, at);
-            i += 1;
-            continue;
-        }
-        let mut spec = String::new();
-        i += 1;
-        while let Some(Some((c, _))) = chars.get(i) {
-            i += 1;
-            if *c == '}' {
-                break;
-            }
-            spec.push(*c);
-        }
-        let selector = spec.split(':').next().unwrap_or_default().trim();
-        let arg_text = if selector.is_empty() {
-            next_positional += 1;
-            positional
-                .get(next_positional - 1)
-                .and_then(|e| text_of(l, e, depth + 1))
-        } else if let Ok(index) = selector.parse::<usize>() {
-            positional.get(index).and_then(|e| text_of(l, e, depth + 1))
-        } else if let Some(expr) = named.get(selector) {
-            text_of(l, expr, depth + 1)
-        } else {
-            // An inline capture: `{CLSID_TEXT}`.
-            let path: Option<syn::Path> = syn::parse_str(selector).ok();
-            path.and_then(|p| {
-                let expr = Expr::Path(syn::ExprPath {
-                    attrs: Vec::new(),
-                    qself: None,
-                    path: p,
-                });
-                text_of(l, &expr, depth + 1)
-            })
-        };
-        out.append(arg_text.unwrap_or_else(MappedText::unknown));
-    }
-    out
-}
-
-/// A string literal's text, each character mapped to where it is written (an escape maps to
-/// the whole escape sequence).
-fn literal(lit: &Lit) -> Option<MappedText> {
-    let (value, token, span) = match lit {
-        Lit::Str(s) => (s.value(), s.token().to_string(), span_of(s)),
-        Lit::ByteStr(b) => (
-            b.value().iter().map(|&b| char::from(b)).collect(),
-            b.token().to_string(),
-            span_of(b),
-        ),
-        Lit::CStr(c) => (
-            c.value()
-                .to_bytes()
-                .iter()
-                .map(|&b| char::from(b))
-                .collect(),
-            c.token().to_string(),
-            span_of(c),
-        ),
-        _ => return None,
-    };
-    if token.len() != span.len() {
-        return Some(MappedText::plain(&value));
-    }
-    let open = token.find('"')?;
-    let close = token.rfind('"')?;
-    let prefix = &token[..open];
-    let content = &token[open + 1..close];
-    let content_start = span.start + open + 1;
-    if prefix.contains('r') {
-        let start = content_start + content.len() - content.trim_start_matches('#').len();
-        return Some(MappedText::written(
-            content.trim_matches('#'),
-            start.min(content_start + content.len()),
-        ))
-        .filter(|t| t.known().as_deref() == Some(value.as_str()))
-        .or_else(|| Some(MappedText::plain(&value)));
-    }
-    let mapped = unescape_with(content, content_start, rust_escape);
-    if mapped.known().as_deref() == Some(value.as_str()) {
-        Some(mapped)
-    } else {
-        Some(MappedText::plain(&value))
-    }
-}
-
-/// The character a Rust escape stands for, given the character after the backslash.
-fn rust_escape(kind: char, chars: &mut EscapeChars) -> Option<char> {
-    match kind {
-        'n' => Some('\n'),
-        'r' => Some('\r'),
-        't' => Some('\t'),
-        '0' => Some('\0'),
-        '\\' | '\'' | '"' => Some(kind),
-        'x' => {
-            let hex: String = (0..2)
-                .filter_map(|_| chars.next().map(|(_, c)| c))
-                .collect();
-            u8::from_str_radix(&hex, 16).ok().map(char::from)
-        }
-        'u' => {
-            let mut hex = String::new();
-            for (_, c) in chars.by_ref() {
-                if c == '}' {
-                    break;
-                }
-                if c != '{' && c != '_' {
-                    hex.push(c);
-                }
-            }
-            u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32)
-        }
-        // A line continuation: the newline and the next line's indentation vanish.
-        '\n' | '\r' => {
-            while chars.peek().is_some_and(|(_, c)| c.is_whitespace()) {
-                chars.next();
-            }
-            None
-        }
-        _ => None,
-    }
+    text_of(l, expr).filter(|text| !text.is_bare_name())
 }
 
 /// Flags combined with `|`: the constants named and the literal bits.
