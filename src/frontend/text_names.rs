@@ -3,6 +3,8 @@
 
 use std::sync::LazyLock;
 
+use crate::knowledge::parse_table;
+
 const NAMES_TOML: &str = include_str!("../../rules/data/text-names.toml");
 
 /// A list of names, looked up as written.
@@ -52,9 +54,8 @@ pub struct TextNames {
     pub rust: RustNames,
 }
 
-static NAMES: LazyLock<Result<TextNames, String>> = LazyLock::new(|| {
-    toml::from_str(NAMES_TOML).map_err(|e| format!("rules/data/text-names.toml: {}", e.message()))
-});
+static NAMES: LazyLock<Result<TextNames, String>> =
+    LazyLock::new(|| parse_table("text-names.toml", NAMES_TOML));
 
 /// The lists; empty ones if the embedded table does not parse (a test holds it to parsing),
 /// so that text is then only followed through literals.
