@@ -18,7 +18,8 @@ use super::buffers::fill_buffer;
 pub(super) use super::guids::{coclass, guid_macros};
 use super::guids::{guid_initializer, is_guid_type};
 use super::literal::{LITERAL_PREFIXES, c_literal, literal_end};
-use super::lower::{CASTS, Lowerer, last_name, named_children, parse_int, span};
+use super::lower::{Lowerer, last_name, named_children, parse_int, span};
+use super::text::cast_operand;
 use crate::frontend::registry::api::{CallArgs, KeyRef, activation_api, registry_api};
 use crate::frontend::registry::text::MappedText;
 use crate::frontend::text_names::names;
@@ -386,25 +387,6 @@ pub(super) fn inner(node: Node) -> Option<Node> {
                 .then(|| named_children(node).first().copied())
                 .flatten()
         })
-}
-
-/// The operand of a cast written as a call: `static_cast<T>(x)`, and `(T)(x)`, which the C++
-/// grammar reads as a call of `(T)`.
-fn cast_operand<'t>(l: &Lowerer, node: Node<'t>) -> Option<Node<'t>> {
-    let function = node.child_by_field_name("function")?;
-    let is_cast = match function.kind() {
-        "template_function" => function
-            .child_by_field_name("name")
-            .is_some_and(|n| CASTS.contains(&l.text_of(n))),
-        "parenthesized_expression" => function
-            .named_child(0)
-            .is_some_and(|n| matches!(n.kind(), "identifier" | "type_descriptor")),
-        _ => false,
-    };
-    match named_children(node.child_by_field_name("arguments")?).as_slice() {
-        [operand] if is_cast => Some(*operand),
-        _ => None,
-    }
 }
 
 /// `(PHKEY)&hKey`, which the C grammar, not knowing `PHKEY` for a type, reads as

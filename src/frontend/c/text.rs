@@ -49,17 +49,13 @@ fn text_at(
         "cast_expression" => text_at(l, node.child_by_field_name("value")?, name, depth + 1),
         "identifier" => name(l.text_of(node)),
         "call_expression" => {
+            if let Some(operand) = cast_operand(l, node) {
+                return text_at(l, operand, name, depth + 1);
+            }
             let function = node.child_by_field_name("function")?;
             let args = node.child_by_field_name("arguments")?;
             let passes_text = match function.kind() {
                 "identifier" => names().c.text_macros.contains(l.text_of(function)),
-                "template_function" => function
-                    .child_by_field_name("name")
-                    .is_some_and(|n| CASTS.contains(&l.text_of(n))),
-                // `(T)(x)`, which the C++ grammar reads as a call of `(T)`.
-                "parenthesized_expression" => function
-                    .named_child(0)
-                    .is_some_and(|n| matches!(n.kind(), "identifier" | "type_descriptor")),
                 "field_expression" => {
                     let method = function
                         .child_by_field_name("field")
@@ -76,6 +72,25 @@ fn text_at(
             };
             if passes_text { only_child(args) } else { None }
         }
+        _ => None,
+    }
+}
+
+/// The operand of a cast written as a call: `static_cast<T>(x)`, and `(T)(x)`, which the C++
+/// grammar reads as a call of `(T)`.
+pub(super) fn cast_operand<'t>(l: &Lowerer, node: Node<'t>) -> Option<Node<'t>> {
+    let function = node.child_by_field_name("function")?;
+    let is_cast = match function.kind() {
+        "template_function" => function
+            .child_by_field_name("name")
+            .is_some_and(|n| CASTS.contains(&l.text_of(n))),
+        "parenthesized_expression" => function
+            .named_child(0)
+            .is_some_and(|n| matches!(n.kind(), "identifier" | "type_descriptor")),
+        _ => false,
+    };
+    match named_children(node.child_by_field_name("arguments")?).as_slice() {
+        [operand] if is_cast => Some(*operand),
         _ => None,
     }
 }
