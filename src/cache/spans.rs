@@ -281,4 +281,36 @@ mod tests {
         key.append(MappedText::written("1", 1));
         assert!(!fit(&key, text));
     }
+
+    /// A library load keeps its name's characters with their spans: one that does not fit is
+    /// found inside the file's IR, as are those of a text constant.
+    #[test]
+    fn the_spans_of_load_names_and_text_constants_are_checked() {
+        use crate::model::cfg::Cond;
+        use crate::model::ir::{FileIr, LoadSite, TextConst};
+        use crate::model::text::MappedText;
+        let text = "é = 1;";
+        let load = |name: MappedText| {
+            let mut ir = FileIr::default();
+            ir.loads.push(LoadSite {
+                body: 0,
+                api: "LoadLibraryW".into(),
+                name,
+                name_span: Span::new(3, 4),
+                flags: Vec::new(),
+                span: Span::new(0, text.len()),
+                cond: Cond::TRUE,
+            });
+            ir
+        };
+        assert!(fit(&load(MappedText::written("=", 3)), text));
+        assert!(!fit(&load(MappedText::written("=", 1)), text));
+        let mut ir = FileIr::default();
+        ir.text_consts.push(TextConst {
+            name: "PLUGIN".into(),
+            value: MappedText::written("1;", text.len() - 1),
+            cond: Cond::TRUE,
+        });
+        assert!(!fit(&ir, text));
+    }
 }

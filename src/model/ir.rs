@@ -591,43 +591,21 @@ pub struct ComActivation {
     pub cond: Cond,
 }
 
-/// Text as the program builds it, for names and paths of libraries: literals, named constants
-/// (resolved by the model across files), the package root, and parts only known at run time.
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct TextValue {
-    pub parts: Vec<TextPart>,
-}
-
+/// A part of a text whose constants are replaced by their text ([`super::text::expand`]).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum TextPart {
     Literal(String),
     /// The package's root directory (`CARGO_MANIFEST_DIR`).
     PackageRoot,
-    /// A `const`, `static` or `#define` holding text, by name.
-    Const(String),
     /// Only known at run time.
     Unknown,
-}
-
-impl TextValue {
-    pub fn unknown() -> TextValue {
-        TextValue {
-            parts: vec![TextPart::Unknown],
-        }
-    }
-
-    pub fn literal(text: &str) -> TextValue {
-        TextValue {
-            parts: vec![TextPart::Literal(text.to_string())],
-        }
-    }
 }
 
 /// A constant holding text: `const PLUGIN: &str = "x.dll";`, `#define PLUGIN L"x.dll"`.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct TextConst {
     pub name: String,
-    pub value: TextValue,
+    pub value: MappedText,
     pub cond: Cond,
 }
 
@@ -645,7 +623,7 @@ pub struct LoadSite {
     pub body: BodyId,
     /// The function called, e.g. `LoadLibraryExW`, `Library::new`.
     pub api: String,
-    pub name: TextValue,
+    pub name: MappedText,
     pub name_span: Span,
     pub flags: Vec<LoadFlag>,
     /// The whole call.
@@ -669,7 +647,7 @@ pub enum LinkKind {
 pub struct LinkSite {
     pub kind: LinkKind,
     /// The library name (`foo`, `foo.lib`) or the directory.
-    pub name: TextValue,
+    pub name: MappedText,
     pub span: Span,
     pub cond: Cond,
 }

@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 
 use super::Semantic;
 use super::cfg::Cond;
-use super::ir::{LinkKind, LinkSite, LoadFlag, LoadSite, TextConst, TextPart, TextValue};
+use super::ir::{LinkKind, LinkSite, LoadFlag, LoadSite, TextConst, TextPart};
+use super::text::MappedText;
 use super::tree::{BinaryRef, Location};
 use crate::target::Target;
 
@@ -93,7 +94,7 @@ impl<'a> Semantic<'a> {
 
     /// The parts of a text with constants replaced by their text on the target: only
     /// literals, the package root and unknown parts remain; adjacent literals are joined.
-    pub fn text_parts(&self, value: &TextValue, target: &Target) -> Vec<TextPart> {
+    pub fn text_parts(&self, value: &MappedText, target: &Target) -> Vec<TextPart> {
         let mut parts = Vec::new();
         let find = |name: &str| self.text_const(name, target).map(|decl| &decl.value);
         super::text::expand(value, &find, &mut parts);
@@ -101,7 +102,7 @@ impl<'a> Semantic<'a> {
     }
 
     /// The path a text names, when enough of it is known to find a file.
-    pub fn path_spec(&self, value: &TextValue, target: &Target) -> Option<PathSpec> {
+    pub fn path_spec(&self, value: &MappedText, target: &Target) -> Option<PathSpec> {
         let clean = |text: &str| text.trim_end_matches('\0').replace('\\', "/");
         let (base, text) = match self.text_parts(value, target).as_slice() {
             [TextPart::Literal(text)] => (PathBase::Written, clean(text)),

@@ -1,11 +1,12 @@
 //! The one evaluator of text values: what the names, paths and registry keys that code builds
 //! hold, with the constants they name followed across the files of the run.
 //!
-//! Front ends record text as the program builds it: [`TextValue`] for library names and paths
-//! (literals, named constants, the package root, unknown parts), and [`MappedText`] for
-//! registry keys and values, whose characters remember where each is written so that a key
-//! name can be renamed in place. A constant is looked up by name, the file's own first; its
-//! text comes from another place, so its characters map nowhere in the file that uses it.
+//! Front ends record text as the program builds it, as [`MappedText`]: characters that
+//! remember where each is written (so that a registry key name can be renamed in place),
+//! named constants, the package root and parts only known at run time. Library names and
+//! paths, registry keys and values and text constants all carry it. A constant is looked up
+//! by name, the file's own first; its text comes from another place, so its characters map
+//! nowhere in the file that uses it.
 
 use std::iter::Peekable;
 use std::str::CharIndices;
@@ -14,7 +15,7 @@ use rustc_hash::FxHashMap as HashMap;
 
 use super::cfg::Cond;
 use super::ir::{
-    FileIr, KeySegment, RegistryCall, RegistryEntry, RegistryValue, TextConst, TextPart, TextValue,
+    FileIr, KeySegment, RegistryCall, RegistryEntry, RegistryValue, TextConst, TextPart,
 };
 use crate::source::Span;
 
@@ -24,38 +25,47 @@ const MAX_CONST_DEPTH: usize = 16;
 /// The parts of a text with its constants replaced by their text as `find` gives it: only
 /// literals, the package root and unknown parts remain; adjacent literals are joined.
 pub fn expand<'v>(
-    value: &TextValue,
-    find: &impl Fn(&str) -> Option<&'v TextValue>,
+    text: &MappedText,
+    find: &impl Fn(&str) -> Option<&'v MappedText>,
     out: &mut Vec<TextPart>,
 ) {
-    expand_at(value, find, 0, out);
+    expand_at(text, find, 0, out);
 }
 
 fn expand_at<'v>(
-    value: &TextValue,
-    find: &impl Fn(&str) -> Option<&'v TextValue>,
+    text: &MappedText,
+    find: &impl Fn(&str) -> Option<&'v MappedText>,
     depth: usize,
     out: &mut Vec<TextPart>,
 ) {
-    for part in &value.parts {
-        match part {
-            TextPart::Const(name) => match find(name) {
-                Some(value) if depth < MAX_CONST_DEPTH => expand_at(value, find, depth + 1, out),
+    // No characters at all are the empty literal, which a path's parts are matched against.
+    if text.pieces.is_empty() {
+        push_literal(out, "");
+    }
+    for piece in &text.pieces {
+        match piece {
+            Piece::Const(name) => match find(name) {
+                Some(text) if depth < MAX_CONST_DEPTH => expand_at(text, find, depth + 1, out),
                 _ => out.push(TextPart::Unknown),
             },
-            TextPart::Literal(text) => match out.last_mut() {
-                Some(TextPart::Literal(previous)) => previous.push_str(text),
-                _ => out.push(part.clone()),
-            },
-            TextPart::PackageRoot | TextPart::Unknown => out.push(part.clone()),
+            Piece::Char { ch, .. } => push_literal(out, ch.encode_utf8(&mut [0; 4])),
+            Piece::PackageRoot => out.push(TextPart::PackageRoot),
+            Piece::Unknown => out.push(TextPart::Unknown),
         }
+    }
+}
+
+fn push_literal(out: &mut Vec<TextPart>, text: &str) {
+    match out.last_mut() {
+        Some(TextPart::Literal(previous)) => previous.push_str(text),
+        _ => out.push(TextPart::Literal(text.to_string())),
     }
 }
 
 impl MappedText {
     /// The text with each constant it names replaced by the constant's text (C-string
     /// terminators dropped), unknown where `find` does not know the constant.
-    pub fn resolved<'v>(&self, find: &impl Fn(&str) -> Option<&'v TextValue>) -> MappedText {
+    pub fn resolved<'v>(&self, find: &impl Fn(&str) -> Option<&'v MappedText>) -> MappedText {
         let mut out = MappedText::default();
         for piece in &self.pieces {
             let Piece::Const(name) = piece else {
@@ -64,10 +74,7 @@ impl MappedText {
                 continue;
             };
             let mut parts = Vec::new();
-            let named = TextValue {
-                parts: vec![TextPart::Const(name.clone())],
-            };
-            expand(&named, find, &mut parts);
+            expand(&MappedText::named(name), find, &mut parts);
             for part in parts {
                 match part {
                     TextPart::Literal(text) => {
@@ -86,7 +93,7 @@ impl RegistryCall {
     /// a value whose name is not known here, which says nothing a rule can use.
     pub fn entry<'v>(
         &self,
-        find: &impl Fn(&str) -> Option<&'v TextValue>,
+        find: &impl Fn(&str) -> Option<&'v MappedText>,
     ) -> Option<RegistryEntry> {
         let known = |text: &MappedText| text.resolved(find).without_nul().known();
         let value = match &self.value {
@@ -193,7 +200,7 @@ pub fn resolve_registry_calls(files: &mut [FileIr]) {
 fn call_entries<'v>(
     call: &RegistryCall,
     candidates: &impl Fn(&str) -> Vec<&'v TextConst>,
-    first: &impl Fn(&str) -> Option<&'v TextValue>,
+    first: &impl Fn(&str) -> Option<&'v MappedText>,
 ) -> Vec<(usize, RegistryEntry)> {
     let mut names: Vec<&str> = call.texts().flat_map(MappedText::constants).collect();
     names.sort_unstable();
@@ -322,23 +329,14 @@ impl MappedText {
         }
     }
 
-    /// The text as names and paths of libraries carry it: runs of characters joined into
-    /// literals, constants by name, unknown parts; no characters at all are the empty literal.
-    pub fn to_value(&self) -> TextValue {
-        let mut parts = Vec::new();
-        for piece in &self.pieces {
-            match (piece, parts.last_mut()) {
-                (Piece::Char { ch, .. }, Some(TextPart::Literal(text))) => text.push(*ch),
-                (Piece::Char { ch, .. }, _) => parts.push(TextPart::Literal(ch.to_string())),
-                (Piece::Unknown, _) => parts.push(TextPart::Unknown),
-                (Piece::PackageRoot, _) => parts.push(TextPart::PackageRoot),
-                (Piece::Const(name), _) => parts.push(TextPart::Const(name.clone())),
-            }
-        }
-        if parts.is_empty() {
-            parts.push(TextPart::Literal(String::new()));
-        }
-        TextValue { parts }
+    /// Some of it is known where it is built: characters or the package root, or no text at
+    /// all (the empty literal).
+    pub fn has_known_part(&self) -> bool {
+        self.pieces.is_empty()
+            || self
+                .pieces
+                .iter()
+                .any(|p| matches!(p, Piece::Char { .. } | Piece::PackageRoot))
     }
 
     /// Only known at run time, all of it.
@@ -359,6 +357,13 @@ impl MappedText {
             }
         }
         out
+    }
+
+    /// The text after its first `count` characters or other parts.
+    pub fn after(&self, count: usize) -> MappedText {
+        MappedText {
+            pieces: self.pieces.get(count..).unwrap_or_default().to_vec(),
+        }
     }
 
     /// Names a constant still to be looked up.
@@ -412,6 +417,18 @@ impl MappedText {
             Piece::Char { ch, at } => Some((*ch, *at)),
             Piece::Unknown | Piece::PackageRoot | Piece::Const(_) => None,
         })
+    }
+
+    /// The same text, its characters mapped nowhere: what a test compares.
+    #[cfg(test)]
+    pub fn without_spans(&self) -> MappedText {
+        let mut out = self.clone();
+        for piece in &mut out.pieces {
+            if let Piece::Char { at, .. } = piece {
+                *at = None;
+            }
+        }
+        out
     }
 
     /// Without the NUL terminators C-style strings end in.
@@ -527,9 +544,7 @@ pub fn unescape_with(
 mod tests {
     use super::*;
     use crate::model::cfg::Cond;
-    use crate::model::ir::{
-        Language, RegistryAction, RegistryRoot, RegistryView, TextConst, TextValue,
-    };
+    use crate::model::ir::{Language, RegistryAction, RegistryRoot, RegistryView, TextConst};
 
     fn call(key: MappedText, at_line: usize) -> RegistryCall {
         RegistryCall {
@@ -545,10 +560,10 @@ mod tests {
         }
     }
 
-    fn text_const(name: &str, parts: Vec<TextPart>) -> TextConst {
+    fn text_const(name: &str, value: MappedText) -> TextConst {
         TextConst {
             name: name.to_string(),
-            value: TextValue { parts },
+            value,
             cond: Cond::TRUE,
         }
     }
@@ -570,20 +585,15 @@ mod tests {
             language: Language::C,
             ..FileIr::default()
         };
-        header.text_consts.push(text_const(
-            "VENDOR",
-            vec![
-                TextPart::Const("NODE".into()),
-                TextPart::Literal("\\Contoso\0".into()),
-            ],
-        ));
-        header.text_consts.push(text_const(
-            "NODE",
-            vec![TextPart::Literal("Wow6432Node".into())],
-        ));
+        let mut vendor = MappedText::named("NODE");
+        vendor.append(MappedText::written("\\Contoso\0", 5));
+        header.text_consts.push(text_const("VENDOR", vendor));
+        header
+            .text_consts
+            .push(text_const("NODE", MappedText::written("Wow6432Node", 40)));
         let mut rust = FileIr::default();
         rust.text_consts
-            .push(text_const("NODE", vec![TextPart::Literal("Rust".into())]));
+            .push(text_const("NODE", MappedText::plain("Rust")));
         let mut source = FileIr {
             language: Language::C,
             ..FileIr::default()
@@ -610,9 +620,7 @@ mod tests {
 
     #[test]
     fn constants_defined_through_themselves_end() {
-        let looped = TextValue {
-            parts: vec![TextPart::Const("LOOP".into())],
-        };
+        let looped = MappedText::named("LOOP");
         let find = |_: &str| Some(&looped);
         let mut parts = Vec::new();
         expand(&looped, &find, &mut parts);

@@ -16,8 +16,7 @@ use super::lower::{Lowerer, named_children, parse_int, span};
 use crate::frontend::registry::text::MappedText;
 use crate::frontend::text_names::names;
 use crate::model::ir::{
-    BodyId, LinkKind, LinkSite, LoadFlag, LoadSite, LocalId, PathLiteral, TextConst, TextPart,
-    TextValue,
+    BodyId, LinkKind, LinkSite, LoadFlag, LoadSite, LocalId, PathLiteral, TextConst,
 };
 use crate::source::Span;
 
@@ -31,27 +30,6 @@ pub(super) struct KnownLocals {
 /// Text and flags are followed this deep into an expression (`a | b | c ...` chains nest as
 /// deep as they are long); deeper parts are unknown.
 const MAX_DEPTH: usize = 64;
-
-/// The pieces one after the other, adjacent literals joined (C concatenates them).
-fn concat(values: impl IntoIterator<Item = TextValue>) -> TextValue {
-    let mut parts: Vec<TextPart> = Vec::new();
-    for part in values.into_iter().flat_map(|v| v.parts) {
-        match (parts.last_mut(), part) {
-            (Some(TextPart::Literal(previous)), TextPart::Literal(next)) => {
-                previous.push_str(&next)
-            }
-            (_, part) => parts.push(part),
-        }
-    }
-    TextValue { parts }
-}
-
-fn has_literal(value: &TextValue) -> bool {
-    value
-        .parts
-        .iter()
-        .any(|p| matches!(p, TextPart::Literal(_)))
-}
 
 /// The text of a string literal token (`"a\\b"`, `L"x"`, `u8"x"`, `R"d(raw)d"`), escapes
 /// decoded; `None` when the token is not a complete literal.
@@ -163,18 +141,18 @@ impl TokenText<'_> {
     }
 
     /// A run of text pieces, with the span they cover; `None` when none is there.
-    fn text(&mut self, depth: usize) -> Option<(TextValue, Span)> {
+    fn text(&mut self, depth: usize) -> Option<(MappedText, Span)> {
         if depth > MAX_DEPTH {
             return None;
         }
-        let mut parts = Vec::new();
+        let mut text = MappedText::default();
         let mut covered: Option<Span> = None;
         loop {
             let start = self.pos;
             let piece = match self.tokens.get(self.pos) {
-                Some((Token::Text(text), _)) => {
+                Some((Token::Text(literal), _)) => {
                     self.pos += 1;
-                    TextValue::literal(text)
+                    MappedText::plain(literal)
                 }
                 Some((Token::Ident(name), _))
                     if names().c.text_macros.contains(name)
@@ -198,9 +176,7 @@ impl TokenText<'_> {
                 }
                 Some((Token::Ident(name), _)) => {
                     self.pos += 1;
-                    TextValue {
-                        parts: vec![TextPart::Const(name.clone())],
-                    }
+                    MappedText::named(name)
                 }
                 Some((Token::Punct('('), _)) => {
                     self.pos += 1;
@@ -214,9 +190,9 @@ impl TokenText<'_> {
             };
             let piece_span = Span::new(self.tokens[start].1.start, self.tokens[self.pos - 1].1.end);
             covered = Some(covered.map_or(piece_span, |c| Span::new(c.start, piece_span.end)));
-            parts.push(piece);
+            text.append(piece);
         }
-        Some((concat(parts), covered?))
+        Some((text, covered?))
     }
 }
 
@@ -325,8 +301,8 @@ impl<'t> Lowerer<'t> {
 
     /// A file-scope `const` variable holding text.
     pub(super) fn remember_text_const(&mut self, name: String, init: Node<'t>) {
-        let value = self.text_value(init).to_value();
-        if has_literal(&value) {
+        let value = self.text_value(init);
+        if value.has_known_part() {
             let cond = self.cond(init);
             self.ir.text_consts.push(TextConst { name, value, cond });
         }
@@ -346,7 +322,11 @@ impl<'t> Lowerer<'t> {
         let Some((value, _)) = reader.text(0) else {
             return;
         };
-        if reader.pos == tokens.len() && has_literal(&value) {
+        // A literal, even an empty one (`#define X DIR ""`), says the macro holds text.
+        let literal = tokens
+            .iter()
+            .any(|(token, _)| matches!(token, Token::Text(_)));
+        if reader.pos == tokens.len() && literal {
             let cond = self.cond(node);
             self.ir.text_consts.push(TextConst {
                 name: name.to_string(),
@@ -399,9 +379,8 @@ impl<'t> Lowerer<'t> {
         if self.body == 0 {
             return;
         }
-        let text = self.text_value(node).to_value();
-        let pieces: Vec<(String, Span)> = match text.parts.as_slice() {
-            [TextPart::Literal(text)] => vec![(text.clone(), span(node))],
+        let pieces: Vec<(String, Span)> = match self.text_value(node).known() {
+            Some(text) => vec![(text, span(node))],
             // Pieces around a macro name are separate paths.
             _ => named_children(node)
                 .into_iter()
@@ -440,7 +419,7 @@ impl<'t> Lowerer<'t> {
         let site = LoadSite {
             body: self.body,
             api: callee.to_string(),
-            name: self.text_value(name_arg).to_value(),
+            name: self.text_value(name_arg),
             name_span: span(name_arg),
             flags,
             span: span(node),
@@ -492,14 +471,10 @@ mod tests {
             pos: 0,
         };
         let (value, covered) = reader.text(0).unwrap();
-        assert_eq!(
-            value.parts,
-            [
-                TextPart::Literal(r"a\b".into()),
-                TextPart::Const("DIR".into()),
-                TextPart::Literal("x.dll".into()),
-            ]
-        );
+        let mut expected = MappedText::plain(r"a\b");
+        expected.append(MappedText::named("DIR"));
+        expected.append(MappedText::plain("x.dll"));
+        assert_eq!(value, expected);
         assert_eq!(covered, Span::new(10, 10 + text.find(" //").unwrap()));
     }
 
@@ -512,12 +487,12 @@ mod tests {
             b"#define PLUGIN OLESTR(\"plugin.dll\")\n".to_vec(),
         )
         .unwrap();
-        let consts: Vec<(&str, &TextValue)> = lowered
+        let consts: Vec<(&str, MappedText)> = lowered
             .ir
             .text_consts
             .iter()
-            .map(|c| (c.name.as_str(), &c.value))
+            .map(|c| (c.name.as_str(), c.value.without_spans()))
             .collect();
-        assert_eq!(consts, [("PLUGIN", &TextValue::literal("plugin.dll"))]);
+        assert_eq!(consts, [("PLUGIN", MappedText::plain("plugin.dll"))]);
     }
 }

@@ -1,5 +1,6 @@
 use super::*;
-use crate::model::ir::{FnKind, LinkKind, LoadFlag, TextPart, TextValue, TypeRef, Value};
+use crate::model::ir::{FnKind, LinkKind, LoadFlag, TypeRef, Value};
+use crate::model::text::MappedText;
 use crate::target::Target;
 
 fn lower_c(text: &str) -> Lowered {
@@ -239,14 +240,17 @@ fn deep_nesting_does_not_overflow_the_stack() {
     lower_c(&guid);
 }
 
-fn lit(text: &str) -> TextValue {
-    TextValue::literal(text)
+fn lit(text: &str) -> MappedText {
+    MappedText::plain(text)
 }
 
-fn konst(name: &str) -> TextValue {
-    TextValue {
-        parts: vec![TextPart::Const(name.into())],
-    }
+fn konst(name: &str) -> MappedText {
+    MappedText::named(name)
+}
+
+fn concat(mut text: MappedText, then: MappedText) -> MappedText {
+    text.append(then);
+    text
 }
 
 #[test]
@@ -298,33 +302,28 @@ void f(const wchar_t *dir) {
     .unwrap();
     assert!(lowered.errors.is_empty(), "{:?}", lowered.errors);
     let ir = &lowered.ir;
-    let names: Vec<&TextValue> = ir.loads.iter().map(|l| &l.name).collect();
+    let names: Vec<MappedText> = ir.loads.iter().map(|l| l.name.without_spans()).collect();
     assert_eq!(
         names,
         [
-            &lit("a.dll"),
-            &lit("b.dll"),
-            &lit("c.dll"),
-            &lit("d\\e.dll"),
-            &lit("f.dll"),
-            &konst("kScanner"),
-            &konst("PLUGIN"),
-            &lit("g\\h.dll"),
-            &lit("i.dll"),
-            &lit("j.dll"),
-            &TextValue::unknown(),
-            &TextValue::unknown(),
+            lit("a.dll"),
+            lit("b.dll"),
+            lit("c.dll"),
+            lit("d\\e.dll"),
+            lit("f.dll"),
+            konst("kScanner"),
+            konst("PLUGIN"),
+            lit("g\\h.dll"),
+            lit("i.dll"),
+            lit("j.dll"),
+            MappedText::unknown(),
+            MappedText::unknown(),
             // Buffers are filled for loads as for registry keys.
-            &lit("k.dll.bak"),
-            &TextValue {
-                parts: vec![
-                    TextPart::Const("PLUGIN_DIR".into()),
-                    TextPart::Literal("l.dll".into())
-                ]
-            },
-            &TextValue::unknown(),
-            &TextValue::unknown(),
-            &lit("o.dll"),
+            lit("k.dll.bak"),
+            concat(konst("PLUGIN_DIR"), lit("l.dll")),
+            MappedText::unknown(),
+            MappedText::unknown(),
+            lit("o.dll"),
         ]
     );
     let apis: Vec<&str> = ir.loads.iter().map(|l| l.api.as_str()).collect();
@@ -343,27 +342,19 @@ void f(const wchar_t *dir) {
         // `TEXT` is seen through before parsing, as the compiler sees it.
         "\"c.dll\""
     );
-    let consts: Vec<(&str, &TextValue)> = ir
+    let consts: Vec<(&str, MappedText)> = ir
         .text_consts
         .iter()
-        .map(|c| (c.name.as_str(), &c.value))
+        .map(|c| (c.name.as_str(), c.value.without_spans()))
         .collect();
     assert_eq!(
         consts,
         [
-            ("PLUGIN_DIR", &lit("vendor\\")),
-            (
-                "PLUGIN",
-                &TextValue {
-                    parts: vec![
-                        TextPart::Const("PLUGIN_DIR".into()),
-                        TextPart::Literal("plugin.dll".into())
-                    ]
-                }
-            ),
-            ("TPLUGIN", &lit("t.dll")),
-            ("kScanner", &lit("vendor\\scanner.dll")),
-            ("mutable_name", &lit("m.dll")),
+            ("PLUGIN_DIR", lit("vendor\\")),
+            ("PLUGIN", concat(konst("PLUGIN_DIR"), lit("plugin.dll"))),
+            ("TPLUGIN", lit("t.dll")),
+            ("kScanner", lit("vendor\\scanner.dll")),
+            ("mutable_name", lit("m.dll")),
         ]
     );
 }
@@ -412,23 +403,29 @@ fn pragma_comment_lib_is_a_link() {
          }\n",
     );
     assert!(lowered.errors.is_empty(), "{:?}", lowered.errors);
-    let links: Vec<(LinkKind, &TextValue, &str)> = lowered
+    let links: Vec<(LinkKind, MappedText, &str)> = lowered
         .ir
         .links
         .iter()
-        .map(|l| (l.kind, &l.name, &lowered.text[l.span.start..l.span.end]))
+        .map(|l| {
+            (
+                l.kind,
+                l.name.without_spans(),
+                &lowered.text[l.span.start..l.span.end],
+            )
+        })
         .collect();
     assert_eq!(
         links,
         [
-            (LinkKind::Import, &lit("scanner.lib"), "\"scanner.lib\""),
+            (LinkKind::Import, lit("scanner.lib"), "\"scanner.lib\""),
             (
                 LinkKind::Import,
-                &lit("lib\\x64\\core"),
+                lit("lib\\x64\\core"),
                 "\"lib\\\\x64\\\\core\""
             ),
-            (LinkKind::Import, &konst("SCANNER_LIB"), "SCANNER_LIB"),
-            (LinkKind::Import, &lit("inner"), "\"inner\""),
+            (LinkKind::Import, konst("SCANNER_LIB"), "SCANNER_LIB"),
+            (LinkKind::Import, lit("inner"), "\"inner\""),
         ]
     );
     let x86 = x86();

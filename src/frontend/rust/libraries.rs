@@ -23,8 +23,7 @@ use crate::frontend::registry::text::MappedText;
 use crate::frontend::text_names::names;
 use crate::model::cfg::Cond;
 use crate::model::ir::{
-    BodyId, LinkKind, LinkSite, LoadFlag, LoadSite, LocalId, PathLiteral, TextConst, TextPart,
-    TextValue,
+    BodyId, LinkKind, LinkSite, LoadFlag, LoadSite, LocalId, PathLiteral, TextConst,
 };
 use crate::source::Span;
 
@@ -257,12 +256,8 @@ impl Lowerer {
 
     /// A `const` or `static` holding text.
     pub(super) fn remember_text_const(&mut self, name: String, init: &Expr) {
-        let value = self.text_of(init).to_value();
-        if value
-            .parts
-            .iter()
-            .any(|p| matches!(p, TextPart::Literal(_) | TextPart::PackageRoot))
-        {
+        let value = self.text_of(init);
+        if value.has_known_part() {
             let cond = self.current_cond();
             self.ir.text_consts.push(TextConst { name, value, cond });
         }
@@ -309,7 +304,7 @@ impl Lowerer {
         let site = LoadSite {
             body: self.current_body(),
             api,
-            name: self.text_of(name_arg).to_value(),
+            name: self.text_of(name_arg),
             name_span: span_of(name_arg),
             flags,
             span,
@@ -372,7 +367,7 @@ impl Lowerer {
             let cond = self.current_cond().and(cond);
             self.ir.links.push(LinkSite {
                 kind,
-                name: TextValue::literal(&name.value()),
+                name: MappedText::plain(&name.value()),
                 span: span_of(&name),
                 cond,
             });
@@ -385,10 +380,7 @@ impl Lowerer {
         let Some((text, span)) = super::text::format_text(self, mac.tokens.clone(), &name) else {
             return;
         };
-        let text = text.to_value();
-        let Some(TextPart::Literal(first)) = text.parts.first() else {
-            return;
-        };
+        let first: String = text.chars().map_while(|c| c.map(|(ch, _)| ch)).collect();
         let Some(directive) = first
             .strip_prefix("cargo::")
             .or_else(|| first.strip_prefix("cargo:"))
@@ -420,19 +412,21 @@ impl Lowerer {
             }
             _ => return,
         };
-        let mut parts = vec![TextPart::Literal(value.to_string())];
-        parts.extend(text.parts[1..].iter().cloned());
-        if let (LinkKind::Import | LinkKind::Static, [TextPart::Literal(name)]) =
-            (kind, parts.as_slice())
-            && let Some((name, _rename)) = name.split_once(':')
-        {
-            parts = vec![TextPart::Literal(name.to_string())];
-        }
-        parts.retain(|p| *p != TextPart::Literal(String::new()));
+        let rest = text.after(first.chars().count());
+        let value = match value.split_once(':') {
+            Some((name, _rename))
+                if rest.is_empty() && matches!(kind, LinkKind::Import | LinkKind::Static) =>
+            {
+                name
+            }
+            _ => value,
+        };
+        let mut name = MappedText::plain(value);
+        name.append(rest);
         let cond = self.current_cond();
         self.ir.links.push(LinkSite {
             kind,
-            name: TextValue { parts },
+            name,
             span,
             cond,
         });
@@ -556,8 +550,13 @@ mod tests {
         assert_eq!(handle.join().unwrap(), Ok(1));
     }
 
-    fn lit(text: &str) -> TextValue {
-        TextValue::literal(text)
+    fn lit(text: &str) -> MappedText {
+        MappedText::plain(text)
+    }
+
+    fn concat(mut text: MappedText, then: MappedText) -> MappedText {
+        text.append(then);
+        text
     }
 
     #[test]
@@ -582,29 +581,26 @@ mod tests {
             "#,
         )
         .unwrap();
-        let names: Vec<&TextValue> = ir.loads.iter().map(|l| &l.name).collect();
-        let unknown_dir = |tail: &str| TextValue {
-            parts: vec![TextPart::Unknown, TextPart::Literal(format!("/x86/{tail}"))],
-        };
+        let names: Vec<MappedText> = ir.loads.iter().map(|l| l.name.without_spans()).collect();
+        let unknown_dir = |tail: &str| concat(MappedText::unknown(), lit(&format!("/x86/{tail}")));
         assert_eq!(
             names,
             [
-                &lit("a.dll"),
-                &lit("b.dll"),
-                &lit("c.dll\0"),
-                &lit("d.dll"),
-                &lit("e.dll"),
-                &TextValue {
-                    parts: vec![TextPart::Const("PLUGIN".into())]
-                },
-                &unknown_dir("f.dll"),
-                &TextValue {
-                    parts: vec![TextPart::PackageRoot, TextPart::Literal("/g.dll".into())]
-                },
-                &TextValue::unknown(),
+                lit("a.dll"),
+                lit("b.dll"),
+                lit("c.dll\0"),
+                lit("d.dll"),
+                lit("e.dll"),
+                MappedText::named("PLUGIN"),
+                unknown_dir("f.dll"),
+                concat(MappedText::package_root(), lit("/g.dll")),
+                MappedText::unknown(),
             ]
         );
-        assert_eq!(ir.text_consts[0].value, lit("vendor/plugin.dll"));
+        assert_eq!(
+            ir.text_consts[0].value.without_spans(),
+            lit("vendor/plugin.dll")
+        );
     }
 
     #[test]
@@ -651,20 +647,21 @@ mod tests {
             "#,
         )
         .unwrap();
-        let links: Vec<(LinkKind, &TextValue)> =
-            ir.links.iter().map(|l| (l.kind, &l.name)).collect();
-        let root = |tail: &str| TextValue {
-            parts: vec![TextPart::PackageRoot, TextPart::Literal(tail.into())],
-        };
+        let links: Vec<(LinkKind, MappedText)> = ir
+            .links
+            .iter()
+            .map(|l| (l.kind, l.name.without_spans()))
+            .collect();
+        let root = |tail: &str| concat(MappedText::package_root(), lit(tail));
         assert_eq!(
             links,
             [
-                (LinkKind::RawDylib, &lit("legacy")),
-                (LinkKind::Import, &lit("vendor")),
-                (LinkKind::SearchDir, &root("/lib/x86")),
-                (LinkKind::SearchDir, &root("/lib")),
-                (LinkKind::Import, &lit("vendor")),
-                (LinkKind::Static, &lit("core")),
+                (LinkKind::RawDylib, lit("legacy")),
+                (LinkKind::Import, lit("vendor")),
+                (LinkKind::SearchDir, root("/lib/x86")),
+                (LinkKind::SearchDir, root("/lib")),
+                (LinkKind::Import, lit("vendor")),
+                (LinkKind::Static, lit("core")),
             ]
         );
     }
@@ -697,10 +694,7 @@ mod tests {
             ir.links
                 .iter()
                 .filter(|l| l.cond.is_live(target))
-                .map(|l| match l.name.parts.as_slice() {
-                    [TextPart::Literal(t)] => t.clone(),
-                    _ => String::new(),
-                })
+                .map(|l| l.name.known().unwrap_or_default())
                 .collect()
         };
         assert_eq!(live(&x86), ["lib/x86", "a32"]);
