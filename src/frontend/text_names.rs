@@ -16,11 +16,6 @@ impl Names {
     pub fn contains(&self, name: &str) -> bool {
         self.0.iter().any(|n| n == name)
     }
-
-    /// Whether `text` holds one of the names.
-    pub fn any_in(&self, text: &str) -> bool {
-        self.0.iter().any(|n| text.contains(n.as_str()))
-    }
 }
 
 #[derive(Debug, Default, serde::Deserialize)]

@@ -413,18 +413,6 @@ impl RegistryRoot {
             _ => return None,
         })
     }
-
-    pub fn short_name(self) -> &'static str {
-        match self {
-            RegistryRoot::ClassesRoot => "HKCR",
-            RegistryRoot::LocalMachine => "HKLM",
-            RegistryRoot::CurrentUser => "HKCU",
-            RegistryRoot::Users => "HKU",
-            RegistryRoot::CurrentConfig => "HKCC",
-            RegistryRoot::MachineOrUser => "HKMU",
-            RegistryRoot::Unknown => "<key>",
-        }
-    }
 }
 
 /// The registry view (32- or 64-bit) an entry is written to.
