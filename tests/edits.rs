@@ -1,6 +1,8 @@
 //! Random edits to the fixtures: whatever the edit, the run never panics, and one worker and
 //! two workers report exactly the same thing.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -54,21 +56,11 @@ fn fixtures() -> &'static Vec<(PathBuf, Vec<u8>)> {
     static FILES: OnceLock<Vec<(PathBuf, Vec<u8>)>> = OnceLock::new();
     FILES.get_or_init(|| {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
-        let mut files = Vec::new();
-        let mut stack = vec![root.clone()];
-        while let Some(dir) = stack.pop() {
-            for entry in std::fs::read_dir(&dir).unwrap() {
-                let path = entry.unwrap().path();
-                if path.is_dir() {
-                    stack.push(path);
-                } else if FileKind::of(&path).is_some() {
-                    let relative = path.strip_prefix(&root).unwrap().to_path_buf();
-                    files.push((relative, std::fs::read(&path).unwrap()));
-                }
-            }
-        }
-        files.sort();
-        files
+        common::snapshot(&root)
+            .into_iter()
+            .filter(|(path, _)| FileKind::of(path).is_some())
+            .map(|(path, bytes)| (path.strip_prefix(&root).unwrap().to_path_buf(), bytes))
+            .collect()
     })
 }
 
