@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::discover::FileKind;
 use crate::frontend::{self, Lowered};
+use crate::model::cfg::Regions;
 use crate::model::ir::FileIr;
 use crate::model::tree::normalize;
 
@@ -129,9 +130,20 @@ impl Cache {
     }
 
     pub fn key(kind: FileKind, bytes: &[u8]) -> Key {
+        Cache::key_in(kind, bytes, None)
+    }
+
+    /// The key of a C or C++ file lowered with `regions`, what its translation units compile:
+    /// the same bytes read by other units lower to other IR.
+    pub fn key_in(kind: FileKind, bytes: &[u8], regions: Option<&Regions>) -> Key {
+        use std::hash::Hash;
         let mut hasher = xxhash_rust::xxh3::Xxh3::new();
         hasher.update(format!("{kind:?}\0").as_bytes());
         hasher.update(bytes);
+        if let Some(regions) = regions {
+            hasher.update(b"\0regions");
+            regions.hash(&mut hasher);
+        }
         Key(hasher.digest128())
     }
 
@@ -329,7 +341,7 @@ mod tests {
     use crate::source::Span;
 
     fn lowered(kind: FileKind, text: &str) -> Result<Lowered, String> {
-        crate::frontend::lower(kind, text.as_bytes().to_vec())
+        crate::frontend::lower(kind, text.as_bytes().to_vec(), None)
     }
 
     fn open(root: &Path) -> Cache {
@@ -521,7 +533,7 @@ mod tests {
         assert!(inputs.len() > 50);
         for input in inputs {
             let bytes = std::fs::read(&input.path).unwrap();
-            if let Ok(lowered) = frontend::lower(input.kind, bytes.clone()) {
+            if let Ok(lowered) = frontend::lower(input.kind, bytes.clone(), None) {
                 let text = frontend::text_of(input.kind, &bytes, &lowered.ir);
                 assert_eq!(
                     text.as_ref(),

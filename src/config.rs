@@ -14,6 +14,9 @@
 //! MY_COOKIE = "u32"
 //! [functions]
 //! app_store_handle = { params = ["HWND", "u32"], ret = "BOOL" }
+//! [c]                               # C and C++ units a compile_commands.json does not list
+//! include = ["include", "src"]      # the include path, relative to this file
+//! defines = ["UNICODE", "LEVEL=2"]  # as -D gives them
 //! ```
 
 use std::collections::BTreeMap;
@@ -30,7 +33,7 @@ use crate::source::{self, MAX_FILE_BYTES};
 use crate::suggest;
 
 const FILE_NAMES: [&str; 2] = ["ptrwidth.toml", ".ptrwidth.toml"];
-const KEYS: [&str; 7] = [
+const KEYS: [&str; 8] = [
     "targets",
     "exclude",
     "max-file-size",
@@ -38,7 +41,9 @@ const KEYS: [&str; 7] = [
     "handles",
     "integers",
     "functions",
+    "c",
 ];
+const C_KEYS: [&str; 2] = ["include", "defines"];
 const FUNCTION_KEYS: [&str; 2] = ["params", "ret"];
 
 /// Where a setting's value comes from.
@@ -92,6 +97,10 @@ pub struct Config {
     pub handles: BTreeMap<String, HandleKind>,
     pub integers: BTreeMap<String, String>,
     pub functions: BTreeMap<String, Signature>,
+    /// The include path of C and C++ units without a compilation database entry, absolute.
+    pub c_include: Vec<PathBuf>,
+    /// Their macros, `NAME` or `NAME=VALUE`.
+    pub c_defines: Vec<String>,
 }
 
 impl Config {
@@ -152,6 +161,7 @@ impl Config {
 
     fn from_table(table: &Table, source: Source, dir: &Path) -> Result<Config, String> {
         let err = |message: String| format!("{source}: {message}");
+        let dir_of = |relative: &str| crate::model::tree::normalize(&dir.join(relative));
         let mut config = Config {
             base: dir.to_path_buf(),
             ..Config::default()
@@ -232,6 +242,18 @@ impl Config {
                     for (name, signature) in sub_table(value, "functions").map_err(err)? {
                         let signature = parse_signature(name, signature).map_err(err)?;
                         config.functions.insert(name.clone(), signature);
+                    }
+                }
+                "c" => {
+                    for (key, value) in sub_table(value, "c").map_err(err)? {
+                        let items = strings(value).map_err(|m| err(format!("`c.{key}` {m}")))?;
+                        match key.as_str() {
+                            "include" => {
+                                config.c_include = items.iter().map(|dir| dir_of(dir)).collect();
+                            }
+                            "defines" => config.c_defines = items,
+                            other => return Err(err(unknown("key in [c]", other, C_KEYS))),
+                        }
                     }
                 }
                 other => return Err(err(unknown("key", other, KEYS))),

@@ -23,12 +23,15 @@ use crate::discover::{self, Exclude, FileKind, Input};
 use crate::frontend;
 use crate::knowledge::Knowledge;
 use crate::model::Model;
+use crate::model::cfg::Regions;
 use crate::model::ir::FileIr;
 use crate::model::tree::{Location, normalize};
+use crate::model::visibility::Visibility;
 use crate::rules::{Checker, Levels, Rule};
 use crate::source::{FileError, MAX_FILE_BYTES, SourceFile, display_path, read_bytes};
 use crate::suppress::{self, UNUSED_ALLOW, comments::Syntax};
 use crate::target::Target;
+use crate::units::{self, CompileCommands, UnitFile};
 
 /// Vendored DLLs and libraries are often far larger than any source file; their headers are
 /// read whole all the same, but a file this big is not a binary a project ships.
@@ -59,6 +62,9 @@ pub struct Policy {
     pub progress: Option<Arc<Progress>>,
     /// Source files larger than this are skipped with a note.
     pub max_file_bytes: u64,
+    /// The include path and macros of C and C++ units a compilation database does not list.
+    pub c_include: Vec<PathBuf>,
+    pub c_defines: Vec<String>,
 }
 
 impl Default for Policy {
@@ -68,6 +74,8 @@ impl Default for Policy {
             levels: Levels::default(),
             progress: None,
             max_file_bytes: MAX_FILE_BYTES,
+            c_include: Vec::new(),
+            c_defines: Vec::new(),
         }
     }
 }
@@ -146,8 +154,17 @@ fn run_in_pool(options: &Options, policy: &Policy, knowledge: &Knowledge) -> Out
             None
         })
     });
+    let (early, units) = preprocess_units(&inputs, options, policy, &mut notes);
     let mut lowered = each_largest_first(&sizes, |i| {
-        let result = read_and_lower(&inputs[i], policy.max_file_bytes, cache.as_ref());
+        let read = early[i].lock().unwrap_or_else(|e| e.into_inner()).take();
+        let regions = units.regions.get(&i);
+        let result = read_and_lower(
+            &inputs[i],
+            policy.max_file_bytes,
+            cache.as_ref(),
+            read,
+            regions,
+        );
         if let Some(progress) = &policy.progress {
             progress.done.fetch_add(1, Ordering::Relaxed);
         }
@@ -165,7 +182,15 @@ fn run_in_pool(options: &Options, policy: &Policy, knowledge: &Knowledge) -> Out
     let mut kinds = Vec::new();
     let mut irs = Vec::new();
     let mut cached = 0;
+    // By input index: the index of the file in the run, for those read.
+    let mut file_ids: Vec<Option<u32>> = Vec::with_capacity(inputs.len());
     for (input, result) in inputs.iter().zip(read) {
+        file_ids.push(
+            result
+                .as_ref()
+                .ok()
+                .and_then(|_| u32::try_from(files.len()).ok()),
+        );
         match result {
             Ok((file, ir, partial, from_cache)) => {
                 cached += usize::from(from_cache);
@@ -177,9 +202,18 @@ fn run_in_pool(options: &Options, policy: &Policy, knowledge: &Knowledge) -> Out
             Err(error) => errors.push(error),
         }
     }
+    errors.extend(
+        units
+            .limits
+            .iter()
+            .map(|(input, note)| FileError::new(&inputs[*input].path, note.clone())),
+    );
     crate::model::text::resolve_registry_calls(&mut irs);
     let ir_refs: Vec<&FileIr> = irs.iter().collect();
-    let model = Model::new(knowledge, &options.targets, &ir_refs).with_locations(&locations);
+    let visibility = units.visibility(&file_ids, ir_refs.len());
+    let model = Model::new(knowledge, &options.targets, &ir_refs)
+        .with_locations(&locations)
+        .with_visibility(&visibility);
     let files_ref = &files;
     let kinds_ref = &kinds;
     let levels = &policy.levels;
@@ -267,6 +301,145 @@ fn each_largest_first<T: Send>(sizes: &[u64], work: impl Fn(usize) -> T + Sync) 
         .collect()
 }
 
+/// A file's bytes, or why they could not be read.
+type Bytes = Result<Vec<u8>, String>;
+
+/// A C or C++ file read before lowering, for its translation units. Taken by the task that
+/// lowers it.
+type EarlyRead = std::sync::Mutex<Option<Bytes>>;
+
+/// The translation units of a run, by input index.
+struct RunUnits {
+    /// The regions of each C and C++ file read.
+    regions: HashMap<usize, Regions>,
+    /// The input indexes each unit reads.
+    members: Vec<Vec<usize>>,
+    /// Limits a unit hit, by the input index of its root.
+    limits: Vec<(usize, String)>,
+}
+
+impl RunUnits {
+    /// Which files each file sees, by the index of the file in the run.
+    fn visibility(&self, file_ids: &[Option<u32>], files: usize) -> Visibility {
+        let units = self
+            .members
+            .iter()
+            .map(|members| {
+                members
+                    .iter()
+                    .filter_map(|&input| file_ids[input])
+                    .collect()
+            })
+            .collect();
+        Visibility::new(units, files)
+    }
+}
+
+/// Reads the C and C++ inputs (each once: the bytes are kept for their lowering), scans their
+/// directives and preprocesses their translation units.
+fn preprocess_units(
+    inputs: &[Input],
+    options: &Options,
+    policy: &Policy,
+    notes: &mut Vec<String>,
+) -> (Vec<EarlyRead>, RunUnits) {
+    let is_unit_kind = |kind: FileKind| matches!(kind, FileKind::C | FileKind::Cpp);
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let read: Vec<Option<(Bytes, Option<UnitFile>)>> = inputs
+        .par_iter()
+        .map(|input| {
+            if !is_unit_kind(input.kind) {
+                return None;
+            }
+            let bytes =
+                read_bytes(&input.path, policy.max_file_bytes).map_err(|e| format!("{e}; skipped"));
+            let unit_file = bytes.as_ref().ok().and_then(|bytes| {
+                let text = frontend::c::decode(bytes.clone()).ok()?;
+                Some(UnitFile {
+                    path: normalize(&cwd.join(&input.path)),
+                    kind: input.kind,
+                    len: text.len(),
+                    directives: frontend::c::pp::scan(&text),
+                })
+            });
+            Some((bytes, unit_file))
+        })
+        .collect();
+    let mut early = Vec::with_capacity(inputs.len());
+    let mut unit_files = Vec::new();
+    let mut input_of = Vec::new();
+    for (i, slot) in read.into_iter().enumerate() {
+        let bytes = slot.map(|(bytes, unit_file)| {
+            if let Some(unit_file) = unit_file {
+                unit_files.push(unit_file);
+                input_of.push(i);
+            }
+            bytes
+        });
+        early.push(std::sync::Mutex::new(bytes));
+    }
+    if unit_files.is_empty() {
+        let units = RunUnits {
+            regions: HashMap::new(),
+            members: Vec::new(),
+            limits: Vec::new(),
+        };
+        return (early, units);
+    }
+    let dirs: Vec<PathBuf> = options
+        .paths
+        .iter()
+        .map(|p| {
+            if p.is_dir() {
+                p.clone()
+            } else {
+                p.parent().map(Path::to_path_buf).unwrap_or_default()
+            }
+        })
+        .collect();
+    let (commands, unread) = CompileCommands::discover(&dirs);
+    notes.extend(unread);
+    let build = units::Build {
+        commands: &commands,
+        include: &policy.c_include,
+        defines: &policy.c_defines,
+    };
+    let sdk = match frontend::c::sdk_macros() {
+        Ok(sdk) => sdk,
+        Err(why) => {
+            notes.push(format!(
+                "internal error: {why}; the SDK's macros are unknown to the preprocessor"
+            ));
+            Default::default()
+        }
+    };
+    let preprocessed = units::preprocess(&unit_files, &options.targets, &build, &sdk);
+    let regions = preprocessed
+        .regions
+        .into_iter()
+        .enumerate()
+        .map(|(unit_file, regions)| (input_of[unit_file], regions))
+        .collect();
+    let members = preprocessed
+        .units
+        .into_iter()
+        .map(|files| files.into_iter().map(|f| input_of[f as usize]).collect())
+        .collect();
+    let limits = preprocessed
+        .notes
+        .into_iter()
+        .map(|(unit_file, note)| (input_of[unit_file], note))
+        .collect();
+    (
+        early,
+        RunUnits {
+            regions,
+            members,
+            limits,
+        },
+    )
+}
+
 /// A file read and lowered, with errors for the parts of it that could not be analysed, and
 /// whether its lowering came from the cache.
 type ReadFile = (SourceFile, FileIr, Vec<FileError>, bool);
@@ -276,14 +449,19 @@ fn read_and_lower(
     input: &Input,
     max_file_bytes: u64,
     cache: Option<&Cache>,
+    read: Option<Bytes>,
+    regions: Option<&Regions>,
 ) -> Result<ReadFile, FileError> {
     let fail = |message: String| FileError::new(&input.path, message);
     let limit = match input.kind {
         FileKind::Binary => MAX_BINARY_BYTES,
         _ => max_file_bytes,
     };
-    let bytes = read_bytes(&input.path, limit).map_err(|e| fail(format!("{e}; skipped")))?;
-    let cached = cache.map(|cache| (cache, Cache::key(input.kind, &bytes)));
+    let bytes = match read {
+        Some(read) => read.map_err(fail)?,
+        None => read_bytes(&input.path, limit).map_err(|e| fail(format!("{e}; skipped")))?,
+    };
+    let cached = cache.map(|cache| (cache, Cache::key_in(input.kind, &bytes, regions)));
     let stored = cached
         .as_ref()
         .and_then(|(cache, key)| cache.get(key, input.kind, &bytes));
@@ -291,7 +469,7 @@ fn read_and_lower(
     let lowered = match stored {
         Some(lowered) => lowered,
         None => {
-            let lowered = frontend::lower(input.kind, bytes).map(|mut lowered| {
+            let lowered = frontend::lower(input.kind, bytes, regions).map(|mut lowered| {
                 lowered.ir.compact();
                 lowered
             });

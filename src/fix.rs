@@ -169,7 +169,7 @@ pub fn plan(outcome: &Outcome, unsafe_fixes: bool) -> Plan {
                 let after = apply(&before, &edits)
                     .ok_or_else(|| fail("a fix does not fit the file's text; not fixed"))?;
                 let bytes = decoded.encoding.encode(&after);
-                if let Err(e) = frontend::lower(outcome.kinds[file], bytes.clone()) {
+                if let Err(e) = frontend::lower(outcome.kinds[file], bytes.clone(), None) {
                     return Err(fail(&format!(
                         "the fixed file would not parse ({e}); left untouched"
                     )));

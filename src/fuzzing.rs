@@ -49,7 +49,7 @@ pub fn run(target: &str, data: &[u8]) {
 
 /// One file's bytes through one front end; whether it lowers does not matter.
 pub fn lower(kind: FileKind, data: &[u8]) {
-    let _ = frontend::lower(kind, data.to_vec());
+    let _ = frontend::lower(kind, data.to_vec(), None);
 }
 
 /// A `.reg` script as given and again as regedit exports it, UTF-16LE with a BOM, reaching the
@@ -63,7 +63,7 @@ pub fn reg(data: &[u8]) {
             .encode_utf16()
             .flat_map(u16::to_le_bytes),
     );
-    let _ = frontend::lower(kind, utf16);
+    let _ = frontend::lower(kind, utf16, None);
 }
 
 /// The extension a tree file's first byte picks (modulo the count). New kinds go at the end, so
@@ -171,7 +171,7 @@ fn fix_tree(dir: &Path, unsafe_fixes: bool) {
             continue;
         }
         let kind = kinds.get(path).expect("a fixed file was linted");
-        if let Err(e) = frontend::lower(*kind, after[path].clone()) {
+        if let Err(e) = frontend::lower(*kind, after[path].clone(), None) {
             panic!("{} no longer lowers after fixing: {e}", path.display());
         }
         assert!(
@@ -289,7 +289,7 @@ pub fn cache(data: &[u8]) {
         .expect("a cache in a directory of our own is opened");
     let key = Cache::key(kind, source);
     let path = cache.path(&key);
-    let fresh = frontend::lower(kind, source.to_vec());
+    let fresh = frontend::lower(kind, source.to_vec(), None);
     cache.put(&key, &fresh);
     let stored = std::fs::read(&path).expect("an entry is written in a cache of our own");
     let read = cache

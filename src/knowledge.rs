@@ -19,6 +19,7 @@ use serde::Deserialize;
 use crate::model::ir::Language;
 use crate::model::ty::{HandleKind, HandleRepr, HandleTy, IntBits, IntTy, PtrKind, Ty};
 
+const CONSTANTS_TSV: &str = include_str!("../rules/data/win32-constants.tsv");
 const TYPES_TOML: &str = include_str!("../rules/data/win32-types.toml");
 const WINDOW_LONG_TOML: &str = include_str!("../rules/data/window-long.toml");
 const API_TSV: &str = include_str!("../rules/data/win32-api.tsv");
@@ -656,6 +657,19 @@ fn parse_struct_row(row: &'static str) -> Option<(Option<u32>, &'static str)> {
         return None;
     };
     Some((width_column(width)?, fields))
+}
+
+/// The constants of the Windows SDK headers as windows-sys 0.61.2 declares them
+/// (`rules/data/win32-constants.tsv`): each name, with its integer value when it has one.
+/// They are the headers' object-like macros, which decide an `#ifdef` on them.
+pub fn sdk_constants() -> impl Iterator<Item = (&'static str, Option<i64>)> {
+    CONSTANTS_TSV
+        .lines()
+        .filter(|line| !line.starts_with('#') && !line.is_empty())
+        .map(|line| match line.split_once('\t') {
+            Some((name, value)) => (name, value.parse().ok()),
+            None => (line, None),
+        })
 }
 
 #[cfg(test)]

@@ -30,4 +30,5 @@ pub mod source;
 pub mod suggest;
 pub mod suppress;
 pub mod target;
+pub mod units;
 pub mod workspace;

@@ -199,6 +199,8 @@ impl Settings {
             levels: self.levels.clone(),
             progress,
             max_file_bytes: self.max_file_size.value,
+            c_include: self.config.c_include.clone(),
+            c_defines: self.config.c_defines.clone(),
         })
     }
 

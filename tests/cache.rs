@@ -187,7 +187,7 @@ fn plant_entry_with_spans_past_the_end(dir: &Path, cli_cache: &Path) {
         "\nLONG_PTR",
         &format!("\n/*{}*/\nLONG_PTR", "-".repeat(400)),
     );
-    let mut forged = ptrwidth::frontend::lower(FileKind::C, long.into_bytes()).unwrap();
+    let mut forged = ptrwidth::frontend::lower(FileKind::C, long.into_bytes(), None).unwrap();
     forged.text = SHORT_C.to_string();
     let scratch = dir.join("forge");
     let cache = Cache::open(&CacheDir::new(&scratch, &[])).unwrap().unwrap();

@@ -44,29 +44,38 @@ fn error_messages(doc: &Value) -> Vec<&str> {
 }
 
 /// `#if FEATURE_0` then `#elif FEATURE_1` ... `#elif FEATURE_999`, each branch with a pointer
-/// cast to 32 bits: every branch may be compiled, and every cast is reported, the thousandth
-/// as the first. A `#elif defined(_WIN64)` ends the chain on x64: the branches after it are not
-/// compiled there, however long the chain before it.
+/// cast to 32 bits, as a compiler reads it: a macro nobody defines is 0, so the branch taken is
+/// the first whose macro a header defines (`FEATURE_500`); `#elif defined(_WIN64)` after it is
+/// not. Without that header, the chain ends at `_WIN64` on x64.
 #[test]
-fn every_branch_of_a_thousand_branch_elif_chain_is_analysed() {
+fn a_thousand_branch_elif_chain_takes_the_branch_a_compiler_takes() {
     let cast = "unsigned long f(void *p) { return (unsigned long)p; }\n";
-    let mut text = String::from("#include <windows.h>\n");
-    let mut live = Vec::new();
-    let mut line = 2;
-    for branch in 0..1000 {
-        let directive = if branch == 0 { "#if" } else { "#elif" };
-        text.push_str(&format!("{directive} FEATURE_{branch}\n{cast}"));
-        live.push(line + 1);
-        line += 2;
-    }
-    text.push_str(&format!("#elif defined(_WIN64)\n{cast}"));
-    live.push(line + 1);
-    text.push_str(&format!("#elif FEATURE_LAST\n{cast}#else\n{cast}#endif\n"));
+    let chain = |include: &str| {
+        let mut text = format!("#include <windows.h>\n{include}\n");
+        let mut lines = Vec::new();
+        let mut line = 3;
+        for branch in 0..1000 {
+            let directive = if branch == 0 { "#if" } else { "#elif" };
+            text.push_str(&format!("{directive} FEATURE_{branch}\n{cast}"));
+            lines.push(line + 1);
+            line += 2;
+        }
+        text.push_str(&format!("#elif defined(_WIN64)\n{cast}"));
+        lines.push(line + 1);
+        text.push_str(&format!("#elif FEATURE_LAST\n{cast}#else\n{cast}#endif\n"));
+        (text, lines)
+    };
     let dir = Scratch::new();
-    dir.write("chain.c", &text);
-    let doc = lint(&dir, "chain.c");
+    dir.write("features.h", "#define FEATURE_500 1\n");
+    let (with_header, lines) = chain("#include \"features.h\"");
+    dir.write("chain.c", &with_header);
+    let doc = lint(&dir, ".");
     assert_eq!(error_messages(&doc), Vec::<&str>::new());
-    assert_eq!(finding_lines(&doc), live);
+    assert_eq!(finding_lines(&doc), [lines[500]]);
+    let (without, lines) = chain("");
+    dir.write("chain.c", &without);
+    let doc = lint(&dir, "chain.c");
+    assert_eq!(finding_lines(&doc), [lines[1000]]);
 }
 
 /// `if cfg!(target_pointer_width = "32") {..} else if n == 1 {..}` ... 200 branches, each with

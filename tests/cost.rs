@@ -19,7 +19,8 @@ fn shifted(span: Span, by: usize) -> Span {
 /// copy is lowered: the others are its calls and conversions moved to where each copy starts,
 /// so that the rule, not the parser, is what takes the time.
 fn window_long_findings(snippet: &str, copies: usize) -> (usize, Duration) {
-    let lowered = ptrwidth::frontend::lower(FileKind::C, snippet.as_bytes().to_vec()).unwrap();
+    let lowered =
+        ptrwidth::frontend::lower(FileKind::C, snippet.as_bytes().to_vec(), None).unwrap();
     let one = lowered.ir;
     let mut ir = FileIr {
         language: one.language,

@@ -650,7 +650,11 @@ fn hundred_thousand_deep_nesting_in_every_front_end() {
         ),
         (
             "ifdef.c",
-            format!("{}int x;\n{}", "#ifdef A\n".repeat(n), "#endif\n".repeat(n)),
+            format!(
+                "{}int x;\n{}",
+                "#ifdef _WIN32\n".repeat(n),
+                "#endif\n".repeat(n)
+            ),
         ),
         (
             "ns.cpp",

@@ -28,7 +28,7 @@ fn share_of_headers_that_parse_with_errors() {
         files += 1;
         let raw = parser.parse(&bytes, None).unwrap();
         raw_errors += usize::from(raw.root_node().has_error());
-        match frontend::lower(input.kind, bytes) {
+        match frontend::lower(input.kind, bytes, None) {
             Ok(lowered) => prepared_errors += usize::from(!lowered.errors.is_empty()),
             Err(_) => prepared_errors += 1,
         }

@@ -19,6 +19,8 @@ const SYNTAX: &[(&str, &str)] = &[
     ("src/config.rs", "FILE_NAMES"),
     ("src/config.rs", "KEYS"),
     ("src/config.rs", "FUNCTION_KEYS"),
+    ("src/config.rs", "C_KEYS"),
+    ("src/frontend/c/pp/lex.rs", "PUNCTS"),
     // The environment part of a target triple.
     ("src/target.rs", "ENVIRONMENTS"),
     // WiX's XML namespaces.

@@ -107,9 +107,49 @@ impl Cond {
         }
     }
 
+    /// Holds on the kinds of the targets marked true, fails on those marked false, and is
+    /// undecided on every other kind: what a preprocessor run once per configured target
+    /// found.
+    pub fn on_targets<'t>(targets: impl IntoIterator<Item = (&'t Target, bool)>) -> Cond {
+        let mut cond = Cond::UNKNOWN;
+        for (target, live) in targets {
+            let bit = 1 << kind_of(target);
+            if live {
+                cond.holds |= bit;
+            } else {
+                cond.fails |= bit;
+            }
+        }
+        cond
+    }
+
+    /// Whether no target is known to compile code under this condition and some target is
+    /// known not to.
+    pub fn is_dead(&self) -> bool {
+        self.holds == 0 && self.fails != 0
+    }
+
     /// Whether code under this condition may be compiled for the target.
     pub fn is_live(&self, target: &Target) -> bool {
         self.eval(target) != Some(false)
+    }
+}
+
+/// The build condition of each part of a C or C++ file, as the preprocessing of the
+/// translation units that read it found: each condition holds from its offset to the next.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Regions(pub Vec<(usize, Cond)>);
+
+impl Regions {
+    /// The byte ranges no configured target compiles.
+    pub fn dead(&self, len: usize) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
+        self.0
+            .iter()
+            .enumerate()
+            .filter_map(move |(i, (start, cond))| {
+                let end = self.0.get(i + 1).map_or(len, |(next, _)| *next).min(len);
+                (cond.is_dead() && *start < end).then_some(*start..end)
+            })
     }
 }
 

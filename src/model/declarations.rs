@@ -43,14 +43,17 @@ fn add<K: Hash + Eq, T>(map: &mut HashMap<K, Named<T>>, name: K, item: T) {
     }
 }
 
+/// A declaration and the index of the file it is in.
+pub(super) type In<T> = (u32, T);
+
 /// Declarations of the whole run, by name.
 pub(super) struct Declarations<'a> {
-    pub(super) aliases: HashMap<&'a str, Named<&'a TypeAlias>>,
-    pub(super) structs: HashMap<&'a str, Named<&'a StructDecl>>,
-    pub(super) functions: HashMap<&'a str, Named<&'a FnDecl>>,
-    pub(super) consts: HashMap<&'a str, Named<(&'a Cond, &'a TypeRef)>>,
-    pub(super) guids: HashMap<&'a str, Named<&'a GuidConst>>,
-    pub(super) text_consts: HashMap<&'a str, Named<&'a TextConst>>,
+    pub(super) aliases: HashMap<&'a str, Named<In<&'a TypeAlias>>>,
+    pub(super) structs: HashMap<&'a str, Named<In<&'a StructDecl>>>,
+    pub(super) functions: HashMap<&'a str, Named<In<&'a FnDecl>>>,
+    pub(super) consts: HashMap<&'a str, Named<In<(&'a Cond, &'a TypeRef)>>>,
+    pub(super) guids: HashMap<&'a str, Named<In<&'a GuidConst>>>,
+    pub(super) text_consts: HashMap<&'a str, Named<In<&'a TextConst>>>,
 }
 
 impl<'a> Declarations<'a> {
@@ -65,24 +68,25 @@ impl<'a> Declarations<'a> {
         }
     }
 
-    pub(super) fn add(&mut self, file: &'a FileIr) {
+    /// Adds the declarations of the file with index `id`.
+    pub(super) fn add(&mut self, id: u32, file: &'a FileIr) {
         for alias in &file.aliases {
-            add(&mut self.aliases, &alias.name, alias);
+            add(&mut self.aliases, &alias.name, (id, alias));
         }
         for decl in &file.structs {
-            add(&mut self.structs, &decl.name, decl);
+            add(&mut self.structs, &decl.name, (id, decl));
         }
         for decl in &file.functions {
-            add(&mut self.functions, &decl.name, decl);
+            add(&mut self.functions, &decl.name, (id, decl));
         }
         for decl in &file.consts {
-            add(&mut self.consts, &decl.name, (&decl.cond, &decl.ty));
+            add(&mut self.consts, &decl.name, (id, (&decl.cond, &decl.ty)));
         }
         for decl in &file.guids {
-            add(&mut self.guids, &decl.name, decl);
+            add(&mut self.guids, &decl.name, (id, decl));
         }
         for decl in &file.text_consts {
-            add(&mut self.text_consts, &decl.name, decl);
+            add(&mut self.text_consts, &decl.name, (id, decl));
         }
     }
 }
@@ -184,13 +188,19 @@ impl<'a> Semantic<'a> {
             .map(|decl| decl.guid)
     }
 
-    /// The first declaration live on the target: this file's, else the rest of the tree's.
+    /// The first declaration live on the target: this file's, else the rest of the tree's
+    /// that this file sees.
     pub(super) fn lookup<T: Copy>(
         &self,
-        pick: impl for<'d> Fn(&'d Declarations<'a>) -> Option<&'d Named<T>>,
+        pick: impl for<'d> Fn(&'d Declarations<'a>) -> Option<&'d Named<In<T>>>,
         live: impl Fn(&T) -> bool,
     ) -> Option<T> {
-        let first_live = |decls: &Named<T>| decls.iter().find(|d| live(d)).copied();
+        let first_live = |decls: &Named<In<T>>| {
+            decls
+                .iter()
+                .find(|(file, d)| self.sees(*file) && live(d))
+                .map(|(_, d)| *d)
+        };
         pick(&self.local)
             .and_then(first_live)
             .or_else(|| pick(self.global).and_then(first_live))
@@ -231,8 +241,12 @@ impl<'a> Semantic<'a> {
     /// (a wrong `extern` elsewhere in the tree is reported where it is, not believed), else a
     /// declaration elsewhere in the tree.
     pub(super) fn declared_function(&self, name: &str, target: &Target) -> Option<&'a FnDecl> {
-        let live =
-            |decls: &Named<&'a FnDecl>| decls.iter().find(|d| d.cond.is_live(target)).copied();
+        let live = |decls: &Named<In<&'a FnDecl>>| {
+            decls
+                .iter()
+                .find(|(file, d)| self.sees(*file) && d.cond.is_live(target))
+                .map(|(_, d)| *d)
+        };
         if let Some(decl) = self.local.functions.get(name).and_then(live) {
             return Some(decl);
         }
@@ -246,7 +260,7 @@ impl<'a> Semantic<'a> {
         self.local
             .functions
             .get(decl.name.as_str())
-            .is_some_and(|decls| decls.iter().any(|d| std::ptr::eq(*d, decl)))
+            .is_some_and(|decls| decls.iter().any(|(_, d)| std::ptr::eq(*d, decl)))
     }
 
     pub(super) fn const_type(&self, name: &str, target: &Target) -> Option<&'a TypeRef> {

@@ -19,6 +19,7 @@ pub mod text;
 pub mod tree;
 pub mod ty;
 mod types;
+pub mod visibility;
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::cell::{Cell, OnceCell};
@@ -34,6 +35,7 @@ use ir::{BodyId, FileIr, FnKind};
 pub use provenance::{Origin, ValueInfo};
 use registry::ComIndex;
 use tree::{Location, Tree};
+use visibility::{FileSet, Visibility};
 
 /// Alias chains and value flow deeper than this are treated as unknown (and cycles end).
 const MAX_RESOLVE_DEPTH: usize = 32;
@@ -52,17 +54,21 @@ pub struct Model<'a> {
     /// and holding positions, not references, so that it needs no lifetime of its own.
     c_index: OnceLock<HashMap<u64, Named<CDeclAt>>>,
     tree: Tree<'a>,
+    visibility: Option<&'a Visibility>,
 }
 
 impl<'a> Model<'a> {
     pub fn new(knowledge: &'a Knowledge, targets: &'a [Target], files: &'a [&'a FileIr]) -> Self {
         let mut rust = Declarations::new();
         let mut c_family = Declarations::new();
-        for file in files {
+        for (id, file) in files.iter().enumerate() {
+            let Ok(id) = u32::try_from(id) else {
+                break;
+            };
             if file.language.is_c_family() {
-                c_family.add(file);
+                c_family.add(id, file);
             } else {
-                rust.add(file);
+                rust.add(id, file);
             }
         }
         Model {
@@ -74,7 +80,14 @@ impl<'a> Model<'a> {
             c_family,
             c_index: OnceLock::new(),
             tree: Tree::default(),
+            visibility: None,
         }
+    }
+
+    /// Tells the model which files each C and C++ file sees (by the same indexes as `files`).
+    pub fn with_visibility(mut self, visibility: &'a Visibility) -> Self {
+        self.visibility = Some(visibility);
+        self
     }
 
     /// Tells the model where each file lives (`locations[i]` for `files[i]`), so that it can
@@ -86,15 +99,20 @@ impl<'a> Model<'a> {
 
     /// The model as seen from the file with this index.
     pub fn semantic_of(&'a self, id: FileId) -> Semantic<'a> {
-        let mut semantic = self.semantic(self.files[id]);
+        let mut semantic = self.semantic_with_id(self.files[id], u32::try_from(id).ok());
         semantic.id = Some(id);
+        semantic.seen = self.visibility.and_then(|v| v.seen_from(id));
         semantic
     }
 
     /// The model as seen from one file, without knowing where it lives.
     pub fn semantic(&'a self, file: &'a FileIr) -> Semantic<'a> {
+        self.semantic_with_id(file, None)
+    }
+
+    fn semantic_with_id(&'a self, file: &'a FileIr, id: Option<u32>) -> Semantic<'a> {
         let mut local = Declarations::new();
-        local.add(file);
+        local.add(id.unwrap_or(u32::MAX), file);
         let renames = file
             .imports
             .iter()
@@ -111,6 +129,7 @@ impl<'a> Model<'a> {
             id: None,
             local,
             global,
+            seen: None,
             renames,
             helper_bodies: OnceCell::new(),
             steps_left: Cell::new(0),
@@ -126,6 +145,8 @@ pub struct Semantic<'a> {
     local: Declarations<'a>,
     /// The declarations of the whole tree in this file's language family.
     global: &'a Declarations<'a>,
+    /// The files whose declarations this file sees; `None`: all of them.
+    seen: Option<FileSet>,
     /// `use a::HWND as WindowHandle`: local name → imported name.
     renames: HashMap<&'a str, &'a str>,
     /// The bodies of `HandleToULong`, `LongToHandle` and kin: conversions there are the point.
@@ -157,6 +178,14 @@ impl<'a> Semantic<'a> {
                     .collect()
             })
             .contains(&body)
+    }
+
+    /// Whether this file sees the declarations of the file with that index: it is the file
+    /// itself, or a C or C++ file its translation units read.
+    fn sees(&self, file: u32) -> bool {
+        self.seen.as_ref().is_none_or(|seen| seen.contains(file))
+            || self.id.is_some_and(|id| id == file as usize)
+            || file == u32::MAX
     }
 
     /// The name a local name stands for, through `use ... as` renames.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates rules/data/win32-api.tsv and rules/data/win32-structs.tsv from windows-sys
+# Regenerates rules/data/win32-api.tsv, win32-structs.tsv and win32-constants.tsv from windows-sys
 # 0.61.2, pinned exactly so that the same sources always give the same tables.
 # Needs only cargo and access to crates.io (or windows-sys 0.61.2 in cargo's cache).
 #
@@ -74,10 +74,10 @@ mkdir -p "$data"
 # Write to temporary files first so that a failed run leaves the old tables in place. The debug
 # build writes the same tables as a release build, and reuses the dependencies a test run built.
 cargo run --quiet -p gen-win32-api -- "$windows_sys_dir" \
-    "$scratch/win32-api.tsv" "$scratch/win32-structs.tsv"
+    "$scratch/win32-api.tsv" "$scratch/win32-structs.tsv" "$scratch/win32-constants.tsv"
 if $check; then
     stale=false
-    for table in win32-api.tsv win32-structs.tsv; do
+    for table in win32-api.tsv win32-structs.tsv win32-constants.tsv; do
         if ! cmp -s "$data/$table" "$scratch/$table"; then
             echo "regenerate.sh: rules/data/$table differs from what windows-sys $windows_sys_version gives:" >&2
             diff -u "$data/$table" "$scratch/$table" | head -n 40 >&2 || true
@@ -91,7 +91,7 @@ if $check; then
     echo "regenerate.sh: the tables match windows-sys $windows_sys_version" >&2
     exit 0
 fi
-for table in win32-api.tsv win32-structs.tsv; do
+for table in win32-api.tsv win32-structs.tsv win32-constants.tsv; do
     mv "$scratch/$table" "$data/$table"
     echo "regenerate.sh: wrote $data/$table ($(wc -l < "$data/$table") lines)" >&2
 done

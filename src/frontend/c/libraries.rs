@@ -485,6 +485,7 @@ mod tests {
         let lowered = crate::frontend::c::lower(
             crate::frontend::c::Dialect::C,
             b"#define PLUGIN OLESTR(\"plugin.dll\")\n".to_vec(),
+            None,
         )
         .unwrap();
         let consts: Vec<(&str, MappedText)> = lowered

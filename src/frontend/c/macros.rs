@@ -49,6 +49,16 @@ struct MacrosFile {
     replace: HashMap<String, Replacement>,
     declarators: Declarators,
     conditions: HashMap<String, ConditionEntry>,
+    sdk: SdkSection,
+}
+
+/// `[sdk]`: what the SDK headers define beyond the constants table.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SdkSection {
+    pub values: HashMap<String, i64>,
+    pub guards: Vec<String>,
+    pub functions: Vec<String>,
 }
 
 /// What to do with an identifier met outside comments, strings and directives.
@@ -66,6 +76,7 @@ pub struct MacroTable {
     prefixes: HashMap<[u8; PREFIX_KEY], Vec<String>>,
     handle_declarators: Vec<String>,
     conditions: HashMap<String, Cond>,
+    pub sdk: SdkSection,
 }
 
 const PREFIX_KEY: usize = 4;
@@ -112,6 +123,7 @@ static TABLE: LazyLock<Result<MacroTable, String>> = LazyLock::new(|| {
         prefixes,
         handle_declarators: file.declarators.handle,
         conditions,
+        sdk: file.sdk,
     })
 });
 

@@ -10,6 +10,7 @@ mod libraries;
 mod literal;
 mod lower;
 mod macros;
+pub mod pp;
 mod prepare;
 mod registry;
 mod text;
@@ -19,9 +20,29 @@ use std::cell::RefCell;
 use tree_sitter::{Node, Parser, Tree};
 
 use super::Lowered;
+use crate::model::cfg::Regions;
 use crate::model::ir::Language;
 use crate::source::{self, Encoding};
 pub use prepare::Dialect;
+
+/// What the SDK headers define as macros, for the preprocessor: the constants table under the
+/// `[sdk]` section of `c-macros.toml` (versions, include guards, function-like macros).
+pub fn sdk_macros() -> Result<pp::SdkMacros, String> {
+    let sdk = &macros::table()?.sdk;
+    let constants = crate::knowledge::sdk_constants()
+        .filter(|(name, _)| !sdk.values.contains_key(*name))
+        .map(|(name, value)| (name.to_string(), value));
+    let values = sdk
+        .values
+        .iter()
+        .map(|(name, value)| (name.clone(), Some(*value)));
+    let names = sdk
+        .guards
+        .iter()
+        .chain(&sdk.functions)
+        .map(|name| (name.clone(), None));
+    Ok(pp::SdkMacros::new(constants.chain(values).chain(names)))
+}
 
 /// Bytes of a file that mark it as binary rather than text.
 const BINARY_PROBE_BYTES: usize = 8 * 1024;
@@ -36,10 +57,16 @@ thread_local! {
     static PARSERS: RefCell<Option<Parsers>> = const { RefCell::new(None) };
 }
 
-pub fn lower(dialect: Dialect, bytes: Vec<u8>) -> Result<Lowered, String> {
+/// Lowers one file; `regions` are what its translation units compile on each target, when the
+/// file was preprocessed as part of them.
+pub fn lower(
+    dialect: Dialect,
+    bytes: Vec<u8>,
+    regions: Option<&Regions>,
+) -> Result<Lowered, String> {
     let table = macros::table()?;
     let text = decode(bytes)?;
-    let prepared = prepare::prepare(text.as_bytes(), dialect, table);
+    let prepared = prepare::prepare(text.as_bytes(), dialect, table, regions);
     let cpp = match dialect {
         Dialect::C => prepared.cpp,
         Dialect::Cpp => true,

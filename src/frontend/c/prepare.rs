@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use super::condition::Tracker;
 use super::guids::GUID_MACROS;
 use super::macros::{Action, MacroTable, Mode};
-use crate::model::cfg::Cond;
+use crate::model::cfg::{Cond, Regions};
 use crate::model::ir::Attribute;
 
 /// Macro argument lists longer than this are not looked through (an unbalanced parenthesis
@@ -141,7 +141,23 @@ struct Scanner<'a> {
     container_closers: Vec<usize>,
 }
 
-pub fn prepare(src: &[u8], dialect: Dialect, table: &MacroTable) -> Prepared {
+/// Prepares a file for the parser. With `regions` (what the file's translation units compile
+/// on each target), code no target compiles is blanked first, as a compiler never sees it, and
+/// the regions are the file's conditions; without, `#if` directives are read alone.
+pub fn prepare(
+    src: &[u8],
+    dialect: Dialect,
+    table: &MacroTable,
+    regions: Option<&Regions>,
+) -> Prepared {
+    let live_text;
+    let src = match regions {
+        Some(regions) => {
+            live_text = blank_dead(src, regions);
+            &live_text[..]
+        }
+        None => src,
+    };
     let mut scanner = Scanner {
         src,
         out: src.to_vec(),
@@ -164,11 +180,25 @@ pub fn prepare(src: &[u8], dialect: Dialect, table: &MacroTable) -> Prepared {
     Prepared {
         text: scanner.out,
         cpp: scanner.cpp,
-        conds: scanner.prepared_conds,
+        conds: regions.map_or(scanner.prepared_conds, |regions| regions.0.clone()),
         attributes: scanner.attributes,
         containers: scanner.containers,
         guid_macros: scanner.guid_macros,
     }
+}
+
+/// The text with every byte of the dead regions but line breaks made a space: offsets and
+/// lines stay, and UTF-8 stays valid (a multi-byte character becomes several spaces).
+fn blank_dead(src: &[u8], regions: &Regions) -> Vec<u8> {
+    let mut text = src.to_vec();
+    for range in regions.dead(text.len()) {
+        for byte in &mut text[range] {
+            if *byte != b'\n' {
+                *byte = b' ';
+            }
+        }
+    }
+    text
 }
 
 fn is_ident_start(b: u8) -> bool {
@@ -739,7 +769,7 @@ mod tests {
     use crate::frontend::c::macros;
 
     fn prep(text: &str, dialect: Dialect) -> Prepared {
-        let prepared = prepare(text.as_bytes(), dialect, macros::table().unwrap());
+        let prepared = prepare(text.as_bytes(), dialect, macros::table().unwrap(), None);
         assert_eq!(prepared.text.len(), text.len());
         prepared
     }

@@ -573,7 +573,7 @@ mod tests {
     const CLSID: &str = "{5E0C1B2A-7F3D-4C61-9A52-0B7E2D4C9F10}";
 
     fn lower_as(dialect: Dialect, text: &str) -> FileIr {
-        let lowered = lower(dialect, text.as_bytes().to_vec()).unwrap();
+        let lowered = lower(dialect, text.as_bytes().to_vec(), None).unwrap();
         assert!(lowered.errors.is_empty(), "{:?}", lowered.errors);
         lowered.ir
     }

@@ -4,7 +4,7 @@ use crate::model::text::MappedText;
 use crate::target::Target;
 
 fn lower_c(text: &str) -> Lowered {
-    lower(Dialect::C, text.as_bytes().to_vec()).unwrap()
+    lower(Dialect::C, text.as_bytes().to_vec(), None).unwrap()
 }
 
 fn x64() -> Target {
@@ -159,7 +159,7 @@ fn midl_interfaces_and_attributes() {
                   [id(1), call_as(Bar)] HRESULT RemoteBar([in] DWORD hWnd, [in, context_handle] void *ctx);\n\
                 }\n\
                 typedef [context_handle] void *PCTX;";
-    let lowered = lower(Dialect::Idl, text.as_bytes().to_vec()).unwrap();
+    let lowered = lower(Dialect::Idl, text.as_bytes().to_vec(), None).unwrap();
     assert!(lowered.errors.is_empty(), "{:?}", lowered.errors);
     let ir = &lowered.ir;
     assert_eq!(ir.language, Language::Idl);
@@ -200,20 +200,20 @@ fn bad_input_is_analysed_in_part_or_refused_with_a_reason() {
         .into_iter()
         .chain("typedef DWORD X;".encode_utf16().flat_map(u16::to_le_bytes))
         .collect();
-    let decoded = lower(Dialect::C, utf16).unwrap();
+    let decoded = lower(Dialect::C, utf16, None).unwrap();
     assert_eq!(decoded.ir.aliases[0].name, "X");
     let latin1 = b"/* caf\xe9 */ typedef DWORD Y;".to_vec();
-    let decoded = lower(Dialect::C, latin1).unwrap();
+    let decoded = lower(Dialect::C, latin1, None).unwrap();
     assert_eq!(decoded.ir.aliases[0].name, "Y");
     assert!(decoded.text.contains("café"));
     // Binary junk named .h.
-    let err = lower(Dialect::C, vec![0x4d, 0x5a, 0x90, 0x00, 0x03, 0x00])
+    let err = lower(Dialect::C, vec![0x4d, 0x5a, 0x90, 0x00, 0x03, 0x00], None)
         .err()
         .unwrap();
     assert!(err.contains("binary"), "{err}");
     // Truncated input.
     lower_c("typedef struct { DWORD a;");
-    lower(Dialect::Idl, b"[object, uuid(".to_vec()).unwrap();
+    lower(Dialect::Idl, b"[object, uuid(".to_vec(), None).unwrap();
 }
 
 #[test]
@@ -298,6 +298,7 @@ void f(const wchar_t *dir) {
 }
 "#
         .to_vec(),
+        None,
     )
     .unwrap();
     assert!(lowered.errors.is_empty(), "{:?}", lowered.errors);
@@ -475,7 +476,7 @@ fn long_flag_chains_are_cut_off() {
     );
     let handle = std::thread::Builder::new()
         .stack_size(8 * 1024 * 1024)
-        .spawn(move || lower(Dialect::C, source.into_bytes()).map(|l| l.ir.loads.len()))
+        .spawn(move || lower(Dialect::C, source.into_bytes(), None).map(|l| l.ir.loads.len()))
         .unwrap();
     assert_eq!(handle.join().unwrap(), Ok(1));
 }

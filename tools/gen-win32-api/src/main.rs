@@ -1,5 +1,5 @@
-//! Writes the Win32 function table (`rules/data/win32-api.tsv`) and struct table
-//! (`rules/data/win32-structs.tsv`) from the sources of the `windows-sys` crate: one row per
+//! Writes the Win32 function table (`rules/data/win32-api.tsv`), struct table
+//! (`rules/data/win32-structs.tsv`) and constant table (`rules/data/win32-constants.tsv`) from the sources of the `windows-sys` crate: one row per
 //! function or struct and pointer width, with the width class of the return value and of each
 //! parameter or field. Run through `regenerate.sh`.
 
@@ -16,11 +16,13 @@ use scan::Scan;
 
 fn main() -> ExitCode {
     let args: Vec<PathBuf> = env::args_os().skip(1).map(PathBuf::from).collect();
-    let [crate_dir, api_table, struct_table] = args.as_slice() else {
-        eprintln!("usage: gen-win32-api <windows-sys source dir> <function table> <struct table>");
+    let [crate_dir, api_table, struct_table, const_table] = args.as_slice() else {
+        eprintln!(
+            "usage: gen-win32-api <windows-sys source dir> <function table> <struct table> <constant table>"
+        );
         return ExitCode::from(2);
     };
-    match run(crate_dir, api_table, struct_table) {
+    match run(crate_dir, api_table, struct_table, const_table) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("gen-win32-api: {err}");
@@ -29,7 +31,12 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(crate_dir: &Path, api_table: &Path, struct_table: &Path) -> io::Result<()> {
+fn run(
+    crate_dir: &Path,
+    api_table: &Path,
+    struct_table: &Path,
+    const_table: &Path,
+) -> io::Result<()> {
     let version = package_version(&crate_dir.join("Cargo.toml"))?;
     let mut files = Vec::new();
     rust_files(&crate_dir.join("src"), &mut files)?;
@@ -81,10 +88,19 @@ fn run(crate_dir: &Path, api_table: &Path, struct_table: &Path) -> io::Result<()
         ],
         &table.structs,
     )?;
+    write_table(
+        const_table,
+        &[
+            &format!("# Win32 constants as declared by {source}: the macros of the SDK headers"),
+            "# columns: constant, then its value when it is an integer (none: defined, value unknown)",
+        ],
+        &table.consts,
+    )?;
     eprintln!(
-        "{} function rows and {} struct rows from {} files",
+        "{} function rows, {} struct rows and {} constants from {} files",
         table.rows.len(),
         table.structs.len(),
+        table.consts.len(),
         files.len()
     );
     Ok(())

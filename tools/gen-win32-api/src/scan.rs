@@ -7,8 +7,9 @@ use syn::ext::IdentExt as _;
 use syn::parse::{Parse, ParseStream};
 use syn::visit::{self, Visit};
 use syn::{
-    Attribute, Field, FnArg, Ident, ItemMacro, ItemMod, ItemStruct, ItemType, ItemUnion, ItemUse,
-    LitStr, Pat, ReturnType, Signature, Token, Type, UseTree, Visibility,
+    Attribute, Expr, ExprLit, ExprUnary, Field, FnArg, Ident, ItemConst, ItemMacro, ItemMod,
+    ItemStruct, ItemType, ItemUnion, ItemUse, Lit, LitStr, Pat, ReturnType, Signature, Token, Type,
+    UnOp, UseTree, Visibility,
 };
 
 use crate::cfg::{self, Widths};
@@ -21,6 +22,8 @@ pub struct Scan {
     renames: Vec<Rename>,
     aliases: HashMap<String, Vec<Type>>,
     records: Vec<Record>,
+    /// Every `pub const`, with its integer value where it is an integer literal.
+    consts: HashMap<String, Vec<Option<i64>>>,
 }
 
 struct FnDecl {
@@ -52,6 +55,8 @@ pub struct Table {
     pub rows: Vec<String>,
     /// Struct and union rows, likewise.
     pub structs: Vec<String>,
+    /// Constant rows: name, then the value when every definition agrees on an integer.
+    pub consts: Vec<String>,
     pub warnings: Vec<String>,
 }
 
@@ -130,8 +135,27 @@ impl Scan {
         Table {
             rows,
             structs,
+            consts: self.const_rows(),
             warnings,
         }
+    }
+
+    /// One row per constant name, sorted: `name`, then its value when every definition gives
+    /// the same integer (else none: defined, value unknown).
+    fn const_rows(&self) -> Vec<String> {
+        let mut rows: Vec<String> = self
+            .consts
+            .iter()
+            .map(|(name, values)| {
+                let first = values.first().copied().flatten();
+                match first.filter(|v| values.iter().all(|other| *other == Some(*v))) {
+                    Some(value) => format!("{name}\t{value}"),
+                    None => name.clone(),
+                }
+            })
+            .collect();
+        rows.sort();
+        rows
     }
 
     /// One row per record and distinct field list: `name, widths, field=type...`, sorted by
@@ -250,6 +274,18 @@ impl<'ast> Visit<'ast> for Collector<'_> {
         }
     }
 
+    fn visit_item_const(&mut self, item: &'ast ItemConst) {
+        if !matches!(item.vis, Visibility::Public(_)) {
+            return;
+        }
+        let name = item.ident.unraw().to_string();
+        self.scan
+            .consts
+            .entry(name)
+            .or_default()
+            .push(integer_value(&item.expr));
+    }
+
     fn visit_item_type(&mut self, item: &'ast ItemType) {
         let name = item.ident.unraw().to_string();
         let defs = self.scan.aliases.entry(name).or_default();
@@ -274,6 +310,28 @@ impl<'ast> Visit<'ast> for Collector<'_> {
             to: rename.rename.unraw().to_string(),
             widths: self.widths(&item.attrs),
         });
+    }
+}
+
+/// `1024u32`, `-12i32`, `0x8000_0000u32 as _`, `-1i32 as _`: the value a C compiler sees for
+/// the macro the constant stands for; `None` for anything else (a GUID, a string, an
+/// expression).
+fn integer_value(expr: &Expr) -> Option<i64> {
+    match expr {
+        Expr::Lit(ExprLit {
+            lit: Lit::Int(int), ..
+        }) => int
+            .base10_parse::<i128>()
+            .ok()
+            .and_then(|v| i64::try_from(v).ok()),
+        Expr::Unary(ExprUnary {
+            op: UnOp::Neg(_),
+            expr,
+            ..
+        }) => integer_value(expr)?.checked_neg(),
+        Expr::Cast(cast) => integer_value(&cast.expr),
+        Expr::Paren(paren) => integer_value(&paren.expr),
+        _ => None,
     }
 }
 

@@ -1,0 +1,443 @@
+//! Macro definitions and their expansion: object- and function-like macros, `#` and `##`,
+//! variadic arguments and `__VA_OPT__`, rescanning with the rule that a macro is not expanded
+//! inside its own expansion (each token's hide set).
+
+use rustc_hash::FxHashMap as HashMap;
+use std::borrow::Cow;
+use std::collections::VecDeque;
+use std::rc::Rc;
+
+use super::lex::{Kind, Token, tokenize};
+
+/// What a name expands to.
+#[derive(Clone, Debug)]
+pub struct Macro {
+    /// `None` for an object-like macro.
+    pub params: Option<Vec<Rc<str>>>,
+    pub variadic: bool,
+    /// `None`: defined, but to something unknown (an SDK macro whose value no table gives).
+    pub body: Option<Vec<Token>>,
+}
+
+/// What the SDK headers define, shared by every unit of a run: object-like macros with their
+/// integer value (`None`: value unknown) and function-like ones (always of unknown value).
+#[derive(Default)]
+pub struct SdkMacros {
+    values: HashMap<Box<str>, Option<i64>>,
+}
+
+impl SdkMacros {
+    pub fn new(macros: impl IntoIterator<Item = (String, Option<i64>)>) -> SdkMacros {
+        SdkMacros {
+            values: macros
+                .into_iter()
+                .map(|(name, value)| (name.into_boxed_str(), value))
+                .collect(),
+        }
+    }
+
+    fn get(&self, name: &str) -> Option<Macro> {
+        let value = *self.values.get(name)?;
+        Some(Macro {
+            params: None,
+            variadic: false,
+            body: value.map(|v| tokenize(&v.to_string())),
+        })
+    }
+}
+
+/// The macros defined at a point of a unit: its own definitions over the SDK's, once an SDK
+/// header is included.
+#[derive(Default)]
+pub struct Macros<'s> {
+    /// `None`: undefined by `#undef`, the SDK's definition included.
+    map: HashMap<Rc<str>, Option<Macro>>,
+    sdk: Option<&'s SdkMacros>,
+}
+
+/// Whether `#include` of a name (`"x"`, or `<x>` when angled) finds a file.
+pub type HasInclude<'h> = dyn Fn(&str, bool) -> bool + 'h;
+
+/// Expansion met a macro whose value is unknown, or ran out of budget.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Undecided;
+
+impl<'s> Macros<'s> {
+    /// From now on, what the SDK defines is defined.
+    pub fn include_sdk(&mut self, sdk: &'s SdkMacros) {
+        self.sdk = Some(sdk);
+    }
+
+    fn lookup(&self, name: &str) -> Option<Cow<'_, Macro>> {
+        match self.map.get(name) {
+            Some(own) => own.as_ref().map(Cow::Borrowed),
+            None => self.sdk?.get(name).map(Cow::Owned),
+        }
+    }
+
+    pub fn is_defined(&self, name: &str) -> bool {
+        match self.map.get(name) {
+            Some(own) => own.is_some(),
+            None => self.sdk.is_some_and(|sdk| sdk.values.contains_key(name)),
+        }
+    }
+
+    pub fn undefine(&mut self, name: &str) {
+        if !name.is_empty() {
+            self.map.insert(Rc::from(name), None);
+        }
+    }
+
+    pub fn insert(&mut self, name: &str, definition: Macro) {
+        self.map.insert(Rc::from(name), Some(definition));
+    }
+
+    /// `#define` with what follows the directive's name: `NAME body` or `NAME(a, b) body`.
+    pub fn define(&mut self, rest: &str) {
+        if let Some((name, definition)) = parse_define(rest) {
+            self.map.insert(name, Some(definition));
+        }
+    }
+
+    /// Expands `tokens` fully. With `resolve`, `defined` and `__has_include` are answered as
+    /// in an `#if` (before their operands could be expanded).
+    pub fn expand(
+        &self,
+        tokens: Vec<Token>,
+        resolve: Option<&HasInclude>,
+        budget: &mut usize,
+    ) -> Result<Vec<Token>, Undecided> {
+        let mut input: VecDeque<Token> = tokens.into();
+        let mut output = Vec::new();
+        while let Some(token) = input.pop_front() {
+            *budget = budget.checked_sub(1).ok_or(Undecided)?;
+            if token.kind != Kind::Ident {
+                output.push(token);
+                continue;
+            }
+            if let Some(has_include) = resolve {
+                if token.is("defined") {
+                    output.push(number(self.take_defined(&mut input)?, &token));
+                    continue;
+                }
+                if token.is("__has_include") || token.is("__has_include_next") {
+                    let (spelled, angled) = take_include_operand(&mut input).ok_or(Undecided)?;
+                    output.push(number(has_include(&spelled, angled), &token));
+                    continue;
+                }
+            }
+            let Some(definition) = self.lookup(&token.text) else {
+                output.push(token);
+                continue;
+            };
+            if token.hide.contains(&token.text) {
+                output.push(token);
+                continue;
+            }
+            let Some(body) = &definition.body else {
+                return Err(Undecided);
+            };
+            let mut hide: Vec<Rc<str>> = token.hide.to_vec();
+            hide.push(token.text.clone());
+            let hide: Rc<[Rc<str>]> = Rc::from(hide);
+            let replaced = match &definition.params {
+                None => substitute(body, &[], &[], false, self, budget)?,
+                Some(params) => {
+                    if !input.front().is_some_and(|t| t.is("(")) {
+                        output.push(token);
+                        continue;
+                    }
+                    let Some(args) = take_args(&mut input, params.len(), definition.variadic)
+                    else {
+                        // Unbalanced: the name stands alone.
+                        output.push(token);
+                        continue;
+                    };
+                    substitute(body, params, &args, definition.variadic, self, budget)?
+                }
+            };
+            for (i, mut t) in replaced.into_iter().enumerate().rev() {
+                let mut merged = t.hide.to_vec();
+                merged.extend(hide.iter().cloned());
+                t.hide = Rc::from(merged);
+                if i == 0 {
+                    t.space_before = token.space_before;
+                }
+                input.push_front(t);
+            }
+        }
+        Ok(output)
+    }
+
+    fn take_defined(&self, input: &mut VecDeque<Token>) -> Result<bool, Undecided> {
+        let parenthesised = input.front().is_some_and(|t| t.is("("));
+        if parenthesised {
+            input.pop_front();
+        }
+        let name = input.pop_front().filter(Token::is_ident).ok_or(Undecided)?;
+        if parenthesised && !input.pop_front().is_some_and(|t| t.is(")")) {
+            return Err(Undecided);
+        }
+        Ok(self.is_defined(&name.text))
+    }
+}
+
+fn number(value: bool, at: &Token) -> Token {
+    Token {
+        kind: Kind::Number,
+        text: Rc::from(if value { "1" } else { "0" }),
+        space_before: at.space_before,
+        hide: at.hide.clone(),
+    }
+}
+
+/// `("x.h")` or `(<x.h>)` after `__has_include`.
+fn take_include_operand(input: &mut VecDeque<Token>) -> Option<(String, bool)> {
+    if !input.pop_front()?.is("(") {
+        return None;
+    }
+    let first = input.pop_front()?;
+    let result = if first.kind == Kind::Str {
+        (first.text.trim_matches('"').to_string(), false)
+    } else if first.is("<") {
+        let mut spelled = String::new();
+        loop {
+            let t = input.pop_front()?;
+            if t.is(">") {
+                break;
+            }
+            spelled.push_str(&t.text);
+        }
+        (spelled, true)
+    } else {
+        return None;
+    };
+    input.pop_front()?.is(")").then_some(result)
+}
+
+/// The arguments of a call whose `(` is next; `None` (and nothing taken) when it is not
+/// closed. Past the named parameters, a variadic macro's last argument takes the commas too.
+fn take_args(
+    input: &mut VecDeque<Token>,
+    params: usize,
+    variadic: bool,
+) -> Option<Vec<Vec<Token>>> {
+    let mut depth = 0usize;
+    let mut close = None;
+    for (i, t) in input.iter().enumerate().skip(1) {
+        if t.is("(") {
+            depth += 1;
+        } else if t.is(")") {
+            if depth == 0 {
+                close = Some(i);
+                break;
+            }
+            depth -= 1;
+        }
+    }
+    let close = close?;
+    let taken: Vec<Token> = input.drain(..=close).collect();
+    let inner = &taken[1..taken.len() - 1];
+    let mut args: Vec<Vec<Token>> = vec![Vec::new()];
+    let mut depth = 0usize;
+    for t in inner {
+        if t.is("(") {
+            depth += 1;
+        } else if t.is(")") {
+            depth = depth.saturating_sub(1);
+        } else if t.is(",") && depth == 0 && !(variadic && args.len() > params) {
+            args.push(Vec::new());
+            continue;
+        }
+        if let Some(last) = args.last_mut() {
+            last.push(t.clone());
+        }
+    }
+    if params == 0 && !variadic && args.len() == 1 && args[0].is_empty() {
+        args.clear();
+    }
+    Some(args)
+}
+
+/// The body with its parameters replaced, `#` applied and `##` pasted.
+fn substitute(
+    body: &[Token],
+    params: &[Rc<str>],
+    args: &[Vec<Token>],
+    variadic: bool,
+    macros: &Macros,
+    budget: &mut usize,
+) -> Result<Vec<Token>, Undecided> {
+    let arg_of = |name: &str| -> Option<&[Token]> {
+        if variadic && name == "__VA_ARGS__" {
+            return Some(args.get(params.len()).map_or(&[][..], Vec::as_slice));
+        }
+        let index = params.iter().position(|p| &**p == name)?;
+        Some(args.get(index).map_or(&[][..], Vec::as_slice))
+    };
+    let variadic_empty = arg_of("__VA_ARGS__").is_none_or(<[Token]>::is_empty);
+    let mut out: Vec<Token> = Vec::new();
+    let mut i = 0;
+    while i < body.len() {
+        *budget = budget.checked_sub(1).ok_or(Undecided)?;
+        let t = &body[i];
+        if t.is("#")
+            && (!params.is_empty() || variadic)
+            && let Some(arg) = body.get(i + 1).and_then(|p| arg_of(&p.text))
+        {
+            out.push(stringize(arg, t.space_before));
+            i += 2;
+            continue;
+        }
+        if t.is("__VA_OPT__") && variadic && body.get(i + 1).is_some_and(|p| p.is("(")) {
+            let mut depth = 0;
+            let mut j = i + 1;
+            while j < body.len() {
+                if body[j].is("(") {
+                    depth += 1;
+                } else if body[j].is(")") {
+                    depth -= 1;
+                    if depth == 0 {
+                        break;
+                    }
+                }
+                j += 1;
+            }
+            if !variadic_empty {
+                let inner = substitute(
+                    &body[i + 2..j.min(body.len())],
+                    params,
+                    args,
+                    variadic,
+                    macros,
+                    budget,
+                )?;
+                out.extend(inner);
+            }
+            i = j + 1;
+            continue;
+        }
+        if t.is("##") {
+            let right = body.get(i + 1);
+            let right_tokens: Vec<Token> = match right {
+                Some(r) => match arg_of(&r.text) {
+                    Some(arg) => arg.to_vec(),
+                    None => vec![r.clone()],
+                },
+                None => Vec::new(),
+            };
+            let mut rest = right_tokens.into_iter();
+            match (out.pop(), rest.next()) {
+                (Some(left), Some(first)) => out.extend(paste(&left, &first)),
+                (Some(left), None) => out.push(left),
+                (None, Some(first)) => out.push(first),
+                (None, None) => {}
+            }
+            out.extend(rest);
+            i += 2;
+            continue;
+        }
+        if let Some(arg) = arg_of(&t.text) {
+            let pasted_next = body.get(i + 1).is_some_and(|n| n.is("##"));
+            let mut tokens = if pasted_next {
+                arg.to_vec()
+            } else {
+                macros.expand(arg.to_vec(), None, budget)?
+            };
+            if let Some(first) = tokens.first_mut() {
+                first.space_before = t.space_before;
+            }
+            out.extend(tokens);
+            i += 1;
+            continue;
+        }
+        out.push(t.clone());
+        i += 1;
+    }
+    Ok(out)
+}
+
+fn stringize(arg: &[Token], space_before: bool) -> Token {
+    let mut text = String::from("\"");
+    for (i, t) in arg.iter().enumerate() {
+        if i > 0 && t.space_before {
+            text.push(' ');
+        }
+        if matches!(t.kind, Kind::Str | Kind::Char) {
+            for c in t.text.chars() {
+                if c == '"' || c == '\\' {
+                    text.push('\\');
+                }
+                text.push(c);
+            }
+        } else {
+            text.push_str(&t.text);
+        }
+    }
+    text.push('"');
+    Token {
+        kind: Kind::Str,
+        text: Rc::from(text),
+        space_before,
+        hide: Rc::from(Vec::new()),
+    }
+}
+
+/// `left ## right`: one token when their texts lex as one, else both.
+fn paste(left: &Token, right: &Token) -> Vec<Token> {
+    let joined = format!("{}{}", left.text, right.text);
+    let mut tokens = tokenize(&joined);
+    if tokens.len() == 1 {
+        let mut token = tokens.remove(0);
+        token.space_before = left.space_before;
+        token.hide = left.hide.clone();
+        vec![token]
+    } else {
+        vec![left.clone(), right.clone()]
+    }
+}
+
+/// `NAME body`, `NAME(a, b) body`, `NAME(a, ...) body`, `NAME(...) body`.
+fn parse_define(rest: &str) -> Option<(Rc<str>, Macro)> {
+    let name_len = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '$'))
+        .unwrap_or(rest.len());
+    let name = &rest[..name_len];
+    if name.is_empty() || name.as_bytes()[0].is_ascii_digit() {
+        return None;
+    }
+    let after = &rest[name_len..];
+    if let Some(list) = after.strip_prefix('(') {
+        let close = list.find(')')?;
+        let mut params = Vec::new();
+        let mut variadic = false;
+        for param in list[..close]
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+        {
+            if param == "..." {
+                variadic = true;
+            } else {
+                params.push(Rc::from(param));
+            }
+        }
+        let body = tokenize(&list[close + 1..]);
+        return Some((
+            Rc::from(name),
+            Macro {
+                params: Some(params),
+                variadic,
+                body: Some(body),
+            },
+        ));
+    }
+    Some((
+        Rc::from(name),
+        Macro {
+            params: None,
+            variadic: false,
+            body: Some(tokenize(after)),
+        },
+    ))
+}

@@ -1,0 +1,412 @@
+//! C and C++ translation units: each source file with what it includes, in order, preprocessed
+//! once per configured target as that target's compiler would (predefined macros, the
+//! project's `-D`, the SDK's macros once an SDK header is included). What comes out is, for
+//! every file, the build condition of each of its parts (code no unit compiles for a target is
+//! dead there) and which files each unit reads, so that a declaration is seen only where a
+//! compiler would see it. A header no unit reads is a unit of its own.
+//!
+//! Only directives are run here; the front end parses each file once, with its regions.
+
+mod includes;
+
+use rustc_hash::FxHashMap as HashMap;
+use std::ops::Range;
+use std::path::PathBuf;
+
+use rayon::prelude::*;
+
+use crate::discover::FileKind;
+use crate::frontend::c::pp::{self, Define, Directives, SdkMacros};
+use crate::model::cfg::{Cond, Regions};
+use crate::target::{Arch, Target};
+pub use includes::CompileCommands;
+use includes::{Flags, Found, TreeIndex};
+
+/// A C or C++ file of the run, with its directives.
+pub struct UnitFile {
+    /// Absolute and normalized.
+    pub path: PathBuf,
+    pub kind: FileKind,
+    /// The length of its text.
+    pub len: usize,
+    pub directives: Directives,
+}
+
+/// What preprocessing the run's translation units found.
+pub struct Preprocessed {
+    /// By the index of the files given: the condition of each part of the file.
+    pub regions: Vec<Regions>,
+    /// The files (indexes) each unit reads.
+    pub units: Vec<Vec<u32>>,
+    /// Limits a unit hit, by the index of its root file.
+    pub notes: Vec<(usize, String)>,
+}
+
+/// Build information for the units: per-file flags from a compilation database, else the
+/// configured include path and macros.
+pub struct Build<'b> {
+    pub commands: &'b CompileCommands,
+    pub include: &'b [PathBuf],
+    pub defines: &'b [String],
+}
+
+const DEFAULT_X86: &str = "i686-pc-windows-msvc";
+const DEFAULT_X64: &str = "x86_64-pc-windows-msvc";
+
+/// Source files start units; headers join them.
+fn is_source(path: &std::path::Path) -> bool {
+    let extension = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    matches!(
+        extension.as_str(),
+        "c" | "cc" | "cpp" | "cxx" | "c++" | "cp"
+    )
+}
+
+/// The macros a target's compiler defines before the first line (MSVC, or mingw-w64 for a
+/// `gnu` environment), and `__cplusplus` in C++ units.
+fn predefined(target: &Target, cpp: bool) -> Vec<Define> {
+    let mut names: Vec<(&str, &str)> = vec![("_WIN32", "1"), ("_INTEGRAL_MAX_BITS", "64")];
+    let gnu = target.env.starts_with("gnu");
+    if gnu {
+        names.extend([
+            ("__WIN32__", "1"),
+            ("WIN32", "1"),
+            ("__MINGW32__", "1"),
+            ("__GNUC__", "13"),
+        ]);
+    } else {
+        names.extend([("_MSC_VER", "1938"), ("_MSC_FULL_VER", "193833130")]);
+    }
+    if target.pointer_width == 64 {
+        names.push(("_WIN64", "1"));
+        if gnu {
+            names.push(("__MINGW64__", "1"));
+        }
+    }
+    match target.arch {
+        Arch::X86 => names.extend(if gnu {
+            [("__i386__", "1"), ("_X86_", "1")].as_slice()
+        } else {
+            [("_M_IX86", "600")].as_slice()
+        }),
+        Arch::X86_64 => names.extend(if gnu {
+            [("__x86_64__", "1"), ("__amd64__", "1")].as_slice()
+        } else {
+            [("_M_X64", "100"), ("_M_AMD64", "100")].as_slice()
+        }),
+        Arch::Aarch64 => names.push(if gnu {
+            ("__aarch64__", "1")
+        } else {
+            ("_M_ARM64", "1")
+        }),
+        Arch::Arm64ec => {
+            names.extend([("_M_ARM64EC", "1"), ("_M_X64", "100"), ("_M_AMD64", "100")])
+        }
+        Arch::Arm => names.push(if gnu {
+            ("__arm__", "1")
+        } else {
+            ("_M_ARM", "7")
+        }),
+    }
+    if cpp {
+        // MSVC reports C++98 unless `/Zc:__cplusplus`; its real level is in `_MSVC_LANG`.
+        names.push(("__cplusplus", if gnu { "201703L" } else { "199711L" }));
+        if !gnu {
+            names.push(("_MSVC_LANG", "201703L"));
+        }
+    }
+    names
+        .into_iter()
+        .map(|(name, value)| Define::object(name, value))
+        .collect()
+}
+
+/// The files of one unit as the preprocessor reads them: the run's files, the unit's include
+/// path.
+struct UnitFiles<'u> {
+    tree: &'u TreeIndex,
+    files: &'u [UnitFile],
+    dirs: &'u [PathBuf],
+}
+
+impl pp::Files for UnitFiles<'_> {
+    type Id = u32;
+
+    fn directives(&self, id: u32) -> &Directives {
+        &self.files[id as usize].directives
+    }
+
+    fn include(&self, from: u32, spelled: &str, angled: bool) -> pp::Include<u32> {
+        match self.tree.resolve(from, spelled, angled, self.dirs) {
+            Found::File(id) => pp::Include::File(id),
+            Found::Sdk => pp::Include::Sdk,
+            Found::Missing => pp::Include::Missing,
+        }
+    }
+}
+
+/// The files one unit read on one target, each with its compiled ranges.
+type UnitRanges = Vec<(u32, Vec<Range<usize>>)>;
+
+/// One unit's root and how it is compiled.
+struct Root {
+    file: u32,
+    cpp: bool,
+    flags: Flags,
+}
+
+/// Runs every translation unit of `files` on every target.
+pub fn preprocess(
+    files: &[UnitFile],
+    targets: &[Target],
+    build: &Build,
+    sdk: &SdkMacros,
+) -> Preprocessed {
+    let tree = TreeIndex::new(files.iter().map(|f| f.path.clone()).collect());
+    let default_flags = Flags {
+        include_dirs: if build.include.is_empty() {
+            tree.include_dirs()
+        } else {
+            build.include.to_vec()
+        },
+        macros: build.defines.iter().map(|d| (d.clone(), true)).collect(),
+    };
+    let flags_of = |path: &std::path::Path| {
+        build
+            .commands
+            .flags_of(path)
+            .cloned()
+            .unwrap_or_else(|| default_flags.clone())
+    };
+    let mut roots: Vec<Root> = (0..files.len())
+        .filter(|&i| is_source(&files[i].path))
+        .filter_map(|i| {
+            Some(Root {
+                file: u32::try_from(i).ok()?,
+                cpp: files[i].kind == FileKind::Cpp,
+                flags: flags_of(&files[i].path),
+            })
+        })
+        .collect();
+    // One target per kind of machine: the others would preprocess alike. Both widths are
+    // always run: code for 32-bit Windows is still Windows code when only 64-bit builds are
+    // checked, and rules that hold on every target read it.
+    let widths =
+        [DEFAULT_X86, DEFAULT_X64].map(|triple| Target::parse(triple).expect("a known triple"));
+    let mut kinds: Vec<&Target> = Vec::new();
+    for target in targets.iter().chain(&widths) {
+        if !kinds
+            .iter()
+            .any(|t| t.arch == target.arch && t.env == target.env)
+        {
+            kinds.push(target);
+        }
+    }
+
+    // live[k][file]: the ranges of the file some unit compiles on kind k.
+    let mut live: Vec<HashMap<u32, Vec<Range<usize>>>> = vec![HashMap::default(); kinds.len()];
+    let mut units: Vec<Vec<u32>> = Vec::new();
+    let mut notes = Vec::new();
+    let mut run_roots = |roots: &[Root], live: &mut Vec<HashMap<u32, Vec<Range<usize>>>>| {
+        let results: Vec<(Vec<UnitRanges>, Vec<String>)> = roots
+            .par_iter()
+            .map(|root| {
+                let unit_files = UnitFiles {
+                    tree: &tree,
+                    files,
+                    dirs: &root.flags.include_dirs,
+                };
+                let mut per_kind = Vec::new();
+                let mut unit_notes = Vec::new();
+                for target in &kinds {
+                    let mut defines = predefined(target, root.cpp);
+                    apply_flags(&mut defines, &root.flags);
+                    let unit = pp::run_unit(&unit_files, root.file, &defines, sdk);
+                    unit_notes.extend(unit.notes);
+                    per_kind.push(unit.files);
+                }
+                unit_notes.sort();
+                unit_notes.dedup();
+                (per_kind, unit_notes)
+            })
+            .collect();
+        for (root, (per_kind, unit_notes)) in roots.iter().zip(results) {
+            let mut members: Vec<u32> = Vec::new();
+            for (k, unit_files) in per_kind.into_iter().enumerate() {
+                for (file, ranges) in unit_files {
+                    members.push(file);
+                    live[k].entry(file).or_default().extend(ranges);
+                }
+            }
+            members.sort_unstable();
+            members.dedup();
+            units.push(members);
+            notes.extend(unit_notes.into_iter().map(|n| (root.file as usize, n)));
+        }
+    };
+    run_roots(&roots, &mut live);
+    // Headers no source file reaches, each a unit of its own, read as C++ when C++ headers
+    // are, else as C.
+    let reached: Vec<bool> = (0..files.len())
+        .map(|i| {
+            let id = i as u32;
+            live.iter().any(|kind| kind.contains_key(&id))
+        })
+        .collect();
+    roots = (0..files.len())
+        .filter(|&i| !reached[i])
+        .filter_map(|i| {
+            Some(Root {
+                file: u32::try_from(i).ok()?,
+                cpp: files[i].kind == FileKind::Cpp,
+                flags: flags_of(&files[i].path),
+            })
+        })
+        .collect();
+    run_roots(&roots, &mut live);
+
+    let regions = (0..files.len())
+        .map(|i| regions_of(i as u32, files[i].len, &kinds, &mut live))
+        .collect();
+    Preprocessed {
+        regions,
+        units,
+        notes,
+    }
+}
+
+/// `-D`/`-U` of a unit after the predefined macros.
+fn apply_flags(defines: &mut Vec<Define>, flags: &Flags) {
+    for (flag, define) in &flags.macros {
+        let parsed = Define::parse_flag(flag);
+        defines.retain(|d| d.name != parsed.name);
+        if *define {
+            defines.push(parsed);
+        }
+    }
+}
+
+/// The file's regions: each stretch between two boundaries of any target's live ranges, with
+/// the targets that compile it.
+fn regions_of(
+    file: u32,
+    len: usize,
+    kinds: &[&Target],
+    live: &mut [HashMap<u32, Vec<Range<usize>>>],
+) -> Regions {
+    let mut per_kind: Vec<Vec<Range<usize>>> = live
+        .iter_mut()
+        .map(|kind| merged(kind.remove(&file).unwrap_or_default()))
+        .collect();
+    let mut cuts: Vec<usize> = per_kind
+        .iter()
+        .flatten()
+        .flat_map(|r| [r.start, r.end])
+        .chain([0])
+        .filter(|&cut| cut < len || cut == 0)
+        .collect();
+    cuts.sort_unstable();
+    cuts.dedup();
+    let mut regions: Vec<(usize, Cond)> = Vec::new();
+    for &start in &cuts {
+        let cond = Cond::on_targets(kinds.iter().zip(&mut per_kind).map(|(target, ranges)| {
+            let index = ranges.partition_point(|r| r.end <= start);
+            (*target, ranges.get(index).is_some_and(|r| r.start <= start))
+        }));
+        if regions.last().is_none_or(|(_, last)| *last != cond) {
+            regions.push((start, cond));
+        }
+    }
+    Regions(regions)
+}
+
+fn merged(mut ranges: Vec<Range<usize>>) -> Vec<Range<usize>> {
+    ranges.sort_unstable_by_key(|r| r.start);
+    let mut out: Vec<Range<usize>> = Vec::with_capacity(ranges.len());
+    for range in ranges {
+        match out.last_mut() {
+            Some(last) if range.start <= last.end => last.end = last.end.max(range.end),
+            _ => out.push(range),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target(triple: &str) -> Target {
+        Target::parse(triple).unwrap()
+    }
+
+    /// A header read by a unit of each target, with `#ifdef _WIN64` code at 10..20 and code
+    /// at 30..40 that no unit compiles.
+    #[test]
+    fn regions_say_which_targets_compile_each_part() {
+        let (x64, x86) = (
+            target("x86_64-pc-windows-msvc"),
+            target("i686-pc-windows-msvc"),
+        );
+        let mut live = vec![HashMap::default(), HashMap::default()];
+        live[0].insert(7, vec![0..30, 40..50]);
+        live[1].insert(7, vec![20..30, 0..10, 40..50, 45..50]);
+        let regions = regions_of(7, 50, &[&x64, &x86], &mut live);
+        let at = |offset: usize| {
+            let i = regions.0.partition_point(|(start, _)| *start <= offset) - 1;
+            regions.0[i].1
+        };
+        assert!(at(5).is_live(&x64) && at(5).is_live(&x86));
+        assert!(at(15).is_live(&x64) && !at(15).is_live(&x86));
+        assert!(at(35).is_dead());
+        assert!(at(45).is_live(&x86));
+        let dead: Vec<Range<usize>> = regions.dead(50).collect();
+        assert_eq!((dead.len(), dead[0].clone()), (1, 30..40));
+        // Boundaries only where the condition changes.
+        assert_eq!(regions.0.len(), 5);
+    }
+
+    #[test]
+    fn a_file_no_unit_reads_on_a_target_is_dead_there() {
+        let (x64, x86) = (
+            target("x86_64-pc-windows-msvc"),
+            target("i686-pc-windows-msvc"),
+        );
+        let mut live = vec![HashMap::default(), HashMap::default()];
+        live[0].insert(1, std::iter::once(0..8).collect());
+        let regions = regions_of(1, 8, &[&x64, &x86], &mut live);
+        assert_eq!(regions.0.len(), 1);
+        assert!(regions.0[0].1.is_live(&x64) && !regions.0[0].1.is_live(&x86));
+        assert!(!regions.0[0].1.is_dead());
+    }
+
+    #[test]
+    fn targets_predefine_what_their_compilers_do() {
+        let names = |triple: &str, cpp: bool| -> Vec<String> {
+            predefined(&target(triple), cpp)
+                .into_iter()
+                .map(|d| d.name)
+                .collect()
+        };
+        let x64 = names("x86_64-pc-windows-msvc", false);
+        assert!(
+            ["_WIN32", "_WIN64", "_M_X64", "_M_AMD64", "_MSC_VER"]
+                .iter()
+                .all(|n| x64.contains(&n.to_string()))
+        );
+        assert!(!x64.contains(&"__cplusplus".to_string()));
+        let x86 = names("i686-pc-windows-msvc", true);
+        assert!(x86.contains(&"_M_IX86".to_string()) && !x86.contains(&"_WIN64".to_string()));
+        assert!(x86.contains(&"__cplusplus".to_string()));
+        let arm64ec = names("arm64ec-pc-windows-msvc", false);
+        assert!(
+            arm64ec.contains(&"_M_ARM64EC".to_string()) && arm64ec.contains(&"_M_X64".to_string())
+        );
+        assert!(!arm64ec.contains(&"_M_ARM64".to_string()));
+        let gnu = names("x86_64-pc-windows-gnu", false);
+        assert!(gnu.contains(&"__MINGW64__".to_string()) && !gnu.contains(&"_MSC_VER".to_string()));
+    }
+}
