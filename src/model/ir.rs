@@ -249,6 +249,9 @@ pub enum Value {
     AddressOf(Box<Value>),
     /// Arithmetic that keeps a pointer's meaning (`p + 8`, `p | tag`).
     Arith(Box<Value>, Box<Value>),
+    /// C's `a - b`: a pointer moved back when `b` is an integer, a distance (`ptrdiff_t`)
+    /// when both are pointers.
+    Difference(Box<Value>, Box<Value>),
     /// Masking or shifting (`x & 0xffff`, `x >> 16`): keeps the width, drops the provenance.
     Masked(Box<Value>),
     /// A string literal or a macro that produces a pointer to text (`w!("x")`).
@@ -284,7 +287,9 @@ impl Value {
         match self {
             Value::Int(_) | Value::Global(_) => true,
             Value::Cast(inner, _) | Value::Masked(inner) => inner.is_constant(),
-            Value::Arith(left, right) => left.is_constant() && right.is_constant(),
+            Value::Arith(left, right) | Value::Difference(left, right) => {
+                left.is_constant() && right.is_constant()
+            }
             _ => false,
         }
     }

@@ -145,6 +145,9 @@ impl Semantic<'_> {
             Value::Arith(left, right) => {
                 let left = self.info_at(body, left, target, next);
                 let right = self.info_at(body, right, target, next);
+                if self.file.language.is_c_family() {
+                    return c_sum(left, right);
+                }
                 let ty = if left.ty == Ty::Unknown {
                     right.ty
                 } else {
@@ -156,6 +159,16 @@ impl Semantic<'_> {
                     (left, right) => left.or(right),
                 };
                 ValueInfo { ty, origin }
+            }
+            Value::Difference(left, right) => {
+                let literal = right.is_literal();
+                let left = self.info_at(body, left, target, next);
+                let right = self.info_at(body, right, target, next);
+                // `p - 1`: a literal is an integer, whatever type the tables give it.
+                if literal && is_address(&left.ty) {
+                    return left;
+                }
+                c_difference(left, right)
             }
             Value::Masked(inner) => ValueInfo {
                 ty: self.info_at(body, inner, target, next).ty,
@@ -293,5 +306,46 @@ impl Semantic<'_> {
             info.origin = stored;
         }
         info
+    }
+}
+
+fn is_address(ty: &Ty) -> bool {
+    matches!(ty, Ty::Pointer(_) | Ty::Handle(_))
+}
+
+/// `a + b` in C: a pointer plus an integer is the pointer, moved (`buffer + offset`); when
+/// either side's type is unknown it may be the pointer, so the sum is unknown, never the
+/// integer side's type.
+fn c_sum(left: ValueInfo, right: ValueInfo) -> ValueInfo {
+    match (&left.ty, &right.ty) {
+        (l, _) if is_address(l) => left,
+        (_, r) if is_address(r) => right,
+        (Ty::Unknown, _) | (_, Ty::Unknown) => ValueInfo::unknown(),
+        _ => ValueInfo {
+            ty: left.ty,
+            origin: match (left.origin, right.origin) {
+                (Some(_), Some(_)) => None,
+                (left, right) => left.or(right),
+            },
+        },
+    }
+}
+
+/// `a - b` in C: two pointers are a distance (`ptrdiff_t`, from no address); a pointer minus
+/// an integer is the pointer; a pointer minus something unknown may be either, so unknown.
+fn c_difference(left: ValueInfo, right: ValueInfo) -> ValueInfo {
+    match (&left.ty, &right.ty) {
+        (l, r) if is_address(l) && is_address(r) => ValueInfo::of_type(Ty::Int(
+            IntTy::from_primitive("isize").expect("isize is a primitive"),
+        )),
+        (l, Ty::Int(_)) if is_address(l) => left,
+        (Ty::Int(_), Ty::Int(_)) => ValueInfo {
+            ty: left.ty,
+            origin: match (left.origin, right.origin) {
+                (Some(_), Some(_)) => None,
+                (left, right) => left.or(right),
+            },
+        },
+        _ => ValueInfo::unknown(),
     }
 }

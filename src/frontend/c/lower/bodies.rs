@@ -369,7 +369,8 @@ impl<'t> Lowerer<'t> {
                     .child_by_field_name("operator")
                     .map_or("", |op| self.text_of(op));
                 match op {
-                    "+" | "-" | "*" | "|" | "^" => Value::Arith(Box::new(left), Box::new(right)),
+                    "-" => Value::Difference(Box::new(left), Box::new(right)),
+                    "+" | "*" | "|" | "^" => Value::Arith(Box::new(left), Box::new(right)),
                     "&" | ">>" | "<<" | "%" | "/" => Value::Masked(Box::new(left)),
                     _ => Value::Unknown,
                 }
@@ -455,6 +456,19 @@ impl<'t> Lowerer<'t> {
         {
             let ty = self.type_descriptor(type_node);
             return self.cast(node, value_node, ty, span(type_node));
+        }
+        // `(DWORD)(p)`: a cast the grammar reads as a call, since it cannot tell that `DWORD`
+        // is a type. `(callback)(p)` through a local is a call; any other name that is no type
+        // resolves to nothing, and the cast says nothing.
+        if function.kind() == "parenthesized_expression"
+            && function.named_child_count() == 1
+            && let Some(name) = function.named_child(0)
+            && matches!(name.kind(), "identifier" | "type_identifier")
+            && self.lookup(self.text_of(name)).is_none()
+            && let [value_node] = arg_nodes.as_slice()
+        {
+            let ty = TypeRef::Named(self.text_of(name).to_string());
+            return self.cast(node, *value_node, ty, span(name));
         }
         let (callee_node, qualifier) = match function.kind() {
             "identifier" | "primitive_type" => (Some(function), None),
