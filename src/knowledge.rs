@@ -157,6 +157,7 @@ pub struct RustStd {
 pub struct Names {
     pub booleans: HashSet<String>,
     pub height_types: HashSet<String>,
+    pub not_address_results: HashSet<String>,
     pub clsctx: HashMap<String, u64>,
     pub registry: RegistryNames,
     pub resource_only_load_flags: HashMap<String, u64>,

@@ -198,6 +198,14 @@ impl Semantic<'_> {
         if let Some(handle) = self.knowledge().handles.get(callee) {
             return ValueInfo::of_type(Ty::Handle(handle.clone()));
         }
+        if crate::knowledge::names()
+            .not_address_results
+            .contains(callee)
+        {
+            return ValueInfo::of_type(Ty::Int(
+                IntTy::from_primitive("isize").expect("isize is a primitive"),
+            ));
+        }
         let qualified = qualifier.map(|q| format!("{q}::{callee}"));
         let decl = qualified
             .as_deref()

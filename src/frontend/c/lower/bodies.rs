@@ -359,15 +359,31 @@ impl<'t> Lowerer<'t> {
                 }
             }
             "binary_expression" => {
-                let left = node
-                    .child_by_field_name("left")
-                    .map_or(Value::Unknown, |l| self.expr(l));
+                let conversions_before = self.ir.conversions.len();
+                let left_node = node.child_by_field_name("left");
+                let left = left_node.map_or(Value::Unknown, |l| self.expr(l));
                 let right = node
                     .child_by_field_name("right")
                     .map_or(Value::Unknown, |r| self.expr(r));
                 let op = node
                     .child_by_field_name("operator")
                     .map_or("", |op| self.text_of(op));
+                // `(unsigned)(ptrdiff_t)p & 15`: a narrowing cast of which a few low bits alone are kept
+                // loses nothing, so the alignment tests of pointers are no truncation.
+                if op == "&"
+                    && matches!(right, Value::Int(mask) if (0..=0xFFFF).contains(&mask))
+                    && let Some(cast) = left_node.map(without_parentheses)
+                {
+                    let cast_span = span(cast);
+                    let mut index = conversions_before;
+                    while index < self.ir.conversions.len() {
+                        if self.ir.conversions[index].span == cast_span {
+                            self.ir.conversions.remove(index);
+                        } else {
+                            index += 1;
+                        }
+                    }
+                }
                 match op {
                     "-" => Value::Difference(Box::new(left), Box::new(right)),
                     "+" | "*" | "|" | "^" => Value::Arith(Box::new(left), Box::new(right)),
@@ -642,4 +658,15 @@ impl<'t> Lowerer<'t> {
             }
         }
     }
+}
+
+/// The expression inside any parentheses around it.
+fn without_parentheses(mut node: Node) -> Node {
+    while node.kind() == "parenthesized_expression" && node.named_child_count() == 1 {
+        match node.named_child(0) {
+            Some(inner) => node = inner,
+            None => break,
+        }
+    }
+    node
 }
