@@ -50,6 +50,9 @@ pub struct Build<'b> {
     pub defines: &'b [String],
 }
 
+/// Units run side by side before their results are merged.
+const UNITS_AT_ONCE: usize = 64;
+
 const DEFAULT_X86: &str = "i686-pc-windows-msvc";
 const DEFAULT_X64: &str = "x86_64-pc-windows-msvc";
 
@@ -211,62 +214,70 @@ pub fn preprocess(
     let mut units: Vec<Vec<u32>> = Vec::new();
     let mut notes = Vec::new();
     let mut run_roots = |roots: &[Root], live: &mut Vec<HashMap<u32, Vec<Range<usize>>>>| {
-        let results: Vec<(Vec<UnitRanges>, Vec<String>)> = roots
-            .par_iter()
-            .map(|root| {
-                let unit_files = UnitFiles {
-                    tree: &tree,
-                    files,
-                    dirs: &root.flags.include_dirs,
-                };
-                let mut per_kind = Vec::new();
-                let mut unit_notes = Vec::new();
-                for target in &kinds {
-                    let mut defines = predefined(target, root.cpp);
-                    apply_flags(&mut defines, &root.flags);
-                    let unit = pp::run_unit(&unit_files, root.file, &defines, sdk);
-                    unit_notes.extend(unit.notes);
-                    per_kind.push(unit.files);
+        // In batches: what a unit read is merged before the next batch runs, so memory holds
+        // a batch's results, not the whole run's.
+        for roots in roots.chunks(UNITS_AT_ONCE) {
+            let results: Vec<(Vec<UnitRanges>, Vec<String>)> = roots
+                .par_iter()
+                .map(|root| {
+                    let unit_files = UnitFiles {
+                        tree: &tree,
+                        files,
+                        dirs: &root.flags.include_dirs,
+                    };
+                    let mut per_kind = Vec::new();
+                    let mut unit_notes = Vec::new();
+                    for target in &kinds {
+                        let mut defines = predefined(target, root.cpp);
+                        apply_flags(&mut defines, &root.flags);
+                        let unit = pp::run_unit(&unit_files, root.file, &defines, sdk);
+                        unit_notes.extend(unit.notes);
+                        per_kind.push(unit.files);
+                    }
+                    unit_notes.sort();
+                    unit_notes.dedup();
+                    (per_kind, unit_notes)
+                })
+                .collect();
+            for (root, (per_kind, unit_notes)) in roots.iter().zip(results) {
+                let mut members: Vec<u32> = Vec::new();
+                for (k, unit_files) in per_kind.into_iter().enumerate() {
+                    for (file, ranges) in unit_files {
+                        members.push(file);
+                        live[k].entry(file).or_default().extend(ranges);
+                    }
                 }
-                unit_notes.sort();
-                unit_notes.dedup();
-                (per_kind, unit_notes)
-            })
-            .collect();
-        for (root, (per_kind, unit_notes)) in roots.iter().zip(results) {
-            let mut members: Vec<u32> = Vec::new();
-            for (k, unit_files) in per_kind.into_iter().enumerate() {
-                for (file, ranges) in unit_files {
-                    members.push(file);
-                    live[k].entry(file).or_default().extend(ranges);
+                members.sort_unstable();
+                members.dedup();
+                units.push(members);
+                notes.extend(unit_notes.into_iter().map(|n| (root.file as usize, n)));
+            }
+            for kind in live.iter_mut() {
+                for ranges in kind.values_mut() {
+                    *ranges = merged(std::mem::take(ranges));
                 }
             }
-            members.sort_unstable();
-            members.dedup();
-            units.push(members);
-            notes.extend(unit_notes.into_iter().map(|n| (root.file as usize, n)));
         }
     };
     run_roots(&roots, &mut live);
-    // Headers no source file reaches, each a unit of its own, read as C++ when C++ headers
-    // are, else as C.
-    let reached: Vec<bool> = (0..files.len())
-        .map(|i| {
-            let id = i as u32;
-            live.iter().any(|kind| kind.contains_key(&id))
-        })
-        .collect();
-    roots = (0..files.len())
-        .filter(|&i| !reached[i])
-        .filter_map(|i| {
-            Some(Root {
-                file: u32::try_from(i).ok()?,
-                cpp: files[i].kind == FileKind::Cpp,
-                flags: flags_of(&files[i].path),
+    // Headers no source file reaches are units of their own, read as C++ when C++ headers
+    // are, else as C: first those no file includes at all (a header of headers reaches the
+    // rest), then any still unread.
+    let included = included_anywhere(files, &tree, &default_flags.include_dirs);
+    for only_tops in [true, false] {
+        roots = (0..files.len())
+            .filter(|&i| !live.iter().any(|kind| kind.contains_key(&(i as u32))))
+            .filter(|&i| !only_tops || !included[i])
+            .filter_map(|i| {
+                Some(Root {
+                    file: u32::try_from(i).ok()?,
+                    cpp: files[i].kind == FileKind::Cpp,
+                    flags: flags_of(&files[i].path),
+                })
             })
-        })
-        .collect();
-    run_roots(&roots, &mut live);
+            .collect();
+        run_roots(&roots, &mut live);
+    }
 
     let regions = (0..files.len())
         .map(|i| regions_of(i as u32, files[i].len, &kinds, &mut live))
@@ -276,6 +287,24 @@ pub fn preprocess(
         units,
         notes,
     }
+}
+
+/// Whether some file of the run includes each file, under any condition.
+fn included_anywhere(files: &[UnitFile], tree: &TreeIndex, dirs: &[PathBuf]) -> Vec<bool> {
+    let mut included = vec![false; files.len()];
+    for (from, file) in files.iter().enumerate() {
+        let Ok(from) = u32::try_from(from) else {
+            break;
+        };
+        for (spelled, angled) in file.directives.includes() {
+            if let Found::File(id) = tree.resolve(from, &spelled, angled, dirs)
+                && id != from
+            {
+                included[id as usize] = true;
+            }
+        }
+    }
+    included
 }
 
 /// `-D`/`-U` of a unit after the predefined macros.

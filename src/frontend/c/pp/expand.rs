@@ -46,12 +46,21 @@ impl SdkMacros {
     }
 }
 
+/// A unit's own definition of a macro.
+#[derive(Clone, Debug)]
+enum Definition<'s> {
+    Parsed(Macro),
+    /// What follows `#define` on a line of a file, parsed when the macro is first expanded:
+    /// most definitions a header makes are never expanded in a condition.
+    Line(&'s str),
+}
+
 /// The macros defined at a point of a unit: its own definitions over the SDK's, once an SDK
 /// header is included.
 #[derive(Default)]
 pub struct Macros<'s> {
     /// `None`: undefined by `#undef`, the SDK's definition included.
-    map: HashMap<Rc<str>, Option<Macro>>,
+    map: HashMap<Cow<'s, str>, Option<Definition<'s>>>,
     sdk: Option<&'s SdkMacros>,
 }
 
@@ -70,7 +79,9 @@ impl<'s> Macros<'s> {
 
     fn lookup(&self, name: &str) -> Option<Cow<'_, Macro>> {
         match self.map.get(name) {
-            Some(own) => own.as_ref().map(Cow::Borrowed),
+            Some(Some(Definition::Parsed(own))) => Some(Cow::Borrowed(own)),
+            Some(Some(Definition::Line(rest))) => parse_define(rest).map(|(_, m)| Cow::Owned(m)),
+            Some(None) => None,
             None => self.sdk?.get(name).map(Cow::Owned),
         }
     }
@@ -82,20 +93,34 @@ impl<'s> Macros<'s> {
         }
     }
 
-    pub fn undefine(&mut self, name: &str) {
+    pub fn undefine(&mut self, name: &'s str) {
         if !name.is_empty() {
-            self.map.insert(Rc::from(name), None);
+            self.map.insert(Cow::Borrowed(name), None);
         }
     }
 
     pub fn insert(&mut self, name: &str, definition: Macro) {
-        self.map.insert(Rc::from(name), Some(definition));
+        self.map.insert(
+            Cow::Owned(name.to_string()),
+            Some(Definition::Parsed(definition)),
+        );
+    }
+
+    /// `#define` as a file's line has it: `NAME body` or `NAME(a, b) body`.
+    pub fn define_line(&mut self, rest: &'s str) {
+        if let Some(name) = defined_name(rest) {
+            self.map
+                .insert(Cow::Borrowed(name), Some(Definition::Line(rest)));
+        }
     }
 
     /// `#define` with what follows the directive's name: `NAME body` or `NAME(a, b) body`.
     pub fn define(&mut self, rest: &str) {
         if let Some((name, definition)) = parse_define(rest) {
-            self.map.insert(name, Some(definition));
+            self.map.insert(
+                Cow::Owned(name.to_string()),
+                Some(Definition::Parsed(definition)),
+            );
         }
     }
 
@@ -397,16 +422,19 @@ fn paste(left: &Token, right: &Token) -> Vec<Token> {
     }
 }
 
-/// `NAME body`, `NAME(a, b) body`, `NAME(a, ...) body`, `NAME(...) body`.
-fn parse_define(rest: &str) -> Option<(Rc<str>, Macro)> {
+/// The name a `#define` defines.
+fn defined_name(rest: &str) -> Option<&str> {
     let name_len = rest
         .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '$'))
         .unwrap_or(rest.len());
     let name = &rest[..name_len];
-    if name.is_empty() || name.as_bytes()[0].is_ascii_digit() {
-        return None;
-    }
-    let after = &rest[name_len..];
+    (!name.is_empty() && !name.as_bytes()[0].is_ascii_digit()).then_some(name)
+}
+
+/// `NAME body`, `NAME(a, b) body`, `NAME(a, ...) body`, `NAME(...) body`.
+fn parse_define(rest: &str) -> Option<(Rc<str>, Macro)> {
+    let name = defined_name(rest)?;
+    let after = &rest[name.len()..];
     if let Some(list) = after.strip_prefix('(') {
         let close = list.find(')')?;
         let mut params = Vec::new();

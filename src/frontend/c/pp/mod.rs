@@ -46,6 +46,15 @@ impl Directives {
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
+
+    /// What every `#include` line names, whatever the conditions around it (`"x"`, or `<x>`
+    /// when angled); an include through a macro is left out.
+    pub fn includes(&self) -> impl Iterator<Item = (String, bool)> + '_ {
+        self.lines
+            .iter()
+            .filter(|line| matches!(&*line.name, "include" | "include_next"))
+            .filter_map(|line| include_operand(&line.rest))
+    }
 }
 
 pub fn scan(text: &str) -> Directives {
@@ -353,7 +362,7 @@ impl<'f, F: Files> State<'f, F> {
     }
 
     /// Applies one directive; returns the file a compiled `#include` leads to.
-    fn directive(&mut self, frame: &mut Frame<F::Id>, line: &Line) -> Option<F::Id> {
+    fn directive(&mut self, frame: &mut Frame<F::Id>, line: &'f Line) -> Option<F::Id> {
         let live = frame.live;
         match &*line.name {
             "if" | "ifdef" | "ifndef" => {
@@ -407,7 +416,7 @@ impl<'f, F: Files> State<'f, F> {
                 frame.mark(line, outer, outer);
             }
             _ if !live => {}
-            "define" => self.macros.define(&line.rest),
+            "define" => self.macros.define_line(&line.rest),
             "undef" => self
                 .macros
                 .undefine(line.rest.split_whitespace().next().unwrap_or("")),
