@@ -9,8 +9,10 @@
 //!   macro bodies (`link!`, winapi's `STRUCT!`/`DECLARE_HANDLE!`/`FN!`/`ENUM!`, `println!`-style
 //!   macros) are parsed too, and `#[cfg]`/`cfg!()` and build scripts' `CARGO_CFG_*`/`TARGET`
 //!   checks become conditions.
-//! - `c/`: C, C++ and MIDL. `prepare.rs` blanks the calling-convention, export and SAL macros of
-//!   `rules/data/c-macros.toml`, rewrites MIDL into C and records the `#if` state as conditions;
+//! - `c/`: C, C++ and MIDL. `pp/` runs the directives of translation units (for `units/`);
+//!   `prepare.rs` blanks the code no target compiles and the calling-convention, export and SAL
+//!   macros of `rules/data/c-macros.toml`, rewrites MIDL into C and gives each part of the file
+//!   its build condition (a lone file's or MIDL's from its `#if`s alone);
 //!   tree-sitter's C grammar (C++ for C++ files, and for headers where C++ syntax shows) parses
 //!   the result once, with one parser per worker thread; `lower.rs` turns declarations and
 //!   bodies into IR. A file that parses in part is analysed in part and listed under `errors`.

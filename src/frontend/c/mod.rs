@@ -1,7 +1,8 @@
 //! The C, C++ and MIDL front end: tree-sitter's C and C++ grammars parse the file after
-//! [`prepare`] has blanked the macros they cannot see through and turned MIDL into C, and
-//! [`lower`] reduces the tree to IR. No preprocessor runs and no header is read: Windows types
-//! come from the knowledge tables, and what the tree itself declares is merged by the model.
+//! [`prepare`] has blanked the code no target compiles (the regions its translation units
+//! found, with [`pp`]) and the macros the grammars cannot see through, and turned MIDL into C;
+//! [`lower`] reduces the tree to IR. Windows types come from the knowledge tables, and what
+//! the tree declares is seen by the model through the units' includes.
 
 mod buffers;
 mod condition;
