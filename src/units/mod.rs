@@ -184,15 +184,16 @@ pub fn preprocess(
             .cloned()
             .unwrap_or_else(|| default_flags.clone())
     };
+    let root = |i: usize| {
+        Some(Root {
+            file: u32::try_from(i).ok()?,
+            cpp: files[i].kind == FileKind::Cpp,
+            flags: flags_of(&files[i].path),
+        })
+    };
     let mut roots: Vec<Root> = (0..files.len())
         .filter(|&i| is_source(&files[i].path))
-        .filter_map(|i| {
-            Some(Root {
-                file: u32::try_from(i).ok()?,
-                cpp: files[i].kind == FileKind::Cpp,
-                flags: flags_of(&files[i].path),
-            })
-        })
+        .filter_map(root)
         .collect();
     // One target per kind of machine: the others would preprocess alike. Both widths are
     // always run: code for 32-bit Windows is still Windows code when only 64-bit builds are
@@ -254,7 +255,7 @@ pub fn preprocess(
             }
             for kind in live.iter_mut() {
                 for ranges in kind.values_mut() {
-                    *ranges = merged(std::mem::take(ranges));
+                    *ranges = pp::merged(std::mem::take(ranges));
                 }
             }
         }
@@ -268,13 +269,7 @@ pub fn preprocess(
         roots = (0..files.len())
             .filter(|&i| !live.iter().any(|kind| kind.contains_key(&(i as u32))))
             .filter(|&i| !only_tops || !included[i])
-            .filter_map(|i| {
-                Some(Root {
-                    file: u32::try_from(i).ok()?,
-                    cpp: files[i].kind == FileKind::Cpp,
-                    flags: flags_of(&files[i].path),
-                })
-            })
+            .filter_map(root)
             .collect();
         run_roots(&roots, &mut live);
     }
@@ -328,7 +323,7 @@ fn regions_of(
 ) -> Regions {
     let mut per_kind: Vec<Vec<Range<usize>>> = live
         .iter_mut()
-        .map(|kind| merged(kind.remove(&file).unwrap_or_default()))
+        .map(|kind| pp::merged(kind.remove(&file).unwrap_or_default()))
         .collect();
     let mut cuts: Vec<usize> = per_kind
         .iter()
@@ -350,18 +345,6 @@ fn regions_of(
         }
     }
     Regions(regions)
-}
-
-fn merged(mut ranges: Vec<Range<usize>>) -> Vec<Range<usize>> {
-    ranges.sort_unstable_by_key(|r| r.start);
-    let mut out: Vec<Range<usize>> = Vec::with_capacity(ranges.len());
-    for range in ranges {
-        match out.last_mut() {
-            Some(last) if range.start <= last.end => last.end = last.end.max(range.end),
-            _ => out.push(range),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

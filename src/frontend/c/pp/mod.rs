@@ -273,7 +273,7 @@ pub fn run_unit<'f, F: Files>(
     };
     state.run(root);
     for (_, ranges) in &mut state.read {
-        merge(ranges);
+        *ranges = merged(std::mem::take(ranges));
     }
     Unit {
         files: state.read,
@@ -281,16 +281,17 @@ pub fn run_unit<'f, F: Files>(
     }
 }
 
-fn merge(ranges: &mut Vec<Range<usize>>) {
+/// The ranges sorted, with those that overlap or touch joined.
+pub fn merged(mut ranges: Vec<Range<usize>>) -> Vec<Range<usize>> {
     ranges.sort_unstable_by_key(|r| r.start);
     let mut out: Vec<Range<usize>> = Vec::with_capacity(ranges.len());
-    for range in ranges.drain(..) {
+    for range in ranges {
         match out.last_mut() {
             Some(last) if range.start <= last.end => last.end = last.end.max(range.end),
             _ => out.push(range),
         }
     }
-    *ranges = out;
+    out
 }
 
 impl<'f, F: Files> State<'f, F> {
