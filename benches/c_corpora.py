@@ -6,7 +6,7 @@ and how its error findings compare with the verdicts in benches/verdicts/<codeba
 (codebase, commit, path, line, rule, verdict, cause, reason; judged by hand). A finding
 without a verdict is listed as unjudged, so a change that makes new findings shows them.
 
-    python3 benches/c_corpora.py [--mirrors DIR] [--binary PATH] [--only NAME]
+    python3 benches/c_corpora.py [--mirrors DIR] [--binary PATH] [--only NAME] [--unjudged] [--false]
 
 Sources come from GitHub (`git clone`), or from bare mirrors `DIR/<owner>+<name>/repo`.
 """
@@ -84,6 +84,7 @@ def main():
     parser.add_argument("--binary", default=str(ROOT / "target" / "release" / "ptrwidth"))
     parser.add_argument("--only", action="append")
     parser.add_argument("--unjudged", action="store_true", help="list error findings without a verdict")
+    parser.add_argument("--false", action="store_true", dest="false_rows", help="list error findings judged false")
     args = parser.parse_args()
     if args.binary == str(ROOT / "target" / "release" / "ptrwidth"):
         subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
@@ -104,8 +105,8 @@ def main():
                 continue
             verdict = verdicts.get((d["path"], d["line"], d["rule"]), "unjudged")
             judged[verdict] += 1
-            if verdict == "unjudged":
-                unjudged_rows.append(f"{name}\t{commit}\t{d['path']}\t{d['line']}\t{d['rule']}\t{d['message']}")
+            if verdict == "unjudged" or (verdict == "false" and args.false_rows):
+                unjudged_rows.append(f"{verdict}\t{name}\t{commit[:8]}\t{d['path']}\t{d['line']}\t{d['rule']}\t{d['message']}")
         totals.update(judged)
         totals["errors"] += summary["errors"]
         totals["files"] += summary["files"]
@@ -119,7 +120,7 @@ def main():
         print(f"\nerror-level precision (true or debatable / judged): {kept}/{judged_total} = "
               f"{100 * kept / judged_total:.0f}%; unjudged: {totals['unjudged']}; "
               f"files parsed in part: {totals['partial']}/{totals['files']}")
-    if args.unjudged:
+    if args.unjudged or args.false_rows:
         print("\n" + "\n".join(unjudged_rows))
 
 

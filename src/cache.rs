@@ -22,8 +22,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::discover::FileKind;
+use crate::frontend::c::UnitView;
 use crate::frontend::{self, Lowered};
-use crate::model::cfg::Regions;
 use crate::model::ir::FileIr;
 use crate::model::tree::normalize;
 
@@ -133,16 +133,18 @@ impl Cache {
         Cache::key_in(kind, bytes, None)
     }
 
-    /// The key of a C or C++ file lowered with `regions`, what its translation units compile:
-    /// the same bytes read by other units lower to other IR.
-    pub fn key_in(kind: FileKind, bytes: &[u8], regions: Option<&Regions>) -> Key {
+    /// The key of a C or C++ file lowered as its translation units see it (what they compile,
+    /// the macros they define): the same bytes read by other units lower to other IR.
+    pub fn key_in(kind: FileKind, bytes: &[u8], unit: Option<&UnitView>) -> Key {
         use std::hash::Hash;
         let mut hasher = xxhash_rust::xxh3::Xxh3::new();
         hasher.update(format!("{kind:?}\0").as_bytes());
         hasher.update(bytes);
-        if let Some(regions) = regions {
+        if let Some(unit) = unit {
             hasher.update(b"\0regions");
-            regions.hash(&mut hasher);
+            unit.regions.hash(&mut hasher);
+            hasher.update(&unit.macros.digest().to_le_bytes());
+            unit.seen.hash(&mut hasher);
         }
         Key(hasher.digest128())
     }

@@ -20,7 +20,7 @@ use rayon::prelude::*;
 use crate::cache::{Cache, CacheDir};
 use crate::diagnostic::Diagnostic;
 use crate::discover::{self, Exclude, FileKind, Input};
-use crate::frontend;
+use crate::frontend::{self, c::UnitView, c::pp::Definitions};
 use crate::knowledge::Knowledge;
 use crate::model::Model;
 use crate::model::cfg::Regions;
@@ -157,13 +157,23 @@ fn run_in_pool(options: &Options, policy: &Policy, knowledge: &Knowledge) -> Out
     let (early, units) = preprocess_units(&inputs, options, policy, &mut notes);
     let mut lowered = each_largest_first(&sizes, |i| {
         let read = early[i].lock().unwrap_or_else(|e| e.into_inner()).take();
-        let regions = units.regions.get(&i);
+        let unit_file = units.unit_file_of.get(&i).map(|&f| f as usize);
+        let seen = unit_file
+            .and_then(|f| units.macro_visibility.seen_from(f))
+            .unwrap_or_default();
+        let cpp = unit_file.is_some_and(|f| units.read_as_cpp[f]);
+        let unit = units.regions.get(&i).map(|regions| UnitView {
+            regions,
+            macros: &units.macros[usize::from(cpp)],
+            seen: &seen,
+            file: unit_file.map_or(u32::MAX, |f| f as u32),
+        });
         let result = read_and_lower(
             &inputs[i],
             policy.max_file_bytes,
             cache.as_ref(),
             read,
-            regions,
+            unit.as_ref(),
         );
         if let Some(progress) = &policy.progress {
             progress.done.fetch_add(1, Ordering::Relaxed);
@@ -312,6 +322,15 @@ type EarlyRead = std::sync::Mutex<Option<Bytes>>;
 struct RunUnits {
     /// The regions of each C and C++ file read.
     regions: HashMap<usize, Regions>,
+    /// The index among the units' files of each C and C++ input.
+    unit_file_of: HashMap<usize, u32>,
+    /// By index among the units' files: some C++ unit reads the file.
+    read_as_cpp: Vec<bool>,
+    /// The tree's macros as C units, then C++ units, define them (files by their index
+    /// among the units' files).
+    macros: [Definitions; 2],
+    /// Which files' macros each file sees, by index among the units' files.
+    macro_visibility: Visibility,
     /// The input indexes each unit reads.
     members: Vec<Vec<usize>>,
     /// Limits a unit hit, by the input index of its root.
@@ -381,6 +400,10 @@ fn preprocess_units(
     if unit_files.is_empty() {
         let units = RunUnits {
             regions: HashMap::new(),
+            unit_file_of: HashMap::new(),
+            read_as_cpp: Vec::new(),
+            macros: Default::default(),
+            macro_visibility: Visibility::default(),
             members: Vec::new(),
             limits: Vec::new(),
         };
@@ -420,11 +443,17 @@ fn preprocess_units(
         .enumerate()
         .map(|(unit_file, regions)| (input_of[unit_file], regions))
         .collect();
+    let unit_file_of = input_of
+        .iter()
+        .enumerate()
+        .filter_map(|(unit_file, &input)| Some((input, u32::try_from(unit_file).ok()?)))
+        .collect();
     let members = preprocessed
         .units
-        .into_iter()
-        .map(|files| files.into_iter().map(|f| input_of[f as usize]).collect())
+        .iter()
+        .map(|files| files.iter().map(|&f| input_of[f as usize]).collect())
         .collect();
+    let macro_visibility = Visibility::new(preprocessed.units, unit_files.len());
     let limits = preprocessed
         .notes
         .into_iter()
@@ -434,6 +463,10 @@ fn preprocess_units(
         early,
         RunUnits {
             regions,
+            unit_file_of,
+            read_as_cpp: preprocessed.read_as_cpp,
+            macros: preprocessed.macros,
+            macro_visibility,
             members,
             limits,
         },
@@ -450,7 +483,7 @@ fn read_and_lower(
     max_file_bytes: u64,
     cache: Option<&Cache>,
     read: Option<Bytes>,
-    regions: Option<&Regions>,
+    unit: Option<&UnitView>,
 ) -> Result<ReadFile, FileError> {
     let fail = |message: String| FileError::new(&input.path, message);
     let limit = match input.kind {
@@ -461,7 +494,7 @@ fn read_and_lower(
         Some(read) => read.map_err(fail)?,
         None => read_bytes(&input.path, limit).map_err(|e| fail(format!("{e}; skipped")))?,
     };
-    let cached = cache.map(|cache| (cache, Cache::key_in(input.kind, &bytes, regions)));
+    let cached = cache.map(|cache| (cache, Cache::key_in(input.kind, &bytes, unit)));
     let stored = cached
         .as_ref()
         .and_then(|(cache, key)| cache.get(key, input.kind, &bytes));
@@ -469,7 +502,7 @@ fn read_and_lower(
     let lowered = match stored {
         Some(lowered) => lowered,
         None => {
-            let lowered = frontend::lower(input.kind, bytes, regions).map(|mut lowered| {
+            let lowered = frontend::lower(input.kind, bytes, unit).map(|mut lowered| {
                 lowered.ir.compact();
                 lowered
             });

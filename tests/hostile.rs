@@ -648,11 +648,13 @@ fn hundred_thousand_deep_nesting_in_every_front_end() {
             "struct.c",
             format!("{}int x; {}\n", "struct a { ".repeat(n), "};".repeat(n)),
         ),
+        // Undecided conditions (the SDK's macros have no value here) compile every branch,
+        // so every group keeps its directives.
         (
             "ifdef.c",
             format!(
-                "{}int x;\n{}",
-                "#ifdef _WIN32\n".repeat(n),
+                "#include <windows.h>\n{}int x;\n{}",
+                "#if LOWORD(1)\nint a;\n#else\n".repeat(n),
                 "#endif\n".repeat(n)
             ),
         ),
@@ -688,6 +690,15 @@ fn hundred_thousand_deep_nesting_in_every_front_end() {
             ),
         ),
         ("pointer.c", format!("int {}p;\n", "*".repeat(n))),
+        // Groups every target takes alike are gone before parsing: no nesting is left.
+        (
+            "ifdef_settled.c",
+            format!(
+                "{}int x;\n{}",
+                "#ifdef _WIN32\n".repeat(n),
+                "#endif\n".repeat(n)
+            ),
+        ),
         (
             "paren.cpp",
             format!(

@@ -31,7 +31,6 @@ mod scopes;
 pub mod text_names;
 
 use crate::discover::FileKind;
-use crate::model::cfg::Regions;
 use crate::model::ir::FileIr;
 
 /// A lowered file: its IR, and its text as shown in snippets (spans index into it). The text
@@ -46,16 +45,20 @@ pub struct Lowered {
 
 /// Lowers a file of the given kind from its bytes as read. Each front end decodes its own
 /// encodings.
-/// Lowers one file of `kind`; `regions` are what the translation units of a C or C++ file
-/// compile on each target (see [`c::lower`]).
-pub fn lower(kind: FileKind, bytes: Vec<u8>, regions: Option<&Regions>) -> Result<Lowered, String> {
+/// Lowers one file of `kind`; `unit` is what the translation units of a C or C++ file say
+/// of it (see [`c::lower`]).
+pub fn lower(
+    kind: FileKind,
+    bytes: Vec<u8>,
+    unit: Option<&c::UnitView>,
+) -> Result<Lowered, String> {
     match kind {
         FileKind::Rust => utf8(bytes).and_then(|text| {
             let (ir, errors) = rust::lower(&text)?;
             Ok(Lowered { text, ir, errors })
         }),
-        FileKind::C => c::lower(c::Dialect::C, bytes, regions),
-        FileKind::Cpp => c::lower(c::Dialect::Cpp, bytes, regions),
+        FileKind::C => c::lower(c::Dialect::C, bytes, unit),
+        FileKind::Cpp => c::lower(c::Dialect::Cpp, bytes, unit),
         FileKind::Idl => c::lower(c::Dialect::Idl, bytes, None),
         FileKind::Registry(format) => registry::lower(format, bytes).map(|(text, ir)| Lowered {
             text,

@@ -141,6 +141,12 @@ impl Cond {
 pub struct Regions(pub Vec<(usize, Cond)>);
 
 impl Regions {
+    /// The condition of the part holding `offset`.
+    pub fn cond_at(&self, offset: usize) -> Cond {
+        let index = self.0.partition_point(|(start, _)| *start <= offset);
+        index.checked_sub(1).map_or(Cond::TRUE, |i| self.0[i].1)
+    }
+
     /// The byte ranges no configured target compiles.
     pub fn dead(&self, len: usize) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
         self.0

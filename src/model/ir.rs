@@ -58,9 +58,121 @@ pub struct FileIr {
     pub path_literals: Vec<PathLiteral>,
     /// Set for binaries (DLLs, executables, libraries): what their headers say.
     pub binary: Option<BinaryInfo>,
+    /// Macro invocations expanded before parsing: where each is, the macro's name. Code
+    /// from an expansion has the invocation's span, which no fix may edit.
+    pub expansions: Vec<(Span, String)>,
 }
 
 impl FileIr {
+    /// Moves every span through `map`: a front end that parsed other text than the file's
+    /// (with macros expanded) takes its spans back to the file. Every field is named, so a new
+    /// one cannot be forgotten.
+    pub fn map_spans(&mut self, map: &impl Fn(Span) -> Span) {
+        let FileIr {
+            language: _,
+            imports: _,
+            aliases,
+            structs,
+            functions,
+            consts: _,
+            bodies: _,
+            conversions,
+            calls,
+            registry,
+            registry_calls,
+            activations,
+            guids: _,
+            interfaces,
+            loads,
+            links,
+            text_consts,
+            path_literals,
+            binary: _,
+            expansions,
+        } = self;
+        let optional = |span: &mut Option<Span>| {
+            if let Some(span) = span {
+                *span = map(*span);
+            }
+        };
+        for alias in aliases {
+            alias.span = map(alias.span);
+            alias.ty_span = map(alias.ty_span);
+        }
+        for decl in structs {
+            decl.name_span = map(decl.name_span);
+            decl.field_spans
+                .iter_mut()
+                .for_each(|span| *span = map(*span));
+        }
+        for function in functions {
+            function.ret_span = map(function.ret_span);
+            function.name_span = map(function.name_span);
+            for param in &mut function.params {
+                param.ty_span = map(param.ty_span);
+            }
+        }
+        for conversion in conversions {
+            conversion.span = map(conversion.span);
+            conversion.value_span = map(conversion.value_span);
+            optional(&mut conversion.to_span);
+        }
+        for call in calls {
+            call.callee_span = map(call.callee_span);
+            call.span = map(call.span);
+            for arg in &mut call.args {
+                arg.span = map(arg.span);
+                optional(&mut arg.name_span);
+            }
+        }
+        for entry in registry {
+            for segment in &mut entry.key {
+                optional(&mut segment.span);
+            }
+            if let Some(value) = &mut entry.value {
+                value.span = map(value.span);
+            }
+            optional(&mut entry.view_span);
+            entry.span = map(entry.span);
+        }
+        for call in registry_calls {
+            call.key.map_spans(map);
+            if let Some((name, data)) = &mut call.value {
+                name.map_spans(map);
+                if let Some(data) = data {
+                    data.map_spans(map);
+                }
+            }
+            optional(&mut call.view_span);
+            call.span = map(call.span);
+        }
+        for activation in activations {
+            activation.context.span = map(activation.context.span);
+            activation.span = map(activation.span);
+        }
+        for interface in interfaces {
+            interface.name_span = map(interface.name_span);
+        }
+        for load in loads {
+            load.name.map_spans(map);
+            load.name_span = map(load.name_span);
+            load.span = map(load.span);
+        }
+        for link in links {
+            link.name.map_spans(map);
+            link.span = map(link.span);
+        }
+        for text in text_consts {
+            text.value.map_spans(map);
+        }
+        for literal in path_literals {
+            literal.span = map(literal.span);
+        }
+        for (span, _) in expansions {
+            *span = map(*span);
+        }
+    }
+
     /// Gives back the spare capacity vectors grew into while lowering: every file's IR is
     /// kept until the whole run's model is built, so the slack would add up with the tree.
     pub fn compact(&mut self) {
@@ -247,6 +359,8 @@ pub enum Value {
     Field(Box<Value>, String),
     Tuple(Vec<Value>),
     AddressOf(Box<Value>),
+    /// What a pointer points to: `*p`, `p[i]`.
+    Deref(Box<Value>),
     /// Arithmetic that keeps a pointer's meaning (`p + 8`, `p | tag`).
     Arith(Box<Value>, Box<Value>),
     /// C's `a - b`: a pointer moved back when `b` is an integer, a distance (`ptrdiff_t`)
@@ -352,6 +466,8 @@ pub struct Conversion {
     pub cond: Cond,
     /// No cast is written: C converts at an initialisation, assignment, argument or return.
     pub implicit: bool,
+    /// The converted value is only an operand of `==` or `!=`: compared with, not kept.
+    pub compared: bool,
 }
 
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]

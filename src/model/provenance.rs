@@ -70,6 +70,10 @@ impl Semantic<'_> {
                 let Some(local) = body.locals.get(*id) else {
                     return ValueInfo::unknown();
                 };
+                // `HINSTANCE res = ShellExecute(...)`: declared a handle, holding an error code.
+                if !local.values.is_empty() && local.values.iter().all(is_not_address_result) {
+                    return not_address_result();
+                }
                 let declared = local.ty.as_ref().map(|ty| self.resolve(ty, target));
                 let flowing: Vec<ValueInfo> = local
                     .values
@@ -142,6 +146,19 @@ impl Semantic<'_> {
                 }
             }
             Value::Field(base, field) => self.field_info(body, base, field, target, next),
+            Value::Deref(pointer) => match pointer.as_ref() {
+                Value::Local(id) => body
+                    .locals
+                    .get(*id)
+                    .and_then(|local| match &local.ty {
+                        Some(TypeRef::Pointer(pointee) | TypeRef::Reference(pointee)) => {
+                            Some(ValueInfo::of_type(self.resolve(pointee, target)))
+                        }
+                        _ => None,
+                    })
+                    .unwrap_or_else(ValueInfo::unknown),
+                _ => ValueInfo::unknown(),
+            },
             Value::Arith(left, right) => {
                 let left = self.info_at(body, left, target, next);
                 let right = self.info_at(body, right, target, next);
@@ -165,7 +182,7 @@ impl Semantic<'_> {
                 let left = self.info_at(body, left, target, next);
                 let right = self.info_at(body, right, target, next);
                 // `p - 1`: a literal is an integer, whatever type the tables give it.
-                if literal && is_address(&left.ty) {
+                if literal && is_address(&left.ty) && !is_function(&left.ty) {
                     return left;
                 }
                 c_difference(left, right)
@@ -202,9 +219,7 @@ impl Semantic<'_> {
             .not_address_results
             .contains(callee)
         {
-            return ValueInfo::of_type(Ty::Int(
-                IntTy::from_primitive("isize").expect("isize is a primitive"),
-            ));
+            return not_address_result();
         }
         let qualified = qualifier.map(|q| format!("{q}::{callee}"));
         let decl = qualified
@@ -317,6 +332,24 @@ impl Semantic<'_> {
     }
 }
 
+/// A call of a function whose pointer-typed result is a number (`ShellExecute`'s error code).
+fn is_not_address_result(value: &Value) -> bool {
+    matches!(value, Value::Call { callee, .. }
+        if crate::knowledge::names().not_address_results.contains(callee.as_str()))
+}
+
+fn not_address_result() -> ValueInfo {
+    ValueInfo::of_type(Ty::Int(
+        IntTy::from_primitive("isize").expect("isize is a primitive"),
+    ))
+}
+
+/// C and C++ do no arithmetic on functions: a name that seems to be one in a sum is something
+/// else the front end could not see (a C++ member of the same name, a macro).
+fn is_function(ty: &Ty) -> bool {
+    matches!(ty, Ty::Pointer(PtrKind::Function))
+}
+
 fn is_address(ty: &Ty) -> bool {
     matches!(ty, Ty::Pointer(_) | Ty::Handle(_))
 }
@@ -325,6 +358,9 @@ fn is_address(ty: &Ty) -> bool {
 /// either side's type is unknown it may be the pointer, so the sum is unknown, never the
 /// integer side's type.
 fn c_sum(left: ValueInfo, right: ValueInfo) -> ValueInfo {
+    if is_function(&left.ty) || is_function(&right.ty) {
+        return ValueInfo::unknown();
+    }
     match (&left.ty, &right.ty) {
         (l, _) if is_address(l) => left,
         (_, r) if is_address(r) => right,
@@ -342,6 +378,9 @@ fn c_sum(left: ValueInfo, right: ValueInfo) -> ValueInfo {
 /// `a - b` in C: two pointers are a distance (`ptrdiff_t`, from no address); a pointer minus
 /// an integer is the pointer; a pointer minus something unknown may be either, so unknown.
 fn c_difference(left: ValueInfo, right: ValueInfo) -> ValueInfo {
+    if is_function(&left.ty) || is_function(&right.ty) {
+        return ValueInfo::unknown();
+    }
     match (&left.ty, &right.ty) {
         (l, r) if is_address(l) && is_address(r) => ValueInfo::of_type(Ty::Int(
             IntTy::from_primitive("isize").expect("isize is a primitive"),

@@ -280,6 +280,15 @@ pub struct MappedText {
 }
 
 impl MappedText {
+    /// Moves the span of every character through `map` ([`super::ir::FileIr::map_spans`]).
+    pub fn map_spans(&mut self, map: &impl Fn(Span) -> Span) {
+        for piece in &mut self.pieces {
+            if let Piece::Char { at: Some(at), .. } = piece {
+                *at = map(*at);
+            }
+        }
+    }
+
     pub fn unknown() -> MappedText {
         MappedText {
             pieces: vec![Piece::Unknown],

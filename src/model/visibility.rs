@@ -56,7 +56,7 @@ impl Visibility {
 }
 
 /// A set of file indexes.
-#[derive(Default)]
+#[derive(Default, Hash)]
 pub struct FileSet(Vec<u64>);
 
 impl FileSet {

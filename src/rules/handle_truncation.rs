@@ -7,7 +7,7 @@ use super::{Checker, Rule, target_list};
 use crate::diagnostic::{Applicability, Finding, Fix, Level};
 use crate::model::Origin;
 use crate::model::cfg::Cond;
-use crate::model::ir::{ConversionTarget, Language, Slot, TypeRef};
+use crate::model::ir::{ConversionTarget, Language, Slot, TypeRef, Value};
 use crate::model::ty::{HandleKind, IntTy};
 use crate::source::Span;
 use crate::target::Target;
@@ -38,7 +38,7 @@ fn conversions(cx: &mut Checker) {
         }
         let body = &semantic.file.bodies[conversion.body];
         let cpp_implicit = conversion.implicit && semantic.file.language == Language::Cpp;
-        let mut first: Option<(Origin, IntTy, u32)> = None;
+        let mut first: Option<(Origin, IntTy, u32, bool)> = None;
         let mut affected: Vec<&Target> = Vec::new();
         for target in cx.live_64bit_targets(&conversion.cond) {
             let Some(int) = semantic.conversion_target(&conversion.to, target).as_int() else {
@@ -57,15 +57,24 @@ fn conversions(cx: &mut Checker) {
             let Some(origin) = info.origin else {
                 continue;
             };
-            first.get_or_insert((origin, int, width));
+            // `(UInt32)(SizeT)p`: the pointer made a pointer-sized integer first, then narrowed,
+            // as `PtrToUlong` does: the low bits are wanted (an offset modulo 2^32, a hash).
+            // Rust needs no such step to narrow (`p as u32` compiles), so says nothing by it.
+            let through_pointer_sized = !conversion.implicit
+                && semantic.file.language.is_c_family()
+                && matches!(&conversion.value, Value::Cast(_, inner)
+                    if semantic.conversion_target(inner, target).as_int()
+                        .is_some_and(|int| int.width(target.pointer_width) >= target.pointer_width));
+            first.get_or_insert((origin, int, width, through_pointer_sized));
             affected.push(target);
         }
-        let Some((origin, int, width)) = first else {
+        let Some((origin, int, width, through_pointer_sized)) = first else {
             continue;
         };
         let bits = format!("`{}{width}`", if int.signed { "i" } else { "u" });
-        let written = match (conversion.to_span, &conversion.to) {
-            (Some(span), _) => format!("`{}`", cx.text(span)),
+        let to_span = cx.written(conversion.to_span);
+        let written = match (cx.written_type(conversion), &conversion.to) {
+            (Some(written), _) => format!("`{written}`"),
             (None, ConversionTarget::Inferred(Slot::Field { field, .. })) if conversion.implicit => {
                 format!("field `{field}` ({bits})")
             }
@@ -74,15 +83,20 @@ fn conversions(cx: &mut Checker) {
             }
             (None, _) => format!("{bits} (inferred)"),
         };
-        let wide = conversion
-            .to_span
+        let wide = to_span
             .map(|span| semantic.knowledge().pointer_sized_spelling(semantic.file.language, cx.text(span), int));
         let wide_name = wide.clone().unwrap_or_else(|| int.pointer_sized_name().to_string());
         let level = match origin.kind {
-            HandleKind::Address => Level::Error,
-            HandleKind::Shared => Level::Warning,
+            HandleKind::Address if !through_pointer_sized => Level::Error,
+            _ => Level::Warning,
         };
         let help = match origin.kind {
+            HandleKind::Address if through_pointer_sized => format!(
+                "this {} was made a pointer-sized integer and then narrowed, which keeps its low 32 bits on purpose: \
+                 right for an offset computed modulo 2^32 or a hash, wrong if the value is ever turned back into an address; \
+                 then keep it in `{wide_name}`",
+                origin.description,
+            ),
             HandleKind::Address => format!(
                 "this {} is an address that can lie above 4 GiB on 64-bit Windows: keep it in its own type or in `{wide_name}`",
                 origin.description,
@@ -108,7 +122,7 @@ fn conversions(cx: &mut Checker) {
             target_list(&affected)
         ))
         .help(help);
-        if let (Some(span), Some(wide)) = (conversion.to_span, wide) {
+        if let (Some(span), Some(wide)) = (to_span, wide) {
             let message = format!("convert to `{wide}` instead");
             let edit = cx.edit(span, wide);
             finding = finding.fix(Fix::single(message, Applicability::MaybeIncorrect, edit));

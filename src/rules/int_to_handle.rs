@@ -25,7 +25,13 @@ fn check(cx: &mut Checker) {
         // pointer implicitly: such a conversion means the call or name was bound to the wrong
         // declaration (a member, an overload).
         let cpp_implicit = conversion.implicit && semantic.file.language == Language::Cpp;
-        if conversion.value.is_constant() || semantic.is_helper_body(conversion.body) || cpp_implicit {
+        // `p == (void *)n` makes no pointer anyone keeps: the value that lost bits, if any, was
+        // lost where it was stored, and is reported there.
+        if conversion.value.is_constant()
+            || conversion.compared
+            || semantic.is_helper_body(conversion.body)
+            || cpp_implicit
+        {
             continue;
         }
         let body = &semantic.file.bodies[conversion.body];
@@ -50,8 +56,8 @@ fn check(cx: &mut Checker) {
             continue;
         };
         let source = format!("{}{width}", if int.signed { "i" } else { "u" });
-        let destination = match (conversion.to_span, &to) {
-            (Some(span), _) => format!("`{}`", cx.text(span)),
+        let destination = match (cx.written_type(conversion), &to) {
+            (Some(written), _) => format!("`{written}`"),
             (None, Ty::Handle(handle)) => format!("`{}`", handle.name),
             (None, _) => "a pointer".to_string(),
         };

@@ -10,6 +10,7 @@ use crate::catalog;
 use crate::diagnostic::{Diagnostic, Edit, Finding, Level};
 use crate::model::Semantic;
 use crate::model::cfg::Cond;
+use crate::model::ir::{Conversion, ConversionTarget, TypeRef};
 use crate::source::{FileId, SourceFile, Span};
 use crate::target::Target;
 
@@ -140,10 +141,32 @@ impl<'a> Checker<'a> {
 
     /// Records a finding at the level [`Levels::decide`] gives it; a rule that is off reports
     /// nothing.
-    pub fn report(&mut self, finding: Finding) {
+    pub fn report(&mut self, mut finding: Finding) {
         let Some(level) = self.levels.decide(self.rule.name, finding.level).0 else {
             return;
         };
+        // Code a macro's expansion produced has its invocation's span: the finding names the
+        // macro, and no fix edits the invocation, whose text is not the code the fix is for.
+        let expansions = &self.semantic.file.expansions;
+        if let Some((_, name)) = expansions
+            .iter()
+            .find(|(span, _)| span.start <= finding.span.start && finding.span.end <= span.end)
+        {
+            let note = format!("in this expansion of `{name}`");
+            finding.label = Some(match finding.label {
+                Some(label) => format!("{label} ({note})"),
+                None => note,
+            });
+        }
+        let file = self.file;
+        finding.fixes.retain(|fix| {
+            fix.edits.iter().all(|edit| {
+                edit.file != file
+                    || !expansions
+                        .iter()
+                        .any(|(span, _)| edit.span.start < span.end && span.start < edit.span.end)
+            })
+        });
         self.diagnostics.push(Diagnostic {
             rule: self.rule.name,
             level,
@@ -182,6 +205,30 @@ impl<'a> Checker<'a> {
 
     pub fn text(&self, span: Span) -> &str {
         self.source.slice(span)
+    }
+
+    /// The type a conversion converts to as written (`DWORD`, `(LONG_PTR)`'s `LONG_PTR`), or
+    /// its name when a macro's expansion wrote it.
+    pub fn written_type(&self, conversion: &Conversion) -> Option<String> {
+        let span = conversion.to_span?;
+        match (self.written(Some(span)), &conversion.to) {
+            (Some(span), _) => Some(self.text(span).to_string()),
+            (None, ConversionTarget::Written(TypeRef::Named(name))) => Some(name.clone()),
+            (None, _) => None,
+        }
+    }
+
+    /// A span where something is written in the file itself, not produced by expanding a
+    /// macro (whose span is the invocation's): what can be quoted as written, or edited.
+    pub fn written(&self, span: Option<Span>) -> Option<Span> {
+        span.filter(|span| {
+            !self
+                .semantic
+                .file
+                .expansions
+                .iter()
+                .any(|(invocation, _)| invocation.start <= span.start && span.end <= invocation.end)
+        })
     }
 
     /// Whether `name` is usable unqualified in this file: imported by name, or through a glob

@@ -178,7 +178,9 @@ fn ptr_misuse<'k>(
     let narrowing = ByStart::inside(&by_start.conversions, value.span)
         .filter(|&i| {
             let c = &conversions[i];
+            // `#ifndef _WIN64 (LONG) #endif`: a cast only 32-bit builds compile narrows nothing.
             !c.implicit
+                && c.cond.is_live(target)
                 && semantic
                     .conversion_target(&c.to, target)
                     .as_int()
@@ -187,16 +189,19 @@ fn ptr_misuse<'k>(
         .min()
         .map(|i| &conversions[i]);
     if let Some(conversion) = narrowing {
-        let written = conversion.to_span.map_or(String::new(), |s| cx.text(s).to_string());
+        let written = cx.written_type(conversion).unwrap_or_default();
         return Some(PtrMisuse::NarrowValue {
             what: format!("a cast to `{written}`"),
-            cast_type: conversion.to_span,
+            cast_type: cx.written(conversion.to_span),
             helper_call: None,
         });
     }
     let helpers = &semantic.knowledge().helpers;
     ByStart::inside(&by_start.calls, value.span)
-        .filter(|&i| helpers.truncate.contains(semantic.canonical(&semantic.file.calls[i].callee)))
+        .filter(|&i| {
+            let helper = &semantic.file.calls[i];
+            helper.cond.is_live(target) && helpers.truncate.contains(semantic.canonical(&helper.callee))
+        })
         .min()
         .map(|i| &semantic.file.calls[i])
         .map(|helper| PtrMisuse::NarrowValue {
@@ -339,7 +344,7 @@ fn report(cx: &mut Checker, call: &CallSite, function: &WindowLongFn, reason: Re
                 .conversions
                 .iter()
                 .find(|c| c.span == arg.span)
-                .and_then(|c| c.to_span)
+                .and_then(|c| cx.written(c.to_span))
             {
                 Some(span) => edits.push(cx.edit(span, wide.to_string())),
                 None => safe &= arg.value.is_literal(),

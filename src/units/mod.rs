@@ -16,7 +16,7 @@ use std::path::PathBuf;
 use rayon::prelude::*;
 
 use crate::discover::FileKind;
-use crate::frontend::c::pp::{self, Define, Directives, SdkMacros};
+use crate::frontend::c::pp::{self, Define, Definitions, Directives, SdkMacros};
 use crate::model::cfg::{Cond, Regions};
 use crate::target::{Arch, Target};
 pub use includes::CompileCommands;
@@ -36,6 +36,10 @@ pub struct UnitFile {
 pub struct Preprocessed {
     /// By the index of the files given: the condition of each part of the file.
     pub regions: Vec<Regions>,
+    /// By the index of the files given: some C++ unit reads the file.
+    pub read_as_cpp: Vec<bool>,
+    /// The macros C units, then C++ units, define on any target, for expanding code.
+    pub macros: [Definitions; 2],
     /// The files (indexes) each unit reads.
     pub units: Vec<Vec<u32>>,
     /// Limits a unit hit, by the index of its root file.
@@ -154,6 +158,14 @@ impl pp::Files for UnitFiles<'_> {
 /// The files one unit read on one target, each with its compiled ranges.
 type UnitRanges = Vec<(u32, Vec<Range<usize>>)>;
 
+/// What one unit found on every kind of target: the files it read, the `#define` lines it ran
+/// and the limits it hit.
+struct UnitResult {
+    per_kind: Vec<UnitRanges>,
+    defines_per_kind: Vec<Vec<(u32, usize)>>,
+    notes: Vec<String>,
+}
+
 /// One unit's root and how it is compiled.
 struct Root {
     file: u32,
@@ -214,11 +226,16 @@ pub fn preprocess(
     let mut live: Vec<HashMap<u32, Vec<Range<usize>>>> = vec![HashMap::default(); kinds.len()];
     let mut units: Vec<Vec<u32>> = Vec::new();
     let mut notes = Vec::new();
+    let mut read_as_cpp = vec![false; files.len()];
+    // The `#define` lines C units ([0]) and C++ units ([1]) run, with the kinds of target
+    // (bits) that ran them, and the kinds of target on which they read each file.
+    let mut define_lines: [HashMap<(u32, usize), u32>; 2] = Default::default();
+    let mut kinds_reading: [HashMap<u32, u32>; 2] = Default::default();
     let mut run_roots = |roots: &[Root], live: &mut Vec<HashMap<u32, Vec<Range<usize>>>>| {
         // In batches: what a unit read is merged before the next batch runs, so memory holds
         // a batch's results, not the whole run's.
         for roots in roots.chunks(UNITS_AT_ONCE) {
-            let results: Vec<(Vec<UnitRanges>, Vec<String>)> = roots
+            let results: Vec<UnitResult> = roots
                 .par_iter()
                 .map(|root| {
                     let unit_files = UnitFiles {
@@ -226,32 +243,48 @@ pub fn preprocess(
                         files,
                         dirs: &root.flags.include_dirs,
                     };
-                    let mut per_kind = Vec::new();
-                    let mut unit_notes = Vec::new();
+                    let mut result = UnitResult {
+                        per_kind: Vec::new(),
+                        defines_per_kind: Vec::new(),
+                        notes: Vec::new(),
+                    };
                     for target in &kinds {
                         let mut defines = predefined(target, root.cpp);
                         apply_flags(&mut defines, &root.flags);
                         let unit = pp::run_unit(&unit_files, root.file, &defines, sdk);
-                        unit_notes.extend(unit.notes);
-                        per_kind.push(unit.files);
+                        result.notes.extend(unit.notes);
+                        result.per_kind.push(unit.files);
+                        result.defines_per_kind.push(unit.defines);
                     }
-                    unit_notes.sort();
-                    unit_notes.dedup();
-                    (per_kind, unit_notes)
+                    result.notes.sort();
+                    result.notes.dedup();
+                    result
                 })
                 .collect();
-            for (root, (per_kind, unit_notes)) in roots.iter().zip(results) {
+            for (root, result) in roots.iter().zip(results) {
+                let language = usize::from(root.cpp);
                 let mut members: Vec<u32> = Vec::new();
-                for (k, unit_files) in per_kind.into_iter().enumerate() {
+                for (k, unit_files) in result.per_kind.into_iter().enumerate() {
                     for (file, ranges) in unit_files {
                         members.push(file);
+                        *kinds_reading[language].entry(file).or_default() |= 1 << k;
                         live[k].entry(file).or_default().extend(ranges);
+                    }
+                }
+                for (k, defines) in result.defines_per_kind.into_iter().enumerate() {
+                    for define in defines {
+                        *define_lines[language].entry(define).or_default() |= 1 << k;
                     }
                 }
                 members.sort_unstable();
                 members.dedup();
+                if root.cpp {
+                    for &member in &members {
+                        read_as_cpp[member as usize] = true;
+                    }
+                }
                 units.push(members);
-                notes.extend(unit_notes.into_iter().map(|n| (root.file as usize, n)));
+                notes.extend(result.notes.into_iter().map(|n| (root.file as usize, n)));
             }
             for kind in live.iter_mut() {
                 for ranges in kind.values_mut() {
@@ -263,30 +296,94 @@ pub fn preprocess(
     run_roots(&roots, &mut live);
     // Headers no source file reaches are units of their own, read as C++ when C++ headers
     // are, else as C: first those no file includes at all (a header of headers reaches the
-    // rest), then any still unread.
-    let included = included_anywhere(files, &tree, &default_flags.include_dirs);
-    for only_tops in [true, false] {
-        roots = (0..files.len())
-            .filter(|&i| !live.iter().any(|kind| kind.contains_key(&(i as u32))))
-            .filter(|&i| !only_tops || !included[i])
-            .filter_map(root)
-            .collect();
-        run_roots(&roots, &mut live);
+    // rest), then those only files still unread include (headers including each other). A
+    // header that read files include only where no target compiles the `#include` is
+    // another platform's (`#ifdef __VMS` / `#include "setup-vms.h"`), and no unit reads it.
+    let includers = includers_of(files, &tree, &default_flags.include_dirs);
+    let read = |live: &[HashMap<u32, Vec<Range<usize>>>], i: usize| {
+        live.iter().any(|kind| kind.contains_key(&(i as u32)))
+    };
+    roots = (0..files.len())
+        .filter(|&i| !read(&live, i) && includers[i].is_empty())
+        .filter_map(root)
+        .collect();
+    run_roots(&roots, &mut live);
+    let mut other_platform = vec![false; files.len()];
+    loop {
+        let mut changed = false;
+        for i in 0..files.len() {
+            if !other_platform[i]
+                && !read(&live, i)
+                && !includers[i].is_empty()
+                && includers[i]
+                    .iter()
+                    .all(|&from| read(&live, from as usize) || other_platform[from as usize])
+            {
+                other_platform[i] = true;
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
     }
+    roots = (0..files.len())
+        .filter(|&i| !read(&live, i) && !other_platform[i])
+        .filter_map(root)
+        .collect();
+    run_roots(&roots, &mut live);
 
     let regions = (0..files.len())
-        .map(|i| regions_of(i as u32, files[i].len, &kinds, &mut live))
+        .map(|i| regions_of(i as u32, &files[i], &kinds, &mut live))
         .collect();
+    let [c_lines, cpp_lines] = define_lines;
+    let [c_reading, cpp_reading] = kinds_reading;
+    let macros = [
+        definitions(files, &c_lines, &c_reading),
+        definitions(files, &cpp_lines, &cpp_reading),
+    ];
     Preprocessed {
         regions,
+        read_as_cpp,
+        macros,
         units,
         notes,
     }
 }
 
-/// Whether some file of the run includes each file, under any condition.
-fn included_anywhere(files: &[UnitFile], tree: &TreeIndex, dirs: &[PathBuf]) -> Vec<bool> {
-    let mut included = vec![false; files.len()];
+/// The macros the `#define` lines units ran define, each with the files defining it and how;
+/// a line only some of the targets reading its file run (under `#ifdef _WIN64`) is one
+/// target's definition, which no code can expand for all (`None`).
+fn definitions(
+    files: &[UnitFile],
+    lines: &HashMap<(u32, usize), u32>,
+    kinds_reading: &HashMap<u32, u32>,
+) -> Definitions {
+    let mut by_name: HashMap<Box<str>, pp::DefinitionLines> = HashMap::default();
+    for (&(file, offset), &kinds) in lines {
+        let Some(line) = files[file as usize].directives.define_at(offset) else {
+            continue;
+        };
+        let Some(name) = pp::defined_name(line) else {
+            continue;
+        };
+        let everywhere = kinds_reading.get(&file) == Some(&kinds);
+        let line: Option<Box<str>> =
+            everywhere.then(|| line.split_whitespace().collect::<Vec<_>>().join(" ").into());
+        let known = by_name.entry(name.into()).or_default();
+        if !known.iter().any(|(f, l)| *f == file && *l == line) {
+            known.push((file, line));
+        }
+    }
+    for known in by_name.values_mut() {
+        known.sort_unstable();
+    }
+    Definitions::new(by_name)
+}
+
+/// The files of the run that include each file, under any condition.
+fn includers_of(files: &[UnitFile], tree: &TreeIndex, dirs: &[PathBuf]) -> Vec<Vec<u32>> {
+    let mut includers = vec![Vec::new(); files.len()];
     for (from, file) in files.iter().enumerate() {
         let Ok(from) = u32::try_from(from) else {
             break;
@@ -295,11 +392,11 @@ fn included_anywhere(files: &[UnitFile], tree: &TreeIndex, dirs: &[PathBuf]) -> 
             if let Found::File(id) = tree.resolve(from, &spelled, angled, dirs)
                 && id != from
             {
-                included[id as usize] = true;
+                includers[id as usize].push(from);
             }
         }
     }
-    included
+    includers
 }
 
 /// `-D`/`-U` of a unit after the predefined macros.
@@ -317,13 +414,24 @@ fn apply_flags(defines: &mut Vec<Define>, flags: &Flags) {
 /// the targets that compile it.
 fn regions_of(
     file: u32,
-    len: usize,
+    unit_file: &UnitFile,
     kinds: &[&Target],
     live: &mut [HashMap<u32, Vec<Range<usize>>>],
 ) -> Regions {
-    let mut per_kind: Vec<Vec<Range<usize>>> = live
+    let len = unit_file.len;
+    let per_kind: Vec<Vec<Range<usize>>> = live
         .iter_mut()
         .map(|kind| pp::merged(kind.remove(&file).unwrap_or_default()))
+        .collect();
+    let settled = unit_file.directives.settled_lines(|range| {
+        per_kind.iter().any(|ranges| {
+            let first = ranges.partition_point(|r| r.end <= range.start);
+            ranges.get(first).is_some_and(|r| r.start < range.end)
+        })
+    });
+    let mut per_kind: Vec<Vec<Range<usize>>> = per_kind
+        .into_iter()
+        .map(|ranges| pp::without(ranges, &settled))
         .collect();
     let mut cuts: Vec<usize> = per_kind
         .iter()
@@ -355,6 +463,15 @@ mod tests {
         Target::parse(triple).unwrap()
     }
 
+    fn header(len: usize) -> UnitFile {
+        UnitFile {
+            path: PathBuf::from("/t/h.h"),
+            kind: FileKind::C,
+            len,
+            directives: Directives::default(),
+        }
+    }
+
     /// A header read by a unit of each target, with `#ifdef _WIN64` code at 10..20 and code
     /// at 30..40 that no unit compiles.
     #[test]
@@ -366,7 +483,7 @@ mod tests {
         let mut live = vec![HashMap::default(), HashMap::default()];
         live[0].insert(7, vec![0..30, 40..50]);
         live[1].insert(7, vec![20..30, 0..10, 40..50, 45..50]);
-        let regions = regions_of(7, 50, &[&x64, &x86], &mut live);
+        let regions = regions_of(7, &header(50), &[&x64, &x86], &mut live);
         let at = |offset: usize| {
             let i = regions.0.partition_point(|(start, _)| *start <= offset) - 1;
             regions.0[i].1
@@ -389,7 +506,7 @@ mod tests {
         );
         let mut live = vec![HashMap::default(), HashMap::default()];
         live[0].insert(1, std::iter::once(0..8).collect());
-        let regions = regions_of(1, 8, &[&x64, &x86], &mut live);
+        let regions = regions_of(1, &header(8), &[&x64, &x86], &mut live);
         assert_eq!(regions.0.len(), 1);
         assert!(regions.0[0].1.is_live(&x64) && !regions.0[0].1.is_live(&x86));
         assert!(!regions.0[0].1.is_dead());

@@ -165,6 +165,15 @@ impl MacroTable {
         None
     }
 
+    /// A macro that stands for its argument (`TEXT("x")`, `_T("x")`): a literal in it is
+    /// still a literal.
+    pub fn unwraps(&self, name: &str) -> bool {
+        matches!(
+            self.actions.get(name),
+            Some(Action::Replace(Replacement { text, mode: Mode::Unwrap })) if text.is_empty()
+        )
+    }
+
     /// `DECLARE_HANDLE` and its kin.
     pub fn declares_handle(&self, name: &str) -> bool {
         self.handle_declarators.iter().any(|d| d == name)

@@ -23,8 +23,22 @@ use tree_sitter::{Node, Parser, Tree};
 use super::Lowered;
 use crate::model::cfg::Regions;
 use crate::model::ir::Language;
-use crate::source::{self, Encoding};
+use crate::model::visibility::FileSet;
+use crate::source::{self, Encoding, Span};
 pub use prepare::Dialect;
+use prepare::Prepared;
+
+/// What a file's translation units say of it.
+pub struct UnitView<'u> {
+    /// What they compile of it on each target.
+    pub regions: &'u Regions,
+    /// The tree's macros as they define them, expanded in its code.
+    pub macros: &'u pp::Definitions,
+    /// The files its units read, by their index in `macros`: only their macros are seen.
+    pub seen: &'u FileSet,
+    /// Its own index there: its own definitions hold from where they are written.
+    pub file: u32,
+}
 
 /// What the SDK headers define as macros, for the preprocessor: the constants table under the
 /// `[sdk]` section of `c-macros.toml` (versions, include guards, function-like macros).
@@ -58,16 +72,12 @@ thread_local! {
     static PARSERS: RefCell<Option<Parsers>> = const { RefCell::new(None) };
 }
 
-/// Lowers one file; `regions` are what its translation units compile on each target, when the
-/// file was preprocessed as part of them.
-pub fn lower(
-    dialect: Dialect,
-    bytes: Vec<u8>,
-    regions: Option<&Regions>,
-) -> Result<Lowered, String> {
+/// Lowers one file; `unit` is what its translation units compile of it on each target and the
+/// macros they define, when the file was preprocessed as part of them.
+pub fn lower(dialect: Dialect, bytes: Vec<u8>, unit: Option<&UnitView>) -> Result<Lowered, String> {
     let table = macros::table()?;
     let text = decode(bytes)?;
-    let prepared = prepare::prepare(text.as_bytes(), dialect, table, regions);
+    let prepared = prepare::prepare(text.as_bytes(), dialect, table, unit);
     let cpp = match dialect {
         Dialect::C => prepared.cpp,
         Dialect::Cpp => true,
@@ -81,9 +91,17 @@ pub fn lower(
     let tree = parse(&prepared.text, cpp)?;
     let prepared_text = std::str::from_utf8(&prepared.text)
         .map_err(|e| format!("internal error: prepared text is not UTF-8 ({e})"))?;
-    let ir = lower::lower(tree.root_node(), prepared_text, &prepared, language, table);
+    let mut ir = lower::lower(tree.root_node(), prepared_text, &prepared, language, table);
+    if !prepared.invocations.is_empty() {
+        ir.ir.map_spans(&|span| prepared.span(span.start, span.end));
+        ir.ir.expansions = prepared
+            .invocations
+            .iter()
+            .map(|(range, name)| (Span::new(range.start, range.end), name.clone()))
+            .collect();
+    }
     let mut errors = Vec::new();
-    if let Some(problem) = syntax_errors(tree.root_node(), &text, language) {
+    if let Some(problem) = syntax_errors(tree.root_node(), &text, &prepared, language) {
         errors.push(problem);
     }
     if ir.truncated {
@@ -143,7 +161,12 @@ pub(crate) fn decode(bytes: Vec<u8>) -> Result<String, String> {
 }
 
 /// One line for `errors` when the parser had to recover from syntax it did not understand.
-fn syntax_errors(root: Node, text: &str, language: Language) -> Option<String> {
+fn syntax_errors(
+    root: Node,
+    text: &str,
+    prepared: &Prepared,
+    language: Language,
+) -> Option<String> {
     if !root.has_error() {
         return None;
     }
@@ -160,7 +183,7 @@ fn syntax_errors(root: Node, text: &str, language: Language) -> Option<String> {
             stack.extend(node.children(&mut node.walk()));
         }
     }
-    let offset = first?;
+    let offset = prepared.map.original(first?, false);
     let line = text.as_bytes()[..offset.min(text.len())]
         .iter()
         .filter(|&&b| b == b'\n')

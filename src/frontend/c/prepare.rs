@@ -2,16 +2,21 @@
 //! through are blanked or rewritten in place, MIDL's attribute lists and blocks are turned into
 //! C, the conditional-compilation state is recorded, and C++ syntax is noticed.
 //!
-//! Every rewrite keeps the length of what it replaces (and its line breaks), so a byte offset in
-//! the prepared text is the same offset in the original.
+//! Before it, in a file of translation units, the code no target compiles is blanked and the
+//! tree's macros are expanded ([`pp::expand_code`]); [`Prepared::span`] takes offsets of the
+//! prepared text back to the file. Every rewrite of the pass itself keeps the length of what it
+//! replaces (and its line breaks).
 
 use std::collections::HashMap;
 
+use super::UnitView;
 use super::condition::Tracker;
 use super::guids::GUID_MACROS;
 use super::macros::{Action, MacroTable, Mode};
+use super::pp::{self, OffsetMap};
 use crate::model::cfg::{Cond, Regions};
 use crate::model::ir::Attribute;
+use crate::source::Span;
 
 /// Macro argument lists longer than this are not looked through (an unbalanced parenthesis
 /// would otherwise blank the rest of the file).
@@ -64,10 +69,23 @@ pub struct Prepared {
     pub containers: HashMap<usize, Container>,
     /// The blanked GUID macro calls, in offset order.
     pub guid_macros: Vec<MacroCall>,
+    /// From offsets of `text` to offsets of the file.
+    pub map: OffsetMap,
+    /// The tree's macro invocations expanded in `text`: where each is in the file, its name.
+    pub invocations: Vec<(std::ops::Range<usize>, String)>,
 }
 
 impl Prepared {
+    /// The file's span for a range of the prepared text.
+    pub fn span(&self, start: usize, end: usize) -> Span {
+        Span::new(
+            self.map.original(start, false),
+            self.map.original(end, true),
+        )
+    }
+
     pub fn cond_at(&self, offset: usize) -> Cond {
+        let offset = self.map.original(offset, false);
         let index = self.conds.partition_point(|(start, _)| *start <= offset);
         index.checked_sub(1).map_or(Cond::TRUE, |i| self.conds[i].1)
     }
@@ -141,23 +159,50 @@ struct Scanner<'a> {
     container_closers: Vec<usize>,
 }
 
-/// Prepares a file for the parser. With `regions` (what the file's translation units compile
-/// on each target), code no target compiles is blanked first, as a compiler never sees it, and
+/// Prepares a file for the parser. With `unit` (what the file's translation units compile on
+/// each target, and the macros they define), code no target compiles is blanked first, as a
+/// compiler never sees it, the tree's macros are expanded, and
 /// the regions are the file's conditions; without, `#if` directives are read alone.
 pub fn prepare(
     src: &[u8],
     dialect: Dialect,
     table: &MacroTable,
-    regions: Option<&Regions>,
+    unit: Option<&UnitView>,
 ) -> Prepared {
     let live_text;
-    let src = match regions {
-        Some(regions) => {
-            live_text = blank_dead(src, regions);
+    let mut map = OffsetMap::default();
+    let mut invocations = Vec::new();
+    let src = match unit {
+        Some(unit) => {
+            let live = blank_dead(src, unit.regions);
+            let sees = |file: u32| file != unit.file && unit.seen.contains(file);
+            let wraps_literal = |name: &str| table.unwraps(name);
+            let scope = pp::TreeScope {
+                definitions: unit.macros,
+                sees: &sees,
+                wraps_literal: &wraps_literal,
+            };
+            let compiled = Cond::any(
+                unit.regions
+                    .0
+                    .iter()
+                    .map(|(_, cond)| *cond)
+                    .filter(|cond| !cond.is_dead()),
+            );
+            let everywhere = |offset: usize| unit.regions.cond_at(offset) == compiled;
+            live_text = match pp::expand_code(&live, scope, &everywhere) {
+                Some(expanded) => {
+                    map = expanded.map;
+                    invocations = expanded.invocations;
+                    expanded.text
+                }
+                None => live,
+            };
             &live_text[..]
         }
         None => src,
     };
+    let regions = unit.map(|unit| unit.regions);
     let mut scanner = Scanner {
         src,
         out: src.to_vec(),
@@ -184,6 +229,8 @@ pub fn prepare(
         attributes: scanner.attributes,
         containers: scanner.containers,
         guid_macros: scanner.guid_macros,
+        map,
+        invocations,
     }
 }
 

@@ -96,6 +96,17 @@ pub(super) struct Lowerer {
     pub(super) known: KnownLocals,
 }
 
+/// The expression under any parentheses and invisible groups: `(x as T)` is the cast.
+fn without_parens(mut expr: &Expr) -> &Expr {
+    loop {
+        match expr {
+            Expr::Paren(p) => expr = &p.expr,
+            Expr::Group(g) => expr = &g.expr,
+            _ => return expr,
+        }
+    }
+}
+
 pub(super) fn span_of(node: &impl Spanned) -> Span {
     let range = node.span().byte_range();
     Span::new(range.start, range.end)
@@ -604,6 +615,7 @@ impl Lowerer {
                     destination,
                     cond: self.cond,
                     implicit: false,
+                    compared: false,
                 });
                 Value::Cast(Box::new(value), to)
             }
@@ -625,12 +637,26 @@ impl Lowerer {
                 match (&u.op, inner) {
                     (UnOp::Neg(_), Value::Int(n)) => Value::Int(-n),
                     (UnOp::Neg(_), inner) => inner,
+                    (UnOp::Deref(_), inner) => Value::Deref(Box::new(inner)),
                     _ => Value::Unknown,
                 }
             }
             Expr::Binary(b) => {
+                let conversions_before = self.ir.conversions.len();
                 let left = self.expr(&b.left, &Expect::Nothing);
                 let right = self.expr(&b.right, &Expect::Nothing);
+                if matches!(b.op, BinOp::Eq(_) | BinOp::Ne(_)) {
+                    // Only casts are looked at: a span is computed from the tokens it covers.
+                    let operands: Vec<Span> = [&b.left, &b.right]
+                        .into_iter()
+                        .map(|operand| without_parens(operand))
+                        .filter(|operand| matches!(operand, Expr::Cast(_)))
+                        .map(span_of)
+                        .collect();
+                    for conversion in &mut self.ir.conversions[conversions_before..] {
+                        conversion.compared |= operands.contains(&conversion.span);
+                    }
+                }
                 match b.op {
                     BinOp::Add(_)
                     | BinOp::Sub(_)

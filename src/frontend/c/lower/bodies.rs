@@ -275,6 +275,7 @@ impl<'t> Lowerer<'t> {
             destination,
             cond: self.cond(node),
             implicit: true,
+            compared: false,
         });
     }
 
@@ -322,6 +323,17 @@ impl<'t> Lowerer<'t> {
                 self.cast(node, value_node, ty, span(type_node))
             }
             "call_expression" => self.call(node),
+            "field_expression" | "subscript_expression"
+                if let Some((type_name, call)) = self.misread_cast_under(node) =>
+            {
+                // `(NTSTATUS) (req)->status`: a cast of the whole member access, which the
+                // grammar reads as a member of a call, `(NTSTATUS)(req)`.
+                let value = self.postfix_value(node, call);
+                let ty = TypeRef::Named(self.text_of(type_name).to_string());
+                let value_start = call.child_by_field_name("arguments").unwrap_or(call);
+                let value_span = Span::new(value_start.start_byte(), node.end_byte());
+                self.record_cast(node, value, value_span, ty, span(type_name))
+            }
             "field_expression" => {
                 let (Some(base), Some(field)) = (
                     node.child_by_field_name("argument"),
@@ -342,8 +354,20 @@ impl<'t> Lowerer<'t> {
                 if is_address {
                     Value::AddressOf(Box::new(inner))
                 } else {
-                    Value::Unknown
+                    Value::Deref(Box::new(inner))
                 }
+            }
+            "subscript_expression" => {
+                let pointer = node
+                    .child_by_field_name("argument")
+                    .map_or(Value::Unknown, |a| self.expr(a));
+                for index in ["index", "indices"]
+                    .into_iter()
+                    .filter_map(|f| node.child_by_field_name(f))
+                {
+                    self.expr(index);
+                }
+                Value::Deref(Box::new(pointer))
             }
             "unary_expression" => {
                 let inner = node
@@ -361,17 +385,27 @@ impl<'t> Lowerer<'t> {
             "binary_expression" => {
                 let conversions_before = self.ir.conversions.len();
                 let left_node = node.child_by_field_name("left");
-                let left = left_node.map_or(Value::Unknown, |l| self.expr(l));
-                let right = node
-                    .child_by_field_name("right")
-                    .map_or(Value::Unknown, |r| self.expr(r));
+                let right_node = node.child_by_field_name("right");
                 let op = node
                     .child_by_field_name("operator")
                     .map_or("", |op| self.text_of(op));
+                // `(UInt32)*pos`: a cast of a dereference, which the grammar reads as a product
+                // since it cannot tell that `UInt32` is a type.
+                if op == "*"
+                    && let Some(type_name) = left_node.and_then(|l| self.parenthesised_name(l))
+                    && let Some(pointer_node) = right_node
+                {
+                    let pointer = self.expr(pointer_node);
+                    let ty = TypeRef::Named(self.text_of(type_name).to_string());
+                    let value = Value::Deref(Box::new(pointer));
+                    return self.record_cast(node, value, span(pointer_node), ty, span(type_name));
+                }
+                let left = left_node.map_or(Value::Unknown, |l| self.expr(l));
+                let right = right_node.map_or(Value::Unknown, |r| self.expr(r));
                 // `(unsigned)(ptrdiff_t)p & 15`: a narrowing cast of which a few low bits alone are kept
                 // loses nothing, so the alignment tests of pointers are no truncation.
                 if op == "&"
-                    && matches!(right, Value::Int(mask) if (0..=0xFFFF).contains(&mask))
+                    && is_low_bit_mask(&right)
                     && let Some(cast) = left_node.map(without_parentheses)
                 {
                     let cast_span = span(cast);
@@ -381,6 +415,14 @@ impl<'t> Lowerer<'t> {
                             self.ir.conversions.remove(index);
                         } else {
                             index += 1;
+                        }
+                    }
+                }
+                if op == "==" || op == "!=" {
+                    for operand in [left_node, right_node].into_iter().flatten() {
+                        let operand_span = span(without_parentheses(operand));
+                        for conversion in &mut self.ir.conversions[conversions_before..] {
+                            conversion.compared |= conversion.span == operand_span;
                         }
                     }
                 }
@@ -438,19 +480,89 @@ impl<'t> Lowerer<'t> {
 
     fn cast(&mut self, node: Node<'t>, value_node: Node<'t>, ty: TypeRef, to_span: Span) -> Value {
         let value = self.expr(value_node);
+        self.record_cast(node, value, span(value_node), ty, to_span)
+    }
+
+    fn record_cast(
+        &mut self,
+        node: Node<'t>,
+        value: Value,
+        value_span: Span,
+        ty: TypeRef,
+        to_span: Span,
+    ) -> Value {
         let to = ConversionTarget::Written(ty);
         self.ir.conversions.push(Conversion {
             body: self.body,
             value: value.clone(),
             to: to.clone(),
             span: span(node),
-            value_span: span(value_node),
+            value_span,
             to_span: Some(to_span),
             destination: None,
             cond: self.cond(node),
             implicit: false,
+            compared: false,
         });
         Value::Cast(Box::new(value), to)
+    }
+
+    /// Under a chain of member accesses and subscripts, a `(T)(x)` the grammar read as a call:
+    /// the type's name and the call.
+    fn misread_cast_under(&self, node: Node<'t>) -> Option<(Node<'t>, Node<'t>)> {
+        let mut base = node;
+        let mut links = 0;
+        while matches!(base.kind(), "field_expression" | "subscript_expression") {
+            base = base.child_by_field_name("argument")?;
+            links += 1;
+            if links > MAX_EXPR_DEPTH {
+                return None;
+            }
+        }
+        let function = base.child_by_field_name("function")?;
+        let arguments = base.child_by_field_name("arguments")?;
+        (base.kind() == "call_expression" && named_children(arguments).len() == 1)
+            .then(|| self.parenthesised_name(function))
+            .flatten()
+            .map(|name| (name, base))
+    }
+
+    /// The value of a chain of member accesses and subscripts, with `call` (a misread cast)
+    /// standing for its only argument.
+    fn postfix_value(&mut self, node: Node<'t>, call: Node<'t>) -> Value {
+        if node == call {
+            return call
+                .child_by_field_name("arguments")
+                .and_then(|arguments| named_children(arguments).first().copied())
+                .map_or(Value::Unknown, |argument| self.expr(argument));
+        }
+        let Some(base) = node.child_by_field_name("argument") else {
+            return Value::Unknown;
+        };
+        let base = self.postfix_value(base, call);
+        if node.kind() == "field_expression" {
+            let field = node
+                .child_by_field_name("field")
+                .map_or("", |field| self.text_of(field));
+            return Value::Field(Box::new(base), field.to_string());
+        }
+        for index in ["index", "indices"]
+            .into_iter()
+            .filter_map(|f| node.child_by_field_name(f))
+        {
+            self.expr(index);
+        }
+        Value::Deref(Box::new(base))
+    }
+
+    /// `(DWORD)` where `DWORD` is no local: a type the grammar could not tell from a value.
+    fn parenthesised_name(&self, node: Node<'t>) -> Option<Node<'t>> {
+        let name = node.named_child(0)?;
+        (node.kind() == "parenthesized_expression"
+            && node.named_child_count() == 1
+            && matches!(name.kind(), "identifier" | "type_identifier")
+            && self.lookup(self.text_of(name)).is_none())
+        .then_some(name)
     }
 
     fn call(&mut self, node: Node<'t>) -> Value {
@@ -476,11 +588,7 @@ impl<'t> Lowerer<'t> {
         // `(DWORD)(p)`: a cast the grammar reads as a call, since it cannot tell that `DWORD`
         // is a type. `(callback)(p)` through a local is a call; any other name that is no type
         // resolves to nothing, and the cast says nothing.
-        if function.kind() == "parenthesized_expression"
-            && function.named_child_count() == 1
-            && let Some(name) = function.named_child(0)
-            && matches!(name.kind(), "identifier" | "type_identifier")
-            && self.lookup(self.text_of(name)).is_none()
+        if let Some(name) = self.parenthesised_name(function)
             && let [value_node] = arg_nodes.as_slice()
         {
             let ty = TypeRef::Named(self.text_of(name).to_string());
@@ -557,6 +665,7 @@ impl<'t> Lowerer<'t> {
                 destination: None,
                 cond: self.cond(node),
                 implicit: false,
+                compared: false,
             });
         }
         self.ir.calls.push(CallSite {
@@ -661,6 +770,33 @@ impl<'t> Lowerer<'t> {
 }
 
 /// The expression inside any parentheses around it.
+/// A mask of a few low bits: a constant written with literals of at most 16 bits
+/// (`15`, `(1 << 7) - 1`, `7 - (FLAGS & 4)`), or an alignment's `N - 1` (`ALIGN_SIZE - 1`).
+fn is_low_bit_mask(mask: &Value) -> bool {
+    if let Value::Difference(size, one) = mask
+        && size.is_constant()
+        && **one == Value::Int(1)
+    {
+        return true;
+    }
+    fn small_literals(value: &Value, any: &mut bool) -> bool {
+        match value {
+            Value::Int(bits) => {
+                *any = true;
+                (0..=0xFFFF).contains(bits)
+            }
+            Value::Global(_) => true,
+            Value::Masked(inner) | Value::Cast(inner, _) => small_literals(inner, any),
+            Value::Arith(left, right) | Value::Difference(left, right) => {
+                small_literals(left, any) && small_literals(right, any)
+            }
+            _ => false,
+        }
+    }
+    let mut any_literal = false;
+    small_literals(mask, &mut any_literal) && any_literal
+}
+
 fn without_parentheses(mut node: Node) -> Node {
     while node.kind() == "parenthesized_expression" && node.named_child_count() == 1 {
         match node.named_child(0) {

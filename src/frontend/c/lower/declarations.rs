@@ -305,21 +305,29 @@ impl<'t> Lowerer<'t> {
     }
 
     fn enum_specifier(&mut self, node: Node<'t>) -> TypeRef {
-        // An enumeration has the width of `int` (MSVC and mingw alike).
-        if let (Some(name), Some(_)) = (
-            node.child_by_field_name("name"),
-            node.child_by_field_name("body"),
-        ) {
+        // An enumeration has the width of `int` (MSVC and mingw alike), or of its base type.
+        let mut name = node.child_by_field_name("name");
+        let mut ty = node
+            .child_by_field_name("base")
+            .map_or(TypeRef::named("int"), |base| self.base_type(base, None, 0));
+        // The grammar reads an unnamed `enum : UINT_PTR { … }` as an enum named `UINT_PTR`.
+        if let Some(misread) =
+            name.filter(|n| self.text_of(node)[..n.start_byte() - node.start_byte()].contains(':'))
+        {
+            ty = TypeRef::Named(self.text_of(misread).to_string());
+            name = None;
+        }
+        if let (Some(name), Some(_)) = (name, node.child_by_field_name("body")) {
             self.ir.aliases.push(TypeAlias {
                 name: self.text_of(name).to_string(),
-                ty: TypeRef::named("int"),
+                ty: ty.clone(),
                 span: span(node),
                 ty_span: span(name),
                 cond: self.cond(node),
                 attributes: Vec::new(),
             });
         }
-        TypeRef::named("int")
+        ty
     }
 
     /// Declares a struct, union or class with a body (or a MIDL interface); returns its name.

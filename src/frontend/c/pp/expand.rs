@@ -55,12 +55,78 @@ enum Definition<'s> {
     Line(&'s str),
 }
 
+/// The macros a tree defines: by name, each file that defines it (by index) with what
+/// follows its `#define` (`NAME(a) body`), or `None` for a definition only some targets make;
+/// a digest of them all tells one table from another.
+#[derive(Debug, Default)]
+pub struct Definitions {
+    lines: HashMap<Box<str>, DefinitionLines>,
+    digest: u128,
+}
+
+/// A macro's definitions: the defining file, the line or `None`.
+pub type DefinitionLines = Vec<(u32, Option<Box<str>>)>;
+
+impl Definitions {
+    pub fn new(lines: HashMap<Box<str>, DefinitionLines>) -> Definitions {
+        let mut sorted: Vec<(&Box<str>, &DefinitionLines)> = lines.iter().collect();
+        sorted.sort_unstable();
+        let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+        for (name, definitions) in sorted {
+            hasher.update(name.as_bytes());
+            for (file, line) in definitions {
+                hasher.update(&file.to_le_bytes());
+                hasher.update(line.as_deref().unwrap_or("\u{1}").as_bytes());
+                hasher.update(b"\0");
+            }
+        }
+        Definitions {
+            digest: hasher.digest128(),
+            lines,
+        }
+    }
+
+    pub fn digest(&self) -> u128 {
+        self.digest
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+    }
+}
+
+/// The tree's macros as one file sees them: those of the other files it sees, and of a name
+/// they define in two ways, or only for some targets, none (no one expansion of it is right).
+/// The file's own definitions hold from where they are written.
+#[derive(Clone, Copy)]
+pub struct TreeScope<'s> {
+    pub definitions: &'s Definitions,
+    pub sees: &'s dyn Fn(u32) -> bool,
+    /// The SDK's macros that stand for the literal they wrap (`TEXT("x")`).
+    pub wraps_literal: &'s dyn Fn(&str) -> bool,
+}
+
+impl<'s> TreeScope<'s> {
+    fn line(&self, name: &str) -> Option<&'s str> {
+        let mut seen = self
+            .definitions
+            .lines
+            .get(name)?
+            .iter()
+            .filter(|(file, _)| (self.sees)(*file))
+            .map(|(_, line)| line.as_deref());
+        let first = seen.next()??;
+        seen.all(|line| line == Some(first)).then_some(first)
+    }
+}
+
 /// The macros defined at a point of a unit: its own definitions over the SDK's, once an SDK
-/// header is included.
+/// header is included; or, for code, what the tree defines.
 #[derive(Default)]
 pub struct Macros<'s> {
     /// `None`: undefined by `#undef`, the SDK's definition included.
     map: HashMap<Cow<'s, str>, Option<Definition<'s>>>,
+    tree: Option<TreeScope<'s>>,
     sdk: Option<&'s SdkMacros>,
 }
 
@@ -72,6 +138,14 @@ pub type HasInclude<'h> = dyn Fn(&str, bool) -> bool + 'h;
 pub struct Undecided;
 
 impl<'s> Macros<'s> {
+    /// The macros of a tree, as code sees them.
+    pub fn of_tree(tree: TreeScope<'s>) -> Macros<'s> {
+        Macros {
+            tree: Some(tree),
+            ..Macros::default()
+        }
+    }
+
     /// From now on, what the SDK defines is defined.
     pub fn include_sdk(&mut self, sdk: &'s SdkMacros) {
         self.sdk = Some(sdk);
@@ -82,14 +156,78 @@ impl<'s> Macros<'s> {
             Some(Some(Definition::Parsed(own))) => Some(Cow::Borrowed(own)),
             Some(Some(Definition::Line(rest))) => parse_define(rest).map(|(_, m)| Cow::Owned(m)),
             Some(None) => None,
-            None => self.sdk?.get(name).map(Cow::Owned),
+            None => match self.tree.and_then(|tree| tree.line(name)) {
+                Some(line) => parse_define(line).map(|(_, m)| Cow::Owned(m)),
+                None => self.sdk?.get(name).map(Cow::Owned),
+            },
         }
     }
 
     pub fn is_defined(&self, name: &str) -> bool {
         match self.map.get(name) {
             Some(own) => own.is_some(),
-            None => self.sdk.is_some_and(|sdk| sdk.values.contains_key(name)),
+            None => {
+                self.tree.is_some_and(|tree| tree.line(name).is_some())
+                    || self.sdk.is_some_and(|sdk| sdk.values.contains_key(name))
+            }
+        }
+    }
+
+    /// `Some(true)` when `name` is defined as a function-like macro, `Some(false)` when as an
+    /// object-like one.
+    pub fn takes_args(&self, name: &str) -> Option<bool> {
+        match self.map.get(name) {
+            Some(Some(Definition::Parsed(own))) => Some(own.params.is_some()),
+            Some(Some(Definition::Line(rest))) => {
+                Some(rest.as_bytes().get(name.len()) == Some(&b'('))
+            }
+            Some(None) => None,
+            None => {
+                let line = self.tree?.line(name)?;
+                Some(line.as_bytes().get(name.len()) == Some(&b'('))
+            }
+        }
+    }
+
+    /// An object-like macro that stands for a literal (`L"x.dll"`, `(1024)`, `"a" "b"`,
+    /// `TEXT("x")`, `ROOT L"\\x"` with `ROOT` one too): the front end knows such constants by
+    /// name and where their text is written, which an expansion would hide behind each use.
+    pub fn names_literal(&self, name: &str) -> bool {
+        let mut budget = MAX_LITERAL_MACROS;
+        self.names_literal_within(name, &mut budget)
+    }
+
+    fn names_literal_within(&self, name: &str, budget: &mut usize) -> bool {
+        *budget = match budget.checked_sub(1) {
+            Some(left) => left,
+            None => return false,
+        };
+        let Some(definition) = self.lookup(name) else {
+            return false;
+        };
+        let (None, Some(body)) = (&definition.params, &definition.body) else {
+            return false;
+        };
+        let mut literals = 0;
+        let only_literals = body.iter().all(|token| match token.kind {
+            Kind::Str | Kind::Number | Kind::Char => {
+                literals += 1;
+                true
+            }
+            Kind::Punct => matches!(&*token.text, "(" | ")" | "-"),
+            Kind::Ident => {
+                self.tree
+                    .is_some_and(|tree| (tree.wraps_literal)(&token.text))
+                    || self.names_literal_within(&token.text, budget)
+            }
+        });
+        only_literals && literals > 0
+    }
+
+    /// `#undef` of a name that lives no longer than the call.
+    pub fn forget(&mut self, name: &str) {
+        if !name.is_empty() {
+            self.map.insert(Cow::Owned(name.to_string()), None);
         }
     }
 
@@ -422,8 +560,11 @@ fn paste(left: &Token, right: &Token) -> Vec<Token> {
     }
 }
 
+/// How many macros one literal macro may be made of before it is taken for code.
+const MAX_LITERAL_MACROS: usize = 16;
+
 /// The name a `#define` defines.
-fn defined_name(rest: &str) -> Option<&str> {
+pub fn defined_name(rest: &str) -> Option<&str> {
     let name_len = rest
         .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '$'))
         .unwrap_or(rest.len());

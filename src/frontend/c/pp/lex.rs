@@ -31,9 +31,12 @@ impl Token {
     }
 }
 
-const PUNCTS: [&str; 23] = [
-    "%:%:", "...", "<<=", ">>=", "##", "%:", "&&", "||", "==", "!=", "<=", ">=", "<<", ">>", "->",
-    "++", "--", "+=", "-=", "*=", "/=", "::", "<:",
+/// C's and C++'s punctuators of more than one character, longest first; code is expanded
+/// token by token, so none may be split (`|=` is not `| =`). The digraph `<:` is left out:
+/// C++ reads `<::` as `<` `::`, and Windows code writes no digraphs.
+const PUNCTS: [&str; 29] = [
+    "%:%:", "...", "<<=", ">>=", "->*", "<=>", "##", "%:", "&&", "||", "==", "!=", "<=", ">=",
+    "<<", ">>", "->", "++", "--", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "::", ".*",
 ];
 
 fn is_ident_start(b: u8) -> bool {

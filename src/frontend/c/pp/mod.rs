@@ -8,6 +8,7 @@
 //! no table gives a value for) is undecided, and every branch of its group is then compiled,
 //! so no code is dropped on a guess. No I/O: files come through [`Files`].
 
+mod code;
 mod expand;
 mod expr;
 mod lex;
@@ -16,7 +17,10 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::hash::Hash;
 use std::ops::Range;
 
-pub use expand::{Macro, Macros, SdkMacros, Undecided};
+pub use code::{Expanded, OffsetMap, expand_code};
+pub use expand::{
+    DefinitionLines, Definitions, Macro, Macros, SdkMacros, TreeScope, Undecided, defined_name,
+};
 use lex::{Line, tokenize};
 
 /// Includes nested deeper than this are not followed (as GCC's limit of 200).
@@ -55,6 +59,102 @@ impl Directives {
             .filter(|line| matches!(&*line.name, "include" | "include_next"))
             .filter_map(|line| include_operand(&line.rest))
     }
+}
+
+impl Directives {
+    /// What follows `#define` on the line at `offset` (`NAME body`, `NAME(a, b) body`).
+    pub fn define_at(&self, offset: usize) -> Option<&str> {
+        let i = self.lines.partition_point(|line| line.start < offset);
+        let line = self.lines.get(i).filter(|line| line.start == offset)?;
+        (&*line.name == "define").then_some(&*line.rest)
+    }
+
+    /// The lines of every conditional group (`#if` … `#endif`) of which at most one branch
+    /// holds code some target compiles (`compiled` says which ranges do): without them every
+    /// target compiles the same text, and a parser reads that branch as plain code rather than
+    /// as a statement cut in two by directives.
+    pub fn settled_lines(&self, compiled: impl Fn(Range<usize>) -> bool) -> Vec<Range<usize>> {
+        struct OpenGroup {
+            lines: Vec<Range<usize>>,
+            compiled_branches: usize,
+            /// The branch being read holds compiled code (its own, or a group's in it).
+            branch_compiled: bool,
+        }
+        let mut settled: Vec<Range<usize>> = Vec::new();
+        let mut open: Vec<OpenGroup> = Vec::new();
+        let mut text_start = 0;
+        for line in &self.lines {
+            let name = &*line.name;
+            let conditional = matches!(
+                name,
+                "if" | "ifdef" | "ifndef" | "elif" | "elifdef" | "elifndef" | "else" | "endif"
+            );
+            if !conditional {
+                continue;
+            }
+            // The text since the last conditional line belongs to the innermost branch.
+            if text_start < line.start
+                && compiled(text_start..line.start)
+                && let Some(group) = open.last_mut()
+            {
+                group.branch_compiled = true;
+            }
+            text_start = line.end;
+            match name {
+                "if" | "ifdef" | "ifndef" => open.push(OpenGroup {
+                    lines: std::iter::once(line.start..line.end).collect(),
+                    compiled_branches: 0,
+                    branch_compiled: false,
+                }),
+                _ => {
+                    let Some(group) = open.last_mut() else {
+                        continue;
+                    };
+                    group.compiled_branches += usize::from(group.branch_compiled);
+                    group.branch_compiled = false;
+                    group.lines.push(line.start..line.end);
+                    if name != "endif" {
+                        continue;
+                    }
+                    let Some(group) = open.pop() else {
+                        continue;
+                    };
+                    let holds_code = group.compiled_branches > 0;
+                    if group.compiled_branches <= 1 {
+                        settled.extend(group.lines);
+                    }
+                    if holds_code && let Some(outer) = open.last_mut() {
+                        outer.branch_compiled = true;
+                    }
+                }
+            }
+        }
+        settled.sort_unstable_by_key(|r| r.start);
+        settled
+    }
+}
+
+/// `ranges` (sorted, disjoint) with the bytes of `holes` (sorted, disjoint) taken out.
+pub fn without(ranges: Vec<Range<usize>>, holes: &[Range<usize>]) -> Vec<Range<usize>> {
+    let mut out = Vec::with_capacity(ranges.len());
+    let mut next_hole = 0;
+    for mut range in ranges {
+        while next_hole < holes.len() && holes[next_hole].end <= range.start {
+            next_hole += 1;
+        }
+        let mut hole = next_hole;
+        while hole < holes.len() && holes[hole].start < range.end {
+            if holes[hole].start > range.start {
+                out.push(range.start..holes[hole].start);
+            }
+            range.start = range.start.max(holes[hole].end);
+            hole += 1;
+        }
+        if range.start < range.end {
+            out.push(range);
+        }
+    }
+    out
 }
 
 pub fn scan(text: &str) -> Directives {
@@ -189,6 +289,8 @@ pub struct Unit<Id> {
     pub files: Vec<(Id, Vec<Range<usize>>)>,
     /// Limits the unit hit.
     pub notes: Vec<String>,
+    /// Every `#define` the unit ran: its file and the offset of its line.
+    pub defines: Vec<(Id, usize)>,
 }
 
 /// One `#if` ... `#endif` group being read.
@@ -246,6 +348,7 @@ struct State<'f, F: Files> {
     index: HashMap<F::Id, usize>,
     notes: Vec<String>,
     steps: usize,
+    defines: Vec<(F::Id, usize)>,
 }
 
 /// Runs the directives of the unit rooted at `root`: `predefined` first, and what `sdk`
@@ -270,6 +373,7 @@ pub fn run_unit<'f, F: Files>(
         index: HashMap::default(),
         notes: Vec::new(),
         steps: 0,
+        defines: Vec::new(),
     };
     state.run(root);
     for (_, ranges) in &mut state.read {
@@ -278,6 +382,7 @@ pub fn run_unit<'f, F: Files>(
     Unit {
         files: state.read,
         notes: state.notes,
+        defines: state.defines,
     }
 }
 
@@ -417,7 +522,10 @@ impl<'f, F: Files> State<'f, F> {
                 frame.mark(line, outer, outer);
             }
             _ if !live => {}
-            "define" => self.macros.define_line(&line.rest),
+            "define" => {
+                self.defines.push((frame.file, line.start));
+                self.macros.define_line(&line.rest);
+            }
             "undef" => self
                 .macros
                 .undefine(line.rest.split_whitespace().next().unwrap_or("")),

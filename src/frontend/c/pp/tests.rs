@@ -283,3 +283,27 @@ fn include_loops_end_at_the_depth_limit() {
     let unit = run_unit(&tree, 0, &x64(), &SdkMacros::default());
     assert!(unit.notes.iter().any(|n| n.contains("deeper than")));
 }
+
+#[test]
+fn directives_of_groups_with_one_compiled_branch_are_settled() {
+    let text = "#ifdef _WIN64\nwide();\n#else\nnarrow();\n#endif\n\
+                #if !defined(AMIGA)\nelse_if();\n#ifdef _WIN32\ninner();\n#endif\n#endif\n\
+                #ifdef VMS\nvms();\n#endif\n";
+    let directives = scan(text);
+    // Every branch compiles for some target but `vms();`.
+    let vms = text.find("vms();").unwrap();
+    let settled = directives.settled_lines(|range| range.start > vms || range.end <= vms);
+    let lines: Vec<&str> = settled.iter().map(|r| &text[r.clone()]).collect();
+    assert_eq!(
+        lines,
+        [
+            "#if !defined(AMIGA)",
+            "#ifdef _WIN32",
+            "#endif",
+            "#endif",
+            "#ifdef VMS",
+            "#endif"
+        ],
+        "the `_WIN64` group compiles both branches and keeps its lines"
+    );
+}
