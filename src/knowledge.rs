@@ -158,6 +158,7 @@ pub struct Names {
     pub booleans: HashSet<String>,
     pub height_types: HashSet<String>,
     pub not_address_results: HashSet<String>,
+    pub not_address_fields: HashSet<String>,
     pub clsctx: HashMap<String, u64>,
     pub registry: RegistryNames,
     pub resource_only_load_flags: HashMap<String, u64>,
@@ -493,11 +494,42 @@ impl Knowledge {
     /// The type of a field of a Win32 struct on a target of this pointer width. A struct that
     /// differs between architectures of one width (`CONTEXT`) answers from the first that has it.
     pub fn struct_field(&self, name: &str, field: &str, pointer_width: u32) -> Option<ApiType> {
-        self.struct_declarations(name)
+        let name = self.struct_behind(name);
+        self.struct_declarations(&name)
             .filter(|(width, _)| width.is_none_or(|w| w == pointer_width))
             .flat_map(|(_, fields)| fields.split('\t'))
             .find_map(|column| column.strip_prefix(field)?.strip_prefix('='))
             .map(parse_api_type)
+    }
+
+    /// A handle-typed field of a Win32 struct documented to hold a number
+    /// (`SHELLEXECUTEINFO.hInstApp`).
+    pub fn field_holds_no_address(&self, name: &str, field: &str) -> bool {
+        let name = self.struct_behind(name);
+        self.names
+            .not_address_fields
+            .contains(format!("{name}.{field}").as_str())
+    }
+
+    /// The struct a name stands for: itself, or, by the SDK's naming of its pointer typedefs
+    /// (`typedef struct tagNMHDR { … } NMHDR, *PNMHDR, *LPNMHDR;`), the struct that `LPNMHDR`,
+    /// `PCNMHDR` or `LPCREATESTRUCT` (of `CREATESTRUCTW`) point to; windows-sys has no such
+    /// typedefs, as Rust writes `*mut NMHDR`.
+    pub fn struct_behind(&self, name: &str) -> std::borrow::Cow<'static, str> {
+        let known = |name: &str| self.struct_declarations(name).next().is_some();
+        let pointees = ["", "LPC", "LP", "PC", "NP", "P"]
+            .into_iter()
+            .filter_map(|prefix| name.strip_prefix(prefix));
+        for pointee in pointees {
+            // Without its `A` or `W`, the name is the build's character set's struct, of the
+            // same layout either way.
+            for candidate in [pointee.to_string(), format!("{pointee}W")] {
+                if known(&candidate) {
+                    return candidate.into();
+                }
+            }
+        }
+        name.to_string().into()
     }
 
     /// The struct table's rows, sorted by name as the generator writes them.

@@ -118,8 +118,8 @@ impl Semantic<'_> {
             Value::Call {
                 qualifier,
                 callee,
-                args: _,
-            } => self.call_info(qualifier.as_deref(), callee, target, next),
+                args,
+            } => self.call_info(qualifier.as_deref(), callee, args.len(), target, next),
             Value::Method(receiver, method) => {
                 let method = method.as_str();
                 let std = &self.knowledge().rust_std;
@@ -198,6 +198,7 @@ impl Semantic<'_> {
         &self,
         qualifier: Option<&str>,
         callee: &str,
+        arity: usize,
         target: &Target,
         depth: usize,
     ) -> ValueInfo {
@@ -248,9 +249,13 @@ impl Semantic<'_> {
         if self.struct_decl(callee, target).is_some() {
             return ValueInfo::of_type(Ty::Struct(callee.to_string()));
         }
+        // A call with another number of arguments than the Win32 function is not that
+        // function: a C++ member or overload of the same name (`CreateThread()` of a class).
         match self.knowledge().api(callee, target.pointer_width) {
-            Some(api) => ValueInfo::of_type(self.api_type(&api.ret)),
-            None => ValueInfo::unknown(),
+            Some(api) if api.params.len() == arity || !self.file.language.is_c_family() => {
+                ValueInfo::of_type(self.api_type(&api.ret))
+            }
+            _ => ValueInfo::unknown(),
         }
     }
 

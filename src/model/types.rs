@@ -122,6 +122,9 @@ impl Semantic<'_> {
                 .iter()
                 .find(|(f, _)| f == field)
                 .map(|(_, ty)| self.resolve(ty, target)),
+            None if self.knowledge().field_holds_no_address(name, field) => {
+                IntTy::from_primitive("isize").map(Ty::Int)
+            }
             None => self
                 .knowledge()
                 .struct_field(name, field, target.pointer_width)

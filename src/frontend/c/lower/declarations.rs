@@ -290,8 +290,13 @@ impl<'t> Lowerer<'t> {
                 let words: Vec<&str> = self.text_of(node).split_whitespace().collect();
                 sized_type(&words)
             }
+            // `struct tag *p` names the tag's type even where no body comes with it.
             "struct_specifier" | "union_specifier" | "class_specifier" => self
                 .struct_specifier(node, name_hint, depth)
+                .or_else(|| {
+                    node.child_by_field_name("name")
+                        .map(|name| last_segment(self.text_of(name)).to_string())
+                })
                 .map_or(TypeRef::Other, TypeRef::Named),
             "enum_specifier" => self.enum_specifier(node),
             "qualified_type_identifier" => node
