@@ -47,6 +47,7 @@ pub struct Knowledge {
     /// time its function is asked for (its text borrowed, not copied). A run pays for the
     /// functions its code declares or calls, not for the twenty thousand others.
     apis: OnceLock<ApiTable>,
+    learned_names: OnceLock<LearnedNames>,
     /// A project's own functions (from its configuration); they replace the table's.
     project_apis: HashMap<String, Vec<ApiFn>>,
     /// The struct table's rows, in name order; split on first use, so that runs which never
@@ -78,10 +79,76 @@ pub struct HandleNames {
     not_handles: HashSet<String>,
 }
 
+/// Handle names learned from the Win32 prototypes: the names of handle-typed parameters are
+/// the examples, those of 32-bit integer parameters the counterexamples.
+#[derive(Debug, Default)]
+pub struct LearnedNames {
+    /// Hungarian tags, the lower-case start of a name before its first capital (`hwnd` of
+    /// `hwndOwner`, `hmod`, `hkey`), that begin enough handle names and no 32-bit one.
+    tags: HashSet<&'static str>,
+    /// Words before `Handle` that name a handle (`processHandle`), by the same test.
+    handle_words: HashSet<&'static str>,
+}
+
+/// How many handle parameters a tag or word must begin to be learned.
+const MIN_EXAMPLES: u32 = 3;
+
+/// Learns handle names from rows of the API table (`name=type` columns from the fifth on).
+pub fn learn_handle_names<'r>(
+    rows: impl Iterator<Item = &'r &'static str>,
+    handles: &HashMap<String, HandleTy>,
+) -> LearnedNames {
+    let mut tag_examples: HashMap<&'static str, u32> = HashMap::default();
+    let mut word_examples: HashMap<&'static str, u32> = HashMap::default();
+    let mut counter_tags: HashSet<&'static str> = HashSet::default();
+    let mut counter_words: HashSet<&'static str> = HashSet::default();
+    for row in rows {
+        for column in row.split('\t').skip(4) {
+            let Some((name, ty)) = column.split_once('=') else {
+                continue;
+            };
+            let type_name = ty.rsplit(':').next().unwrap_or(ty);
+            let is_handle = handles.contains_key(type_name);
+            let is_narrow = matches!(ty.split(':').next(), Some("u32" | "i32"));
+            if !is_handle && !is_narrow {
+                continue;
+            }
+            let prefixes = (2..=name.len().min(12))
+                .filter(|&end| name.is_char_boundary(end))
+                .map(|end| &name[..end]);
+            let word = name.strip_suffix("handle").filter(|w| !w.is_empty());
+            if is_handle {
+                if name.starts_with('h') {
+                    for prefix in prefixes {
+                        *tag_examples.entry(prefix).or_default() += 1;
+                    }
+                }
+                if let Some(word) = word {
+                    *word_examples.entry(word).or_default() += 1;
+                }
+            } else {
+                counter_tags.extend(prefixes);
+                counter_words.extend(word);
+            }
+        }
+    }
+    let learned = |examples: HashMap<&'static str, u32>, counter: &HashSet<&'static str>| {
+        examples
+            .into_iter()
+            .filter(|(name, count)| *count >= MIN_EXAMPLES && !counter.contains(name))
+            .map(|(name, _)| name)
+            .collect()
+    };
+    LearnedNames {
+        tags: learned(tag_examples, &counter_tags),
+        handle_words: learned(word_examples, &counter_words),
+    }
+}
+
 impl HandleNames {
     /// Whether a name marks its value as a handle; `pointer` when the declaration is a
     /// pointer, whose name may say so too (`phKey`, `pphObject`).
-    pub fn matches(&self, name: &str, pointer: bool) -> bool {
+    pub fn matches(&self, name: &str, pointer: bool, learned: &LearnedNames) -> bool {
         // `_FileHandle`: the CRT's reserved names, whose file handles are `int` descriptors.
         if self.not_handles.contains(name) || name.starts_with('_') {
             return false;
@@ -89,10 +156,12 @@ impl HandleNames {
         if self.exact.contains(&name.to_ascii_lowercase()) {
             return true;
         }
-        self.is_hungarian_handle(name, pointer) || self.has_handle_suffix(name)
+        self.is_hungarian_handle(name, pointer)
+            || has_learned_tag(name, pointer, learned)
+            || self.has_handle_suffix(name, learned)
     }
 
-    /// `hWnd`, `hProcess`; `phKey` for a pointer.
+    /// `hWnd`, `hProcess`; `phKey` for a pointer. `hX`, `hY` (a height, a coordinate) are not.
     pub fn is_hungarian_handle(&self, name: &str, pointer: bool) -> bool {
         let name = if pointer {
             name.trim_start_matches('p')
@@ -100,7 +169,9 @@ impl HandleNames {
             name
         };
         let mut chars = name.chars();
-        chars.next() == Some('h') && chars.next().is_some_and(|c| c.is_ascii_uppercase())
+        chars.next() == Some('h')
+            && chars.next().is_some_and(|c| c.is_ascii_uppercase())
+            && chars.next().is_some()
     }
 
     /// Whether a type name reads as a handle type: `H` and capitals (`HCONTEXT`, `HMYOBJECT`:
@@ -120,18 +191,46 @@ impl HandleNames {
                 .any(|s| name.len() > s.len() && lower.ends_with(&s.to_ascii_lowercase()))
     }
 
-    fn has_handle_suffix(&self, name: &str) -> bool {
+    /// `ownerHwnd`, `fileHandle`, `thread_handle`: a suffix, after a word that names a handle
+    /// in the prototypes when the suffix is `Handle` (Scintilla's `markerHandle` is an `int` of
+    /// its own).
+    fn has_handle_suffix(&self, name: &str, learned: &LearnedNames) -> bool {
         // `dwSessionHandle`, `bInheritHandle`: the Hungarian prefix says it is an integer.
         let integer_prefix = self.integer_prefixes.iter().any(|p| {
             name.strip_prefix(p.as_str())
                 .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_uppercase()))
         });
-        !integer_prefix
-            && self
-                .suffixes
-                .iter()
-                .any(|s| name.len() > s.len() && name.ends_with(s.as_str()))
+        if integer_prefix {
+            return false;
+        }
+        self.suffixes.iter().any(|suffix| {
+            let Some(word) = name.strip_suffix(suffix.as_str()).filter(|w| !w.is_empty()) else {
+                return false;
+            };
+            if !suffix.eq_ignore_ascii_case("handle") && !suffix.eq_ignore_ascii_case("_handle") {
+                return true;
+            }
+            let word = word
+                .trim_end_matches('_')
+                .to_ascii_lowercase()
+                .replace('_', "");
+            learned.handle_words.contains(word.as_str())
+        })
     }
+}
+
+/// `hwndOwner`, `hmodPlugin`, `hkeyRoot`: a Hungarian tag the prototypes use for handles only.
+fn has_learned_tag(name: &str, pointer: bool, learned: &LearnedNames) -> bool {
+    let name = if pointer {
+        name.trim_start_matches('p')
+    } else {
+        name
+    };
+    let tag_end = name
+        .find(|c: char| c.is_ascii_uppercase() || c == '_' || c.is_ascii_digit())
+        .unwrap_or(name.len());
+    let tag = &name[..tag_end];
+    tag.len() >= 2 && learned.tags.contains(tag)
 }
 
 /// Rust standard-library methods whose results keep a pointer's or handle's provenance.
@@ -361,6 +460,7 @@ impl Knowledge {
             rust_std,
             names: NAMES.as_ref().map_err(Clone::clone)?,
             apis: OnceLock::new(),
+            learned_names: OnceLock::new(),
             project_apis: HashMap::default(),
             struct_rows: OnceLock::new(),
         })
@@ -493,6 +593,14 @@ impl Knowledge {
 
     /// The type of a field of a Win32 struct on a target of this pointer width. A struct that
     /// differs between architectures of one width (`CONTEXT`) answers from the first that has it.
+    /// Whether a declaration's name marks it as a handle ([`HandleNames::matches`]).
+    pub fn named_like_handle(&self, name: &str, pointer: bool) -> bool {
+        let learned = self
+            .learned_names
+            .get_or_init(|| learn_handle_names(self.api_table().rows.iter(), &self.handles));
+        self.handle_names.matches(name, pointer, learned)
+    }
+
     pub fn struct_field(&self, name: &str, field: &str, pointer_width: u32) -> Option<ApiType> {
         let name = self.struct_behind(name);
         self.struct_declarations(&name)
@@ -780,5 +888,64 @@ mod tests {
         assert_eq!(knowledge.api("SetWindowLongW", 64).unwrap().params.len(), 1);
         assert_eq!(knowledge.api("MyWrapper", 32).unwrap().params.len(), 1);
         assert_eq!(knowledge.api_count(), before + 1);
+    }
+}
+
+#[cfg(test)]
+mod learned_names_tests {
+    use super::*;
+
+    /// Learned from half the prototypes and measured on the other half. Names there are lower
+    /// case (windows-sys spells them so), so a name counts as matched when a learned tag
+    /// begins it, as the tag before a capital does in C (`hwnd` of `hwndOwner`).
+    #[test]
+    fn handle_names_learned_from_prototypes_hold_on_prototypes_not_seen() {
+        let knowledge = Knowledge::load().unwrap();
+        let rows = &knowledge.api_table().rows;
+        let (train, test): (Vec<(usize, &&'static str)>, Vec<_>) =
+            rows.iter().enumerate().partition(|(i, _)| i % 2 == 0);
+        let learned = learn_handle_names(train.iter().map(|(_, row)| *row), &knowledge.handles);
+        let (mut handles, mut hits, mut narrow, mut false_hits) = (0, 0, 0, 0);
+        for (_, row) in &test {
+            for column in row.split('\t').skip(4) {
+                let Some((name, ty)) = column.split_once('=') else {
+                    continue;
+                };
+                let matched = learned.tags.iter().any(|tag| name.starts_with(tag))
+                    || name
+                        .strip_suffix("handle")
+                        .is_some_and(|word| learned.handle_words.contains(word));
+                if knowledge
+                    .handles
+                    .contains_key(ty.rsplit(':').next().unwrap_or(ty))
+                {
+                    handles += 1;
+                    hits += usize::from(matched);
+                } else if matches!(ty.split(':').next(), Some("u32" | "i32")) {
+                    narrow += 1;
+                    false_hits += usize::from(matched);
+                }
+            }
+        }
+        let hit_rate = hits as f64 / handles as f64;
+        let false_hit_rate = false_hits as f64 / narrow as f64;
+        eprintln!(
+            "handle names: {hits}/{handles} handle parameters matched ({:.1}%), \
+             {false_hits}/{narrow} 32-bit parameters matched ({:.2}%)",
+            100.0 * hit_rate,
+            100.0 * false_hit_rate
+        );
+        assert!(hit_rate > 0.75, "{hit_rate}");
+        assert!(false_hit_rate < 0.01, "{false_hit_rate}");
+        for word in ["process", "thread", "file"] {
+            assert!(learned.handle_words.contains(word), "{word}");
+        }
+        for tag in ["hwnd", "hmod", "hkey", "hdc"] {
+            assert!(learned.tags.contains(tag), "{tag}");
+        }
+        assert!(
+            !learned.handle_words.contains("session"),
+            "WTS session handles are DWORDs"
+        );
     }
 }

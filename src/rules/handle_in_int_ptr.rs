@@ -57,8 +57,7 @@ fn check(cx: &mut Checker) {
                 && (wire.handle_type
                     || semantic
                         .knowledge()
-                        .handle_names
-                        .matches(name, matches!(ty, TypeRef::Pointer(_))))
+                        .named_like_handle(name, matches!(ty, TypeRef::Pointer(_))))
             {
                 findings.push(handle_finding(cx, *span, &format!("field `{name}` of `{}`", decl.name), wire));
             }
@@ -101,8 +100,7 @@ fn method(cx: &Checker, decl: &FnDecl, target: &Target, findings: &mut Vec<Findi
         let named = !name.is_empty()
             && semantic
                 .knowledge()
-                .handle_names
-                .matches(name, matches!(ty, TypeRef::Pointer(_)));
+                .named_like_handle(name, matches!(ty, TypeRef::Pointer(_)));
         if wire.handle_type || named {
             findings.push(handle_finding(cx, span, &what, wire));
         } else if let (Some(attribute), Wire::Int3264) = (automation, wire.wire) {

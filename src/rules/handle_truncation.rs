@@ -150,7 +150,7 @@ fn handle_named_declarations(cx: &mut Checker) {
     let knowledge = semantic.knowledge();
     let names = &knowledge.handle_names;
     for (span, name, ty, cond, what) in found {
-        if !names.matches(&name, false) {
+        if !knowledge.named_like_handle(&name, false) {
             continue;
         }
         // Only the plain integer types: a typedef of its own (`D3DTEXTUREHANDLE`, `HRESULT`,
