@@ -8,7 +8,7 @@ use crate::diagnostic::{Applicability, Finding, Fix, Level};
 use crate::model::Origin;
 use crate::model::cfg::Cond;
 use crate::model::ir::{ConversionTarget, Language, Slot, TypeRef, Value};
-use crate::model::ty::{HandleKind, IntTy};
+use crate::model::ty::{HandleKind, IntTy, Ty};
 use crate::source::Span;
 use crate::target::Target;
 
@@ -24,8 +24,21 @@ fn check(cx: &mut Checker) {
     }
 }
 
+/// A C field declared in this file that stores of handles or pointers fill: reported at its
+/// declaration, where the fix goes, with the stores as labels.
+struct FieldStores {
+    type_span: Span,
+    what: String,
+    stores: Vec<(Span, String)>,
+    level: Level,
+    /// The handle type stored, when every store stores the same one: the declaration's fix.
+    handle: Option<Option<String>>,
+    targets: String,
+}
+
 fn conversions(cx: &mut Checker) {
     let semantic = cx.semantic;
+    let mut fields: Vec<FieldStores> = Vec::new();
     for conversion in &semantic.file.conversions {
         if semantic.is_helper_body(conversion.body) {
             continue;
@@ -71,6 +84,44 @@ fn conversions(cx: &mut Checker) {
         let Some((origin, int, width, through_pointer_sized)) = first else {
             continue;
         };
+        if semantic.file.language.is_c_family()
+            && conversion.implicit
+            && let ConversionTarget::Inferred(Slot::Field { ty, field }) = &conversion.to
+            && let Some(type_span) = field_declared_here(cx, ty, field)
+        {
+            let handle = affected.first().and_then(|target| {
+                match semantic.value_info(body, &conversion.value, target).ty {
+                    Ty::Handle(handle) => Some(handle.name),
+                    _ => None,
+                }
+            });
+            let entry = match fields.iter_mut().position(|f| f.type_span == type_span) {
+                Some(i) => &mut fields[i],
+                None => {
+                    fields.push(FieldStores {
+                        type_span,
+                        what: format!("field `{field}` of `{ty}`"),
+                        stores: Vec::new(),
+                        level: Level::Warning,
+                        handle: None,
+                        targets: target_list(&affected),
+                    });
+                    fields.last_mut().expect("just pushed")
+                }
+            };
+            if origin.kind == HandleKind::Address {
+                entry.level = Level::Error;
+            }
+            entry.handle = match &entry.handle {
+                None => Some(handle),
+                Some(known) if *known == handle => Some(handle),
+                Some(_) => Some(None),
+            };
+            entry
+                .stores
+                .push((conversion.span, format!("a {} is stored here", origin.description)));
+            continue;
+        }
         let bits = format!("`{}{width}`", if int.signed { "i" } else { "u" });
         let to_span = cx.written(conversion.to_span);
         let written = match (cx.written_type(conversion), &conversion.to) {
@@ -129,6 +180,36 @@ fn conversions(cx: &mut Checker) {
         }
         cx.report(finding);
     }
+    for field in fields {
+        let written = cx.text(field.type_span).to_string();
+        let stored = match &field.handle {
+            Some(Some(handle)) => format!("`{handle}` handles"),
+            _ => "handles or pointers".to_string(),
+        };
+        let mut finding = Finding::new(
+            field.type_span,
+            format!("{} holds {stored} but is declared `{written}`, a 32-bit integer", field.what),
+        )
+        .level(field.level)
+        .label(format!("32 bits on {}, where pointers are 64", field.targets))
+        .help("declare the field with the type it stores, and its stores keep their bits");
+        for (span, message) in &field.stores {
+            finding = finding.secondary(cx.file, *span, message.clone());
+        }
+        if let Some(Some(handle)) = field.handle {
+            let message = format!("declare it `{handle}`");
+            let edit = cx.edit(field.type_span, handle);
+            finding = finding.fix(Fix::single(message, Applicability::MaybeIncorrect, edit));
+        }
+        cx.report(finding);
+    }
+}
+
+/// The type span of `field` of the struct `name` when this file declares it.
+fn field_declared_here(cx: &Checker, name: &str, field: &str) -> Option<Span> {
+    let decl = cx.semantic.file.structs.iter().find(|s| s.name == name)?;
+    let index = decl.fields.iter().position(|(f, _)| f == field)?;
+    decl.field_spans.get(index).copied()
 }
 
 /// `DWORD hWnd;`, `void Attach(ULONG hProcess)`: a handle by its name, 32 bits by its type.
