@@ -264,7 +264,7 @@ fn handle_named_declarations(cx: &mut Checker) {
         if narrow.is_empty() {
             continue;
         }
-        let written = cx.text(span).to_string();
+        let written = cx.written(Some(span)).map_or_else(|| written.clone(), |s| cx.text(s).to_string());
         cx.report(
             Finding::new(
                 span,

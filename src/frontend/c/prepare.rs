@@ -430,6 +430,23 @@ impl Scanner<'_> {
                 Some(semicolon)
             }
             "cpp_quote" if idl => Some(self.blank_call(start, end, "")),
+            // MSVC's inline assembly, `__asm { ... }` or `__asm mov eax, 1` to the line's end,
+            // is no C: the grammar would lose the function around it. (GCC's `__asm(...)`
+            // parses.)
+            "__asm" | "_asm" if !idl => {
+                let next = self.skip_blanks(end);
+                let stop = match self.src.get(next) {
+                    Some(b'(') => return None,
+                    Some(b'{') => self.matching(next, b'{', b'}')?,
+                    _ => self.src[end..]
+                        .iter()
+                        .position(|&b| b == b'\n')
+                        .map_or(self.src.len(), |p| end + p),
+                };
+                self.blank(start, stop);
+                self.previous = Previous::Opening;
+                Some(stop)
+            }
             "midl_pragma" if idl => {
                 let line_end = self.src[end..]
                     .iter()
