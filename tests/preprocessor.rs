@@ -161,7 +161,7 @@ fn our_lines() -> BTreeMap<String, BTreeSet<usize>> {
         .iter()
         .map(|(name, value)| Define::object(name, value))
         .collect();
-    let unit = pp::run_unit(&tree, 0, &predefined, &SdkMacros::default());
+    let unit = pp::run_unit(&tree, 0, &predefined, &[], &SdkMacros::default());
     let mut lines: BTreeMap<String, BTreeSet<usize>> = BTreeMap::new();
     for (id, ranges) in unit.files {
         let text = UNIT[id].1;

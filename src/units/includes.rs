@@ -156,6 +156,13 @@ pub struct Flags {
     pub include_dirs: Vec<PathBuf>,
     /// `NAME` or `NAME=VALUE`, in order; an `-U` is `(name, false)`.
     pub macros: Vec<(String, bool)>,
+    /// Headers read before the first line (`-include`, `/FI`), as given.
+    pub forced_includes: Vec<String>,
+    /// The language the command compiles the file as (`-x c++`, `/TP`, `/TC`): `Some(true)`
+    /// for C++.
+    pub cpp: Option<bool>,
+    /// `__cplusplus` (and MSVC's `_MSVC_LANG`) as `-std=c++17` or `/std:c++17` set it.
+    pub cpp_standard: Option<&'static str>,
 }
 
 /// The flags of each source file a `compile_commands.json` lists, by [`key`] of its path.
@@ -227,6 +234,22 @@ impl CompileCommands {
     }
 }
 
+/// `__cplusplus` for a C++ standard named as `-std=` and `/std:` name it (`c++17`, `gnu++20`,
+/// `c++latest`); `None` for a C standard.
+fn cpp_standard(standard: &str) -> Option<&'static str> {
+    let year = standard
+        .strip_prefix("c++")
+        .or_else(|| standard.strip_prefix("gnu++"))?;
+    Some(match year {
+        "98" | "03" => "199711L",
+        "11" | "0x" => "201103L",
+        "14" | "1y" => "201402L",
+        "17" | "1z" => "201703L",
+        "20" | "2a" => "202002L",
+        _ => "202302L",
+    })
+}
+
 /// The include directories and macros of a compiler command line, GCC/clang (`-I`, `-isystem`,
 /// `-D`, `-U`) or MSVC (`/I`, `/D`, `/U`, also with `-`), joined or as the next argument.
 fn parse_flags(directory: &Path, arguments: &[String]) -> Flags {
@@ -250,7 +273,33 @@ fn parse_flags(directory: &Path, arguments: &[String]) -> Flags {
                 Some(tail.to_owned())
             }
         };
-        let (include, define, undefine) = if msvc && argument.starts_with('/') {
+        let msvc_option = msvc && argument.starts_with('/');
+        match argument.as_str() {
+            "/TP" | "-TP" if msvc => flags.cpp = Some(true),
+            "/TC" | "-TC" if msvc => flags.cpp = Some(false),
+            _ => {}
+        }
+        if let Some(standard) = argument
+            .strip_prefix("-std=")
+            .or_else(|| argument.strip_prefix("/std:").filter(|_| msvc))
+        {
+            flags.cpp_standard = cpp_standard(standard);
+            continue;
+        }
+        let forced = if msvc_option {
+            value_of("/FI")
+        } else {
+            value_of("-include")
+        };
+        if let Some(header) = forced {
+            flags.forced_includes.push(header);
+            continue;
+        }
+        if !msvc_option && let Some(language) = value_of("-x") {
+            flags.cpp = Some(language.starts_with("c++"));
+            continue;
+        }
+        let (include, define, undefine) = if msvc_option {
             (value_of("/I"), value_of("/D"), value_of("/U"))
         } else {
             (
@@ -345,5 +394,24 @@ mod tests {
         let b = commands.flags_of(Path::new("/P/B.CPP")).unwrap();
         assert_eq!(b.include_dirs, [PathBuf::from("/b/win")]);
         assert_eq!(b.macros, [("UNICODE".to_string(), true)]);
+    }
+
+    #[test]
+    fn forced_includes_language_and_standard_come_from_the_command() {
+        let json = serde_json::json!([
+            {"directory": "/b", "file": "/p/a.h", "command": "g++ -x c++ -std=gnu++20 -include pch.h -c /p/a.h"},
+            {"directory": "/b", "file": "/p/b.c", "arguments": ["cl.exe", "/TP", "/std:c++17", "/FIstdafx.h", "/c", "b.c"]},
+            {"directory": "/b", "file": "/p/c.c", "command": "cc -std=c11 -c /p/c.c"}
+        ]);
+        let mut commands = CompileCommands::default();
+        commands.add(&json);
+        let a = commands.flags_of(Path::new("/p/a.h")).unwrap();
+        assert_eq!(a.forced_includes, ["pch.h"]);
+        assert_eq!((a.cpp, a.cpp_standard), (Some(true), Some("202002L")));
+        let b = commands.flags_of(Path::new("/p/b.c")).unwrap();
+        assert_eq!(b.forced_includes, ["stdafx.h"]);
+        assert_eq!((b.cpp, b.cpp_standard), (Some(true), Some("201703L")));
+        let c = commands.flags_of(Path::new("/p/c.c")).unwrap();
+        assert_eq!((c.cpp, c.cpp_standard), (None, None));
     }
 }

@@ -188,6 +188,7 @@ pub fn preprocess(
             build.include.to_vec()
         },
         macros: build.defines.iter().map(|d| (d.clone(), true)).collect(),
+        ..Flags::default()
     };
     let flags_of = |path: &std::path::Path| {
         build
@@ -197,10 +198,11 @@ pub fn preprocess(
             .unwrap_or_else(|| default_flags.clone())
     };
     let root = |i: usize| {
+        let flags = flags_of(&files[i].path);
         Some(Root {
             file: u32::try_from(i).ok()?,
-            cpp: files[i].kind == FileKind::Cpp,
-            flags: flags_of(&files[i].path),
+            cpp: flags.cpp.unwrap_or(files[i].kind == FileKind::Cpp),
+            flags,
         })
     };
     let mut roots: Vec<Root> = (0..files.len())
@@ -248,10 +250,16 @@ pub fn preprocess(
                         defines_per_kind: Vec::new(),
                         notes: Vec::new(),
                     };
+                    let forced: Vec<pp::Include<u32>> = root
+                        .flags
+                        .forced_includes
+                        .iter()
+                        .map(|header| pp::Files::include(&unit_files, root.file, header, false))
+                        .collect();
                     for target in &kinds {
                         let mut defines = predefined(target, root.cpp);
                         apply_flags(&mut defines, &root.flags);
-                        let unit = pp::run_unit(&unit_files, root.file, &defines, sdk);
+                        let unit = pp::run_unit(&unit_files, root.file, &defines, &forced, sdk);
                         result.notes.extend(unit.notes);
                         result.per_kind.push(unit.files);
                         result.defines_per_kind.push(unit.defines);
@@ -399,8 +407,15 @@ fn includers_of(files: &[UnitFile], tree: &TreeIndex, dirs: &[PathBuf]) -> Vec<V
     includers
 }
 
-/// `-D`/`-U` of a unit after the predefined macros.
+/// The unit's `-std=`, then its `-D`/`-U`, over the predefined macros.
 fn apply_flags(defines: &mut Vec<Define>, flags: &Flags) {
+    if let Some(standard) = flags.cpp_standard {
+        for define in defines.iter_mut() {
+            if define.name == "__cplusplus" || define.name == "_MSVC_LANG" {
+                *define = Define::object(&define.name.clone(), standard);
+            }
+        }
+    }
     for (flag, define) in &flags.macros {
         let parsed = Define::parse_flag(flag);
         defines.retain(|d| d.name != parsed.name);

@@ -351,13 +351,14 @@ struct State<'f, F: Files> {
     defines: Vec<(F::Id, usize)>,
 }
 
-/// Runs the directives of the unit rooted at `root`: `predefined` first, and what `sdk`
-/// defines from the first include that resolves to [`Include::Sdk`] on (under the unit's own
-/// definitions).
+/// Runs the directives of the unit rooted at `root`: `predefined` first, then the `forced`
+/// includes, and what `sdk` defines from the first include that resolves to
+/// [`Include::Sdk`] on (under the unit's own definitions).
 pub fn run_unit<'f, F: Files>(
     files: &'f F,
     root: F::Id,
     predefined: &[Define],
+    forced: &[Include<F::Id>],
     sdk: &'f SdkMacros,
 ) -> Unit<F::Id> {
     let mut macros = Macros::default();
@@ -375,6 +376,14 @@ pub fn run_unit<'f, F: Files>(
         steps: 0,
         defines: Vec::new(),
     };
+    // `-include` and `/FI` headers are read as if included before the root's first line.
+    for include in forced {
+        match include {
+            Include::File(header) => state.run(*header),
+            Include::Sdk => state.macros.include_sdk(sdk),
+            Include::Missing => {}
+        }
+    }
     state.run(root);
     for (_, ranges) in &mut state.read {
         *ranges = merged(std::mem::take(ranges));

@@ -44,7 +44,7 @@ fn compiled(
     sdk: &SdkMacros,
 ) -> BTreeMap<&'static str, Vec<String>> {
     let (tree, texts) = Tree::new(files);
-    let unit = run_unit(&tree, 0, predefined, sdk);
+    let unit = run_unit(&tree, 0, predefined, &[], sdk);
     let mut out = BTreeMap::new();
     for (id, ranges) in unit.files {
         let name = tree.1[id];
@@ -145,7 +145,7 @@ fn includes_are_read_in_order_with_guards_and_pragma_once() {
     let (tree, _) = Tree::new(&files);
     assert!(tree.0["g.h"].guard.as_deref() == Some("G_H"));
     assert!(tree.0["o.h"].guard.is_none());
-    let unit = run_unit(&tree, 0, &x64(), &SdkMacros::default());
+    let unit = run_unit(&tree, 0, &x64(), &[], &SdkMacros::default());
     assert_eq!(
         unit.files.iter().map(|(id, _)| *id).collect::<Vec<_>>(),
         [0, 1, 2]
@@ -280,7 +280,7 @@ fn include_loops_end_at_the_depth_limit() {
         ("b.h", "#include \"a.c\"\nb\n"),
     ];
     let (tree, _) = Tree::new(&files);
-    let unit = run_unit(&tree, 0, &x64(), &SdkMacros::default());
+    let unit = run_unit(&tree, 0, &x64(), &[], &SdkMacros::default());
     assert!(unit.notes.iter().any(|n| n.contains("deeper than")));
 }
 
@@ -306,4 +306,17 @@ fn directives_of_groups_with_one_compiled_branch_are_settled() {
         ],
         "the `_WIN64` group compiles both branches and keeps its lines"
     );
+}
+
+#[test]
+fn forced_includes_are_read_before_the_first_line() {
+    let files = [
+        ("a.c", "#ifdef FROM_PCH\npch_seen\n#endif\n"),
+        ("pch.h", "#define FROM_PCH 1\n"),
+    ];
+    let (tree, texts) = Tree::new(&files);
+    let unit = run_unit(&tree, 0, &x64(), &[Include::File(1)], &SdkMacros::default());
+    let (_, ranges) = unit.files.iter().find(|(id, _)| *id == 0).unwrap();
+    let compiled: String = ranges.iter().map(|r| &texts["a.c"][r.clone()]).collect();
+    assert!(compiled.contains("pch_seen"), "{compiled:?}");
 }
