@@ -7,7 +7,7 @@
 use std::ops::Range;
 
 use super::expand::{Macros, TreeScope, defined_name};
-use super::lex::tokenize;
+use super::lex::{is_ident_char, is_ident_start, literal_end, tokenize};
 
 /// Argument lists longer than this are not looked through (an unbalanced parenthesis would
 /// otherwise swallow the rest of the file).
@@ -328,20 +328,6 @@ fn directive_end(text: &[u8], at: usize) -> usize {
     text.len()
 }
 
-/// Past a quoted literal starting at `at`, stopping at the line's end.
-fn literal_end(text: &[u8], at: usize) -> usize {
-    let quote = text[at];
-    let mut i = at + 1;
-    while i < text.len() && text[i] != b'\n' {
-        match text[i] {
-            b'\\' => i += 2,
-            b if b == quote => return i + 1,
-            _ => i += 1,
-        }
-    }
-    i.min(text.len())
-}
-
 fn is_raw_prefix(prefix: &[u8]) -> bool {
     matches!(prefix, b"R" | b"LR" | b"uR" | b"UR" | b"u8R")
 }
@@ -358,14 +344,6 @@ fn raw_literal_end(text: &[u8], at: usize) -> usize {
         .windows(closing.len())
         .position(|w| w == closing.as_slice())
         .map_or(text.len(), |n| at + open + n + closing.len())
-}
-
-fn is_ident_start(b: u8) -> bool {
-    b.is_ascii_alphabetic() || b == b'_' || b == b'$' || b >= 0x80
-}
-
-fn is_ident_char(b: u8) -> bool {
-    is_ident_start(b) || b.is_ascii_digit()
 }
 
 #[cfg(test)]

@@ -39,16 +39,16 @@ const PUNCTS: [&str; 29] = [
     "<<", ">>", "->", "++", "--", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "::", ".*",
 ];
 
-fn is_ident_start(b: u8) -> bool {
+pub(super) fn is_ident_start(b: u8) -> bool {
     b.is_ascii_alphabetic() || b == b'_' || b == b'$' || b >= 0x80
 }
 
-fn is_ident_char(b: u8) -> bool {
+pub(super) fn is_ident_char(b: u8) -> bool {
     is_ident_start(b) || b.is_ascii_digit()
 }
 
 /// The end of a quoted literal starting at `start` (its quote), stopping at the line's end.
-fn literal_end(bytes: &[u8], start: usize) -> usize {
+pub(super) fn literal_end(bytes: &[u8], start: usize) -> usize {
     let quote = bytes[start];
     let mut i = start + 1;
     while i < bytes.len() && bytes[i] != b'\n' {
