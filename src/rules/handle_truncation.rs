@@ -24,9 +24,9 @@ fn check(cx: &mut Checker) {
     }
 }
 
-/// A C field declared in this file that stores of handles or pointers fill: reported at its
-/// declaration, where the fix goes, with the stores as labels.
-struct FieldStores {
+/// A C field or parameter declared in this file that stores or calls fill with handles or
+/// pointers: reported at its declaration, where the fix goes, with the stores as labels.
+struct DeclarationStores {
     type_span: Span,
     what: String,
     stores: Vec<(Span, String)>,
@@ -38,7 +38,7 @@ struct FieldStores {
 
 fn conversions(cx: &mut Checker) {
     let semantic = cx.semantic;
-    let mut fields: Vec<FieldStores> = Vec::new();
+    let mut declarations: Vec<DeclarationStores> = Vec::new();
     for conversion in &semantic.file.conversions {
         if semantic.is_helper_body(conversion.body) {
             continue;
@@ -86,8 +86,8 @@ fn conversions(cx: &mut Checker) {
         };
         if semantic.file.language.is_c_family()
             && conversion.implicit
-            && let ConversionTarget::Inferred(Slot::Field { ty, field }) = &conversion.to
-            && let Some(type_span) = field_declared_here(cx, ty, field)
+            && let ConversionTarget::Inferred(slot) = &conversion.to
+            && let Some((type_span, what, verb)) = declared_here(cx, slot)
         {
             let handle = affected.first().and_then(|target| {
                 match semantic.value_info(body, &conversion.value, target).ty {
@@ -95,18 +95,18 @@ fn conversions(cx: &mut Checker) {
                     _ => None,
                 }
             });
-            let entry = match fields.iter_mut().position(|f| f.type_span == type_span) {
-                Some(i) => &mut fields[i],
+            let entry = match declarations.iter_mut().position(|d| d.type_span == type_span) {
+                Some(i) => &mut declarations[i],
                 None => {
-                    fields.push(FieldStores {
+                    declarations.push(DeclarationStores {
                         type_span,
-                        what: format!("field `{field}` of `{ty}`"),
+                        what,
                         stores: Vec::new(),
                         level: Level::Warning,
                         handle: None,
                         targets: target_list(&affected),
                     });
-                    fields.last_mut().expect("just pushed")
+                    declarations.last_mut().expect("just pushed")
                 }
             };
             if origin.kind == HandleKind::Address {
@@ -119,7 +119,7 @@ fn conversions(cx: &mut Checker) {
             };
             entry
                 .stores
-                .push((conversion.span, format!("a {} is stored here", origin.description)));
+                .push((conversion.span, format!("a {} is {verb} here", origin.description)));
             continue;
         }
         let bits = format!("`{}{width}`", if int.signed { "i" } else { "u" });
@@ -180,7 +180,7 @@ fn conversions(cx: &mut Checker) {
         }
         cx.report(finding);
     }
-    for field in fields {
+    for field in declarations {
         let written = cx.text(field.type_span).to_string();
         let stored = match &field.handle {
             Some(Some(handle)) => format!("`{handle}` handles"),
@@ -192,7 +192,7 @@ fn conversions(cx: &mut Checker) {
         )
         .level(field.level)
         .label(format!("32 bits on {}, where pointers are 64", field.targets))
-        .help("declare the field with the type it stores, and its stores keep their bits");
+        .help("declare it with the type stored in it, and what is stored keeps its bits");
         for (span, message) in &field.stores {
             finding = finding.secondary(cx.file, *span, message.clone());
         }
@@ -205,11 +205,31 @@ fn conversions(cx: &mut Checker) {
     }
 }
 
-/// The type span of `field` of the struct `name` when this file declares it.
-fn field_declared_here(cx: &Checker, name: &str, field: &str) -> Option<Span> {
-    let decl = cx.semantic.file.structs.iter().find(|s| s.name == name)?;
-    let index = decl.fields.iter().position(|(f, _)| f == field)?;
-    decl.field_spans.get(index).copied()
+/// Where this file declares the field or parameter a conversion flows into: the type's span,
+/// what it is, and how values reach it.
+fn declared_here(cx: &Checker, slot: &Slot) -> Option<(Span, String, &'static str)> {
+    let file = cx.semantic.file;
+    match slot {
+        Slot::Field { ty, field } => {
+            let decl = file.structs.iter().find(|s| &s.name == ty)?;
+            let index = decl.fields.iter().position(|(f, _)| f == field)?;
+            let span = decl.field_spans.get(index).copied()?;
+            Some((span, format!("field `{field}` of `{ty}`"), "stored"))
+        }
+        Slot::Arg {
+            callee,
+            index,
+            arity,
+        } => {
+            let decl = file
+                .functions
+                .iter()
+                .find(|f| &f.name == callee && f.params.len() == *arity)?;
+            let param = decl.params.get(*index).filter(|p| !p.name.is_empty())?;
+            let what = format!("parameter `{}` of `{callee}`", param.name);
+            Some((param.ty_span, what, "passed"))
+        }
+    }
 }
 
 /// `DWORD hWnd;`, `void Attach(ULONG hProcess)`: a handle by its name, 32 bits by its type.
