@@ -625,6 +625,9 @@ impl Knowledge {
     /// typedefs, as Rust writes `*mut NMHDR`.
     pub fn struct_behind(&self, name: &str) -> std::borrow::Cow<'static, str> {
         let known = |name: &str| self.struct_declarations(name).next().is_some();
+        if known(name) {
+            return name.to_string().into();
+        }
         let pointees = ["", "LPC", "LP", "PC", "NP", "P"]
             .into_iter()
             .filter_map(|prefix| name.strip_prefix(prefix));

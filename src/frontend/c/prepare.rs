@@ -62,7 +62,7 @@ pub struct Prepared {
     /// C++-only syntax (`class`, `template`, `::`, ...) occurs outside comments and strings.
     pub cpp: bool,
     /// The condition in force from each offset on, in offset order.
-    pub conds: Vec<(usize, Cond)>,
+    pub conds: Regions,
     /// MIDL attribute lists, in offset order.
     pub attributes: Vec<AttributeList>,
     /// MIDL `interface`/`dispinterface`/`coclass` blocks by the offset of their keyword.
@@ -85,9 +85,7 @@ impl Prepared {
     }
 
     pub fn cond_at(&self, offset: usize) -> Cond {
-        let offset = self.map.original(offset, false);
-        let index = self.conds.partition_point(|(start, _)| *start <= offset);
-        index.checked_sub(1).map_or(Cond::TRUE, |i| self.conds[i].1)
+        self.conds.cond_at(self.map.original(offset, false))
     }
 
     /// The attributes of the list that ends right before `offset` (only blanks between).
@@ -225,7 +223,7 @@ pub fn prepare(
     Prepared {
         text: scanner.out,
         cpp: scanner.cpp,
-        conds: regions.map_or(scanner.prepared_conds, |regions| regions.0.clone()),
+        conds: regions.map_or(Regions(scanner.prepared_conds), Regions::clone),
         attributes: scanner.attributes,
         containers: scanner.containers,
         guid_macros: scanner.guid_macros,
