@@ -7,6 +7,10 @@ and how its error findings compare with the verdicts in benches/verdicts/<codeba
 without a verdict is listed as unjudged, so a change that makes new findings shows them.
 
     python3 benches/c_corpora.py [--mirrors DIR] [--binary PATH] [--only NAME] [--unjudged] [--false]
+    python3 benches/c_corpora.py --gcc [--mirrors DIR] [--only NAME]
+
+With --gcc, each codebase's preprocessing is compared with mingw-w64's `gcc -E` instead
+(benches/preprocessor_gcc.rs; needs Debian's g++-mingw-w64-x86-64).
 
 Sources come from GitHub (`git clone`), or from bare mirrors `DIR/<owner>+<name>/repo`.
 """
@@ -85,7 +89,18 @@ def main():
     parser.add_argument("--only", action="append")
     parser.add_argument("--unjudged", action="store_true", help="list error findings without a verdict")
     parser.add_argument("--false", action="store_true", dest="false_rows", help="list error findings judged false")
+    parser.add_argument("--gcc", action="store_true", help="compare the preprocessor with mingw-w64 gcc -E")
+    parser.add_argument("--sample", default="40", help="with --gcc: source files per codebase")
     args = parser.parse_args()
+    if args.gcc:
+        for name, (repo, commit, subtrees) in CORPORA.items():
+            if args.only and name not in args.only:
+                continue
+            tree = extract(name, repo, commit, args.mirrors)
+            print(f"{name} {commit[:8]}: ", end="", flush=True)
+            subprocess.run(["cargo", "bench", "--quiet", "--bench", "preprocessor-gcc", "--",
+                            "--sample", args.sample, str(tree), *subtrees], cwd=ROOT, check=True)
+        return
     if args.binary == str(ROOT / "target" / "release" / "ptrwidth"):
         subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
     print("| codebase | files | parsed in part | errors | warnings | true | debatable | false | unjudged | seconds | peak MB |")

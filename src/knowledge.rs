@@ -816,6 +816,23 @@ pub fn sdk_constants() -> impl Iterator<Item = (&'static str, Option<i64>)> {
         })
 }
 
+/// The names the SDK headers define as macros choosing between a function's `…A` and `…W`
+/// forms (`CreateFile` for `CreateFileA` and `CreateFileW`).
+pub fn sdk_unicode_macros() -> impl Iterator<Item = &'static str> {
+    let functions: std::collections::HashSet<&'static str> = API_TSV
+        .lines()
+        .filter(|line| !line.starts_with('#'))
+        .filter_map(|line| line.split('\t').next())
+        .collect();
+    let mut stems: Vec<&'static str> = functions
+        .iter()
+        .filter_map(|name| name.strip_suffix('W'))
+        .filter(|stem| !stem.is_empty() && functions.contains(format!("{stem}A").as_str()))
+        .collect();
+    stems.sort_unstable();
+    stems.into_iter()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -83,6 +83,9 @@ fn predefined(target: &Target, cpp: bool) -> Vec<Define> {
             ("WIN32", "1"),
             ("__MINGW32__", "1"),
             ("__GNUC__", "13"),
+            // From `_mingw.h`, which every mingw-w64 header includes first.
+            ("__MINGW64_VERSION_MAJOR", "12"),
+            ("__MINGW64_VERSION_MINOR", "0"),
         ]);
     } else {
         names.extend([("_MSC_VER", "1938"), ("_MSC_FULL_VER", "193833130")]);
@@ -173,6 +176,102 @@ struct Root {
     flags: Flags,
 }
 
+/// What a run's units share: the tree, the build information and the SDK's macros.
+struct Runner<'r> {
+    tree: TreeIndex,
+    files: &'r [UnitFile],
+    build: &'r Build<'r>,
+    default_flags: Flags,
+    sdk: &'r SdkMacros,
+}
+
+impl<'r> Runner<'r> {
+    fn new(files: &'r [UnitFile], build: &'r Build<'r>, sdk: &'r SdkMacros) -> Self {
+        let tree = TreeIndex::new(files.iter().map(|f| f.path.clone()).collect());
+        let default_flags = Flags {
+            include_dirs: if build.include.is_empty() {
+                tree.include_dirs()
+            } else {
+                build.include.to_vec()
+            },
+            macros: build.defines.iter().map(|d| (d.clone(), true)).collect(),
+            ..Flags::default()
+        };
+        Runner {
+            tree,
+            files,
+            build,
+            default_flags,
+            sdk,
+        }
+    }
+
+    /// The unit rooted at file `i`, with its flags from the compilation database, else the
+    /// configuration's.
+    fn root(&self, i: usize) -> Option<Root> {
+        let flags = self
+            .build
+            .commands
+            .flags_of(&self.files[i].path)
+            .cloned()
+            .unwrap_or_else(|| self.default_flags.clone());
+        Some(Root {
+            file: u32::try_from(i).ok()?,
+            cpp: flags.cpp.unwrap_or(self.files[i].kind == FileKind::Cpp),
+            flags,
+        })
+    }
+
+    /// Runs one unit's directives as `target`'s compiler would.
+    fn run(&self, root: &Root, target: &Target) -> pp::Unit<u32> {
+        let unit_files = UnitFiles {
+            tree: &self.tree,
+            files: self.files,
+            dirs: &root.flags.include_dirs,
+        };
+        let forced: Vec<pp::Include<u32>> = root
+            .flags
+            .forced_includes
+            .iter()
+            .map(|header| pp::Files::include(&unit_files, root.file, header, false))
+            .collect();
+        let mut defines = predefined(target, root.cpp);
+        apply_flags(&mut defines, &root.flags);
+        pp::run_unit(&unit_files, root.file, &defines, &forced, self.sdk)
+    }
+}
+
+/// One unit as [`preprocess`] runs it on one target, for comparing with a compiler's output.
+pub struct LoneUnit {
+    /// Every file it read (by index), each with its compiled byte ranges.
+    pub files: Vec<(usize, Vec<Range<usize>>)>,
+    /// Its include path, in search order.
+    pub include_dirs: Vec<PathBuf>,
+    pub cpp: bool,
+}
+
+/// Runs only the unit rooted at `files[root]`, on `target`.
+pub fn preprocess_one(
+    files: &[UnitFile],
+    root: usize,
+    target: &Target,
+    build: &Build,
+    sdk: &SdkMacros,
+) -> Option<LoneUnit> {
+    let runner = Runner::new(files, build, sdk);
+    let root = runner.root(root)?;
+    let unit = runner.run(&root, target);
+    Some(LoneUnit {
+        files: unit
+            .files
+            .into_iter()
+            .map(|(file, ranges)| (file as usize, ranges))
+            .collect(),
+        include_dirs: root.flags.include_dirs,
+        cpp: root.cpp,
+    })
+}
+
 /// Runs every translation unit of `files` on every target.
 pub fn preprocess(
     files: &[UnitFile],
@@ -180,31 +279,8 @@ pub fn preprocess(
     build: &Build,
     sdk: &SdkMacros,
 ) -> Preprocessed {
-    let tree = TreeIndex::new(files.iter().map(|f| f.path.clone()).collect());
-    let default_flags = Flags {
-        include_dirs: if build.include.is_empty() {
-            tree.include_dirs()
-        } else {
-            build.include.to_vec()
-        },
-        macros: build.defines.iter().map(|d| (d.clone(), true)).collect(),
-        ..Flags::default()
-    };
-    let flags_of = |path: &std::path::Path| {
-        build
-            .commands
-            .flags_of(path)
-            .cloned()
-            .unwrap_or_else(|| default_flags.clone())
-    };
-    let root = |i: usize| {
-        let flags = flags_of(&files[i].path);
-        Some(Root {
-            file: u32::try_from(i).ok()?,
-            cpp: flags.cpp.unwrap_or(files[i].kind == FileKind::Cpp),
-            flags,
-        })
-    };
+    let runner = Runner::new(files, build, sdk);
+    let root = |i: usize| runner.root(i);
     let mut roots: Vec<Root> = (0..files.len())
         .filter(|&i| is_source(&files[i].path))
         .filter_map(root)
@@ -240,26 +316,13 @@ pub fn preprocess(
             let results: Vec<UnitResult> = roots
                 .par_iter()
                 .map(|root| {
-                    let unit_files = UnitFiles {
-                        tree: &tree,
-                        files,
-                        dirs: &root.flags.include_dirs,
-                    };
                     let mut result = UnitResult {
                         per_kind: Vec::new(),
                         defines_per_kind: Vec::new(),
                         notes: Vec::new(),
                     };
-                    let forced: Vec<pp::Include<u32>> = root
-                        .flags
-                        .forced_includes
-                        .iter()
-                        .map(|header| pp::Files::include(&unit_files, root.file, header, false))
-                        .collect();
                     for target in &kinds {
-                        let mut defines = predefined(target, root.cpp);
-                        apply_flags(&mut defines, &root.flags);
-                        let unit = pp::run_unit(&unit_files, root.file, &defines, &forced, sdk);
+                        let unit = runner.run(root, target);
                         result.notes.extend(unit.notes);
                         result.per_kind.push(unit.files);
                         result.defines_per_kind.push(unit.defines);
@@ -307,7 +370,7 @@ pub fn preprocess(
     // rest), then those only files still unread include (headers including each other). A
     // header that read files include only where no target compiles the `#include` is
     // another platform's (`#ifdef __VMS` / `#include "setup-vms.h"`), and no unit reads it.
-    let includers = includers_of(files, &tree, &default_flags.include_dirs);
+    let includers = includers_of(files, &runner.tree, &runner.default_flags.include_dirs);
     let read = |live: &[HashMap<u32, Vec<Range<usize>>>], i: usize| {
         live.iter().any(|kind| kind.contains_key(&(i as u32)))
     };

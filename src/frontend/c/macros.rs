@@ -59,6 +59,8 @@ pub struct SdkSection {
     pub values: HashMap<String, i64>,
     pub guards: Vec<String>,
     pub functions: Vec<String>,
+    /// Macros whose definition a condition evaluates, as written after `#define`.
+    pub definitions: Vec<String>,
 }
 
 /// What to do with an identifier met outside comments, strings and directives.

@@ -41,7 +41,8 @@ pub struct UnitView<'u> {
 }
 
 /// What the SDK headers define as macros, for the preprocessor: the constants table under the
-/// `[sdk]` section of `c-macros.toml` (versions, include guards, function-like macros).
+/// `[sdk]` section of `c-macros.toml` (versions, include guards, function-like macros), and
+/// the name of each function's `…A`/`…W` pair.
 pub fn sdk_macros() -> Result<pp::SdkMacros, String> {
     let sdk = &macros::table()?.sdk;
     let constants = crate::knowledge::sdk_constants()
@@ -56,7 +57,11 @@ pub fn sdk_macros() -> Result<pp::SdkMacros, String> {
         .iter()
         .chain(&sdk.functions)
         .map(|name| (name.clone(), None));
-    Ok(pp::SdkMacros::new(constants.chain(values).chain(names)))
+    let unicode = crate::knowledge::sdk_unicode_macros().map(|name| (name.to_string(), None));
+    Ok(
+        pp::SdkMacros::new(constants.chain(values).chain(names).chain(unicode))
+            .with_definitions(sdk.definitions.iter().map(String::as_str)),
+    )
 }
 
 /// Bytes of a file that mark it as binary rather than text.
@@ -150,7 +155,7 @@ fn parse(text: &[u8], cpp: bool) -> Result<Tree, String> {
 /// The file's text as [`source::decode`] reads it, with UTF-16 that does not decode exactly
 /// read as far as it goes and a UTF-8 byte-order mark read as three spaces (it is not C, and
 /// the spaces keep the offsets).
-pub(crate) fn decode(bytes: Vec<u8>) -> Result<String, String> {
+pub fn decode(bytes: Vec<u8>) -> Result<String, String> {
     let decoded = source::decode(bytes, BINARY_PROBE_BYTES)
         .map_err(|_| "binary data (NUL bytes), not C/C++ source".to_string())?;
     let mut text = decoded.text;

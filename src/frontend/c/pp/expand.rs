@@ -24,6 +24,9 @@ pub struct Macro {
 #[derive(Default)]
 pub struct SdkMacros {
     values: HashMap<Box<str>, Option<i64>>,
+    /// Those the table gives as a `#define` would (`WINAPI_FAMILY_PARTITION(P) (P)`), as
+    /// written after `#define` (tokens are not shared between threads), by name.
+    definitions: HashMap<Box<str>, Box<str>>,
 }
 
 impl SdkMacros {
@@ -33,10 +36,28 @@ impl SdkMacros {
                 .into_iter()
                 .map(|(name, value)| (name.into_boxed_str(), value))
                 .collect(),
+            definitions: HashMap::default(),
         }
     }
 
+    /// Adds macros as what follows `#define` on their lines.
+    pub fn with_definitions<'d>(mut self, lines: impl IntoIterator<Item = &'d str>) -> SdkMacros {
+        for line in lines {
+            if let Some(name) = defined_name(line) {
+                self.definitions.insert(name.into(), line.into());
+            }
+        }
+        self
+    }
+
+    fn contains(&self, name: &str) -> bool {
+        self.values.contains_key(name) || self.definitions.contains_key(name)
+    }
+
     fn get(&self, name: &str) -> Option<Macro> {
+        if let Some(line) = self.definitions.get(name) {
+            return parse_define(line).map(|(_, definition)| definition);
+        }
         let value = *self.values.get(name)?;
         Some(Macro {
             params: None,
@@ -53,6 +74,9 @@ enum Definition<'s> {
     /// What follows `#define` on a line of a file, parsed when the macro is first expanded:
     /// most definitions a header makes are never expanded in a condition.
     Line(&'s str),
+    /// Defined or undefined in a branch whose condition was undecided: whether it is defined,
+    /// and as what, is undecided too.
+    Uncertain,
 }
 
 /// The macros a tree defines: by name, each file that defines it (by index) with what
@@ -155,6 +179,11 @@ impl<'s> Macros<'s> {
         match self.map.get(name) {
             Some(Some(Definition::Parsed(own))) => Some(Cow::Borrowed(own)),
             Some(Some(Definition::Line(rest))) => parse_define(rest).map(|(_, m)| Cow::Owned(m)),
+            Some(Some(Definition::Uncertain)) => Some(Cow::Owned(Macro {
+                params: None,
+                variadic: false,
+                body: None,
+            })),
             Some(None) => None,
             None => match self.tree.and_then(|tree| tree.line(name)) {
                 Some(line) => parse_define(line).map(|(_, m)| Cow::Owned(m)),
@@ -163,13 +192,33 @@ impl<'s> Macros<'s> {
         }
     }
 
+    /// Whether `name` is defined; one only an undecided branch defined or undefined is not
+    /// (an include guard it names does not skip a header).
     pub fn is_defined(&self, name: &str) -> bool {
         match self.map.get(name) {
-            Some(own) => own.is_some(),
+            Some(own) => own
+                .as_ref()
+                .is_some_and(|d| !matches!(d, Definition::Uncertain)),
             None => {
                 self.tree.is_some_and(|tree| tree.line(name).is_some())
-                    || self.sdk.is_some_and(|sdk| sdk.values.contains_key(name))
+                    || self.sdk.is_some_and(|sdk| sdk.contains(name))
             }
+        }
+    }
+
+    /// Whether `name` is defined, as an `#ifdef` asks it.
+    pub fn defined(&self, name: &str) -> Result<bool, Undecided> {
+        match self.map.get(name) {
+            Some(Some(Definition::Uncertain)) => Err(Undecided),
+            _ => Ok(self.is_defined(name)),
+        }
+    }
+
+    /// `#define` or `#undef` of `name` in a branch whose condition was undecided.
+    pub fn make_uncertain(&mut self, name: &'s str) {
+        if !name.is_empty() {
+            self.map
+                .insert(Cow::Borrowed(name), Some(Definition::Uncertain));
         }
     }
 
@@ -181,7 +230,7 @@ impl<'s> Macros<'s> {
             Some(Some(Definition::Line(rest))) => {
                 Some(rest.as_bytes().get(name.len()) == Some(&b'('))
             }
-            Some(None) => None,
+            Some(Some(Definition::Uncertain)) | Some(None) => None,
             None => {
                 let line = self.tree?.line(name)?;
                 Some(line.as_bytes().get(name.len()) == Some(&b'('))
@@ -341,7 +390,7 @@ impl<'s> Macros<'s> {
         if parenthesised && !input.pop_front().is_some_and(|t| t.is(")")) {
             return Err(Undecided);
         }
-        Ok(self.is_defined(&name.text))
+        self.defined(&name.text)
     }
 }
 

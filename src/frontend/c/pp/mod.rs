@@ -306,6 +306,8 @@ struct Group {
 /// A file being read, where it was left.
 struct Frame<Id> {
     file: Id,
+    /// It was included from a branch whose condition was undecided.
+    included_uncertain: bool,
     next: usize,
     groups: Vec<Group>,
     live: bool,
@@ -314,15 +316,21 @@ struct Frame<Id> {
 }
 
 impl<Id> Frame<Id> {
-    fn new(file: Id) -> Self {
+    fn new(file: Id, included_uncertain: bool) -> Self {
         Frame {
             file,
+            included_uncertain,
             next: 0,
             groups: Vec::new(),
             live: true,
             segment_start: 0,
             ranges: Vec::new(),
         }
+    }
+
+    /// Code here is compiled only because a condition around it was undecided.
+    fn uncertain(&self) -> bool {
+        self.included_uncertain || self.groups.iter().any(|group| group.undecided)
     }
 
     /// The text up to the directive `line` was compiled or not as the state said; the line
@@ -410,7 +418,7 @@ pub fn merged(mut ranges: Vec<Range<usize>>) -> Vec<Range<usize>> {
 
 impl<'f, F: Files> State<'f, F> {
     fn run(&mut self, root: F::Id) {
-        let mut stack = vec![Frame::new(root)];
+        let mut stack = vec![Frame::new(root, false)];
         self.note_read(root);
         let files = self.files;
         while let Some(frame) = stack.last_mut() {
@@ -439,6 +447,7 @@ impl<'f, F: Files> State<'f, F> {
                 return;
             }
             if let Some(include) = self.directive(frame, line) {
+                let uncertain = frame.uncertain();
                 if stack.len() >= MAX_INCLUDE_DEPTH {
                     self.notes.push(format!(
                         "includes nested deeper than {MAX_INCLUDE_DEPTH} were not followed"
@@ -458,7 +467,7 @@ impl<'f, F: Files> State<'f, F> {
                     continue;
                 }
                 self.note_read(include);
-                stack.push(Frame::new(include));
+                stack.push(Frame::new(include, uncertain));
             }
         }
     }
@@ -533,11 +542,21 @@ impl<'f, F: Files> State<'f, F> {
             _ if !live => {}
             "define" => {
                 self.defines.push((frame.file, line.start));
-                self.macros.define_line(&line.rest);
+                if frame.uncertain() {
+                    self.macros
+                        .make_uncertain(defined_name(&line.rest).unwrap_or(""));
+                } else {
+                    self.macros.define_line(&line.rest);
+                }
             }
-            "undef" => self
-                .macros
-                .undefine(line.rest.split_whitespace().next().unwrap_or("")),
+            "undef" => {
+                let name = line.rest.split_whitespace().next().unwrap_or("");
+                if frame.uncertain() {
+                    self.macros.make_uncertain(name);
+                } else {
+                    self.macros.undefine(name);
+                }
+            }
             "pragma" if line.rest.split_whitespace().next() == Some("once") => {
                 self.once.insert(frame.file);
             }
@@ -550,8 +569,8 @@ impl<'f, F: Files> State<'f, F> {
     fn condition(&self, file: F::Id, name: &str, rest: &str) -> Result<bool, Undecided> {
         let word = || rest.split_whitespace().next().unwrap_or("");
         match name {
-            "ifdef" => Ok(self.macros.is_defined(word())),
-            "ifndef" => Ok(!self.macros.is_defined(word())),
+            "ifdef" => self.macros.defined(word()),
+            "ifndef" => self.macros.defined(word()).map(|defined| !defined),
             _ => {
                 let has_include = |spelled: &str, angled: bool| {
                     !matches!(self.files.include(file, spelled, angled), Include::Missing)

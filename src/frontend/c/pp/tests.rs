@@ -117,6 +117,38 @@ fn undecided_conditions_keep_every_later_branch() {
 }
 
 #[test]
+fn macros_defined_under_an_undecided_condition_are_undecided() {
+    // As curl's `#if WINAPI_FAMILY_PARTITION(...)` / `#define CURL_WINDOWS_UWP` and, later,
+    // `#ifndef CURL_WINDOWS_UWP` around the desktop code: no branch of the later test may be
+    // dropped, nor an include guard skip a header, on the word of an undecided one.
+    let sdk = SdkMacros::new([("UNKNOWN_PARTITION".to_string(), None)]);
+    let files = [
+        (
+            "a.c",
+            "#include <windows.h>\n#define GONE 1\n#if UNKNOWN_PARTITION\n#define UWP\n#undef GONE\n#include \"guard.h\"\n#endif\n#ifndef UWP\ndesktop\n#else\nuwp\n#endif\n#if GONE\ngone\n#endif\n#if defined(INNER)\ninner\n#endif\n#include \"guard.h\"\n",
+        ),
+        (
+            "guard.h",
+            "#ifndef GUARD_H\n#define GUARD_H\n#define INNER 1\nguarded\n#endif\n",
+        ),
+    ];
+    let compiled = compiled(&files, &x64(), &sdk);
+    assert_eq!(compiled["a.c"], ["desktop", "uwp", "gone", "inner"]);
+    assert_eq!(compiled["guard.h"], ["guarded"]);
+}
+
+#[test]
+fn the_sdk_table_decides_api_families_and_unicode_names() {
+    let sdk = crate::frontend::c::sdk_macros().unwrap();
+    let text = "#include <windows.h>\n#if WINAPI_FAMILY_PARTITION(WINAPI_PARTITION_APP) && !WINAPI_FAMILY_PARTITION(WINAPI_PARTITION_DESKTOP)\nstore_app\n#else\ndesktop\n#endif\n#ifndef CreateFile\nown_create_file\n#endif\n#ifdef EAI_NONAME\nnoname\n#endif\n";
+    let files = [("a.c", text)];
+    assert_eq!(compiled(&files, &x64(), &sdk)["a.c"], ["desktop", "noname"]);
+    let mut store = x64();
+    store.push(Define::parse_flag("WINAPI_FAMILY=WINAPI_FAMILY_PC_APP"));
+    assert_eq!(compiled(&files, &store, &sdk)["a.c"], ["store_app", "noname"]);
+}
+
+#[test]
 fn the_sdk_is_defined_once_an_sdk_header_is_included() {
     let sdk = SdkMacros::new([
         ("GWLP_USERDATA".to_string(), Some(-21)),
