@@ -267,6 +267,8 @@ struct Tally {
     /// Blocks gcc compiles and ptrwidth does not (code never checked).
     gcc_only: Vec<String>,
     failures: Vec<String>,
+    /// Files only one side read, with the unit that read them.
+    read_by_one: Vec<String>,
 }
 
 fn main() {
@@ -357,8 +359,16 @@ fn main() {
             .iter()
             .map(|(file, ranges)| (*file, ranges))
             .collect();
-        tally.files_ours_only += ours.keys().filter(|f| !emitted.contains_key(f)).count();
-        tally.files_gcc_only += emitted.keys().filter(|f| !ours.contains_key(f)).count();
+        for &file in ours.keys().filter(|f| !emitted.contains_key(f)) {
+            tally.files_ours_only += 1;
+            let read = format!("ptrwidth: {} from {}", at(file, 1), at(root, 1));
+            tally.read_by_one.push(read);
+        }
+        for &file in emitted.keys().filter(|f| !ours.contains_key(f)) {
+            tally.files_gcc_only += 1;
+            let read = format!("gcc: {} from {}", at(file, 1), at(root, 1));
+            tally.read_by_one.push(read);
+        }
         for (&file, ranges) in &ours {
             let Some(gcc_lines) = emitted.get(&file) else {
                 continue;
@@ -396,6 +406,7 @@ fn main() {
         ("compiled only by ptrwidth", &tally.ours_only),
         ("compiled only by gcc", &tally.gcc_only),
         ("gcc failed", &tally.failures),
+        ("read only by", &tally.read_by_one),
     ] {
         let mut entries: Vec<&String> = list.iter().collect();
         entries.sort();

@@ -145,7 +145,10 @@ fn the_sdk_table_decides_api_families_and_unicode_names() {
     assert_eq!(compiled(&files, &x64(), &sdk)["a.c"], ["desktop", "noname"]);
     let mut store = x64();
     store.push(Define::parse_flag("WINAPI_FAMILY=WINAPI_FAMILY_PC_APP"));
-    assert_eq!(compiled(&files, &store, &sdk)["a.c"], ["store_app", "noname"]);
+    assert_eq!(
+        compiled(&files, &store, &sdk)["a.c"],
+        ["store_app", "noname"]
+    );
 }
 
 #[test]
