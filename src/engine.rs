@@ -237,9 +237,9 @@ fn run_in_pool(options: &Options, policy: &Policy, knowledge: &Knowledge) -> Out
         ran: rules.iter().map(|rule| rule.name).collect(),
         unused_allow: levels.decide(UNUSED_ALLOW, None).0,
     };
-    let mut diagnostics: Vec<Diagnostic> = (0..ir_refs.len())
+    let checked: Vec<Vec<Diagnostic>> = (0..ir_refs.len())
         .into_par_iter()
-        .flat_map_iter(|id| {
+        .map(|id| {
             let semantic = model.semantic_of(id);
             let source = &files_ref[id];
             let mut found = Vec::new();
@@ -248,8 +248,16 @@ fn run_in_pool(options: &Options, policy: &Policy, knowledge: &Knowledge) -> Out
                 (rule.check)(&mut checker);
                 found.extend(checker.into_diagnostics());
             }
+            found
+        })
+        .collect();
+    let by_file = by_reported_file(checked);
+    let mut diagnostics: Vec<Diagnostic> = by_file
+        .into_par_iter()
+        .enumerate()
+        .flat_map_iter(|(id, found)| {
             let syntax = Syntax::of(kinds_ref[id]);
-            suppress::apply(syntax, source, id, found, &settings)
+            suppress::apply(syntax, &files_ref[id], id, found, &settings)
         })
         .collect();
     diagnostics.sort_by(|a, b| {
@@ -352,6 +360,44 @@ impl RunUnits {
             .collect();
         Visibility::new(units, files)
     }
+}
+
+/// What checking each file found, regrouped by the file each finding is in: a finding one file
+/// reports in another (a header's declaration its stores show wrong) joins that file's, and
+/// the reports several files make of one declaration become one finding with all their labels
+/// (the fix kept only when they all offer the same).
+fn by_reported_file(checked: Vec<Vec<Diagnostic>>) -> Vec<Vec<Diagnostic>> {
+    let mut by_file: Vec<Vec<Diagnostic>> = Vec::with_capacity(checked.len());
+    let mut foreign: Vec<Diagnostic> = Vec::new();
+    for (id, found) in checked.into_iter().enumerate() {
+        let (own, elsewhere): (Vec<Diagnostic>, Vec<Diagnostic>) =
+            found.into_iter().partition(|d| d.file == id);
+        by_file.push(own);
+        foreign.extend(elsewhere);
+    }
+    for diagnostic in foreign {
+        let Some(found) = by_file.get_mut(diagnostic.file) else {
+            continue;
+        };
+        match found
+            .iter_mut()
+            .find(|d| d.rule == diagnostic.rule && d.span == diagnostic.span)
+        {
+            Some(known) => {
+                known.level = known.level.max(diagnostic.level);
+                if known.fixes != diagnostic.fixes {
+                    known.fixes.clear();
+                }
+                for label in diagnostic.labels {
+                    if !known.labels.contains(&label) {
+                        known.labels.push(label);
+                    }
+                }
+            }
+            None => found.push(diagnostic),
+        }
+    }
+    by_file
 }
 
 /// Reads the C and C++ inputs (each once: the bytes are kept for their lowering), scans their

@@ -195,11 +195,20 @@ impl<'a> Semantic<'a> {
         pick: impl for<'d> Fn(&'d Declarations<'a>) -> Option<&'d Named<In<T>>>,
         live: impl Fn(&T) -> bool,
     ) -> Option<T> {
+        self.lookup_in(pick, live).map(|(_, d)| d)
+    }
+
+    /// As [`Self::lookup`], with the index of the declaring file.
+    fn lookup_in<T: Copy>(
+        &self,
+        pick: impl for<'d> Fn(&'d Declarations<'a>) -> Option<&'d Named<In<T>>>,
+        live: impl Fn(&T) -> bool,
+    ) -> Option<In<T>> {
         let first_live = |decls: &Named<In<T>>| {
             decls
                 .iter()
                 .find(|(file, d)| self.sees(*file) && live(d))
-                .map(|(_, d)| *d)
+                .copied()
         };
         pick(&self.local)
             .and_then(first_live)
@@ -230,6 +239,21 @@ impl<'a> Semantic<'a> {
 
     pub fn struct_decl(&self, name: &str, target: &Target) -> Option<&'a StructDecl> {
         self.lookup(|d| d.structs.get(name), |decl| decl.cond.is_live(target))
+    }
+
+    /// The struct of this name live on the target, with the file declaring it when that is
+    /// another file of the run (`None`: this one).
+    pub fn struct_decl_in(
+        &self,
+        name: &str,
+        target: &Target,
+    ) -> Option<(Option<FileId>, &'a StructDecl)> {
+        let (file, decl) =
+            self.lookup_in(|d| d.structs.get(name), |decl| decl.cond.is_live(target))?;
+        let file = usize::try_from(file)
+            .ok()
+            .filter(|&f| file != u32::MAX && Some(f) != self.id && self.model.file_ir(f).is_some());
+        Some((file, decl))
     }
 
     /// A function declared in the tree (this file first), live on the target.

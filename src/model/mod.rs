@@ -98,6 +98,11 @@ impl<'a> Model<'a> {
     }
 
     /// The model as seen from the file with this index.
+    /// The IR of a file of the run.
+    pub fn file_ir(&self, id: FileId) -> Option<&'a FileIr> {
+        self.files.get(id).copied()
+    }
+
     pub fn semantic_of(&'a self, id: FileId) -> Semantic<'a> {
         let mut semantic = self.semantic_with_id(self.files[id], u32::try_from(id).ok());
         semantic.id = Some(id);

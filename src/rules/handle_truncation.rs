@@ -4,12 +4,12 @@
 
 
 use super::{Checker, Rule, target_list};
-use crate::diagnostic::{Applicability, Finding, Fix, Level};
+use crate::diagnostic::{Applicability, Edit, Finding, Fix, Level};
 use crate::model::Origin;
 use crate::model::cfg::Cond;
 use crate::model::ir::{ConversionTarget, Language, Slot, TypeRef, Value};
 use crate::model::ty::{HandleKind, IntTy, Ty};
-use crate::source::Span;
+use crate::source::{FileId, Span};
 use crate::target::Target;
 
 pub const RULE: Rule = Rule {
@@ -24,10 +24,15 @@ fn check(cx: &mut Checker) {
     }
 }
 
-/// A C field or parameter declared in this file that stores or calls fill with handles or
-/// pointers: reported at its declaration, where the fix goes, with the stores as labels.
+/// A C field or parameter that this file's stores or calls fill with handles or pointers:
+/// reported at its declaration, where the fix goes (in this file or a header of the run),
+/// with the stores as labels.
 struct DeclarationStores {
+    /// The declaring file, when it is another file of the run.
+    file: Option<FileId>,
     type_span: Span,
+    /// The declared type as written.
+    written: String,
     what: String,
     stores: Vec<(Span, String)>,
     level: Level,
@@ -87,7 +92,9 @@ fn conversions(cx: &mut Checker) {
         if semantic.file.language.is_c_family()
             && conversion.implicit
             && let ConversionTarget::Inferred(slot) = &conversion.to
-            && let Some((type_span, what, verb)) = declared_here(cx, slot)
+            && let Some(target) = affected.first()
+            && let Some(Declared { file, type_span, written, what, verb }) =
+                declared_at(cx, slot, target)
         {
             let handle = affected.first().and_then(|target| {
                 match semantic.value_info(body, &conversion.value, target).ty {
@@ -95,11 +102,16 @@ fn conversions(cx: &mut Checker) {
                     _ => None,
                 }
             });
-            let entry = match declarations.iter_mut().position(|d| d.type_span == type_span) {
+            let entry = match declarations
+                .iter_mut()
+                .position(|d| d.file == file && d.type_span == type_span)
+            {
                 Some(i) => &mut declarations[i],
                 None => {
                     declarations.push(DeclarationStores {
+                        file,
                         type_span,
+                        written,
                         what,
                         stores: Vec::new(),
                         level: Level::Warning,
@@ -181,7 +193,7 @@ fn conversions(cx: &mut Checker) {
         cx.report(finding);
     }
     for field in declarations {
-        let written = cx.text(field.type_span).to_string();
+        let written = &field.written;
         let stored = match &field.handle {
             Some(Some(handle)) => format!("`{handle}` handles"),
             _ => "handles or pointers".to_string(),
@@ -196,25 +208,55 @@ fn conversions(cx: &mut Checker) {
         for (span, message) in &field.stores {
             finding = finding.secondary(cx.file, *span, message.clone());
         }
+        let declaring = field.file.unwrap_or(cx.file);
         if let Some(Some(handle)) = field.handle {
             let message = format!("declare it `{handle}`");
-            let edit = cx.edit(field.type_span, handle);
+            let edit = Edit {
+                file: declaring,
+                span: field.type_span,
+                replacement: handle,
+            };
             finding = finding.fix(Fix::single(message, Applicability::MaybeIncorrect, edit));
         }
-        cx.report(finding);
+        cx.report_in(declaring, finding);
     }
 }
 
-/// Where this file declares the field or parameter a conversion flows into: the type's span,
-/// what it is, and how values reach it.
-fn declared_here(cx: &Checker, slot: &Slot) -> Option<(Span, String, &'static str)> {
+/// Where the field or parameter a conversion flows into is declared.
+struct Declared {
+    /// Another file of the run; `None`: this one.
+    file: Option<FileId>,
+    type_span: Span,
+    written: String,
+    what: String,
+    verb: &'static str,
+}
+
+/// Where the field or parameter a conversion flows into is declared: a field in this file or
+/// in a header of the run the file sees, a parameter in this file (a prototype and its
+/// definition would both need the fix).
+fn declared_at(cx: &Checker, slot: &Slot, target: &Target) -> Option<Declared> {
     let file = cx.semantic.file;
     match slot {
         Slot::Field { ty, field } => {
-            let decl = file.structs.iter().find(|s| &s.name == ty)?;
+            let (elsewhere, decl) = match file.structs.iter().find(|s| &s.name == ty) {
+                Some(decl) => (None, decl),
+                None => cx.semantic.struct_decl_in(ty, target)?,
+            };
             let index = decl.fields.iter().position(|(f, _)| f == field)?;
-            let span = decl.field_spans.get(index).copied()?;
-            Some((span, format!("field `{field}` of `{ty}`"), "stored"))
+            let type_span = decl.field_spans.get(index).copied()?;
+            let written = match (elsewhere, &decl.fields[index].1) {
+                (None, _) => cx.text(type_span).to_string(),
+                (Some(_), TypeRef::Named(name)) => name.clone(),
+                (Some(_), _) => return None,
+            };
+            Some(Declared {
+                file: elsewhere,
+                type_span,
+                written,
+                what: format!("field `{field}` of `{ty}`"),
+                verb: "stored",
+            })
         }
         Slot::Arg {
             callee,
@@ -226,8 +268,13 @@ fn declared_here(cx: &Checker, slot: &Slot) -> Option<(Span, String, &'static st
                 .iter()
                 .find(|f| &f.name == callee && f.params.len() == *arity)?;
             let param = decl.params.get(*index).filter(|p| !p.name.is_empty())?;
-            let what = format!("parameter `{}` of `{callee}`", param.name);
-            Some((param.ty_span, what, "passed"))
+            Some(Declared {
+                file: None,
+                type_span: param.ty_span,
+                written: cx.text(param.ty_span).to_string(),
+                what: format!("parameter `{}` of `{callee}`", param.name),
+                verb: "passed",
+            })
         }
     }
 }

@@ -141,13 +141,28 @@ impl<'a> Checker<'a> {
 
     /// Records a finding at the level [`Levels::decide`] gives it; a rule that is off reports
     /// nothing.
-    pub fn report(&mut self, mut finding: Finding) {
+    pub fn report(&mut self, finding: Finding) {
+        self.report_in(self.file, finding);
+    }
+
+    /// Records a finding whose span is in another file of the run: a declaration that this
+    /// file's code shows wrong, reported where the fix goes. The engine merges the reports
+    /// several files make of one declaration, and applies that file's allow comments.
+    pub fn report_in(&mut self, file: FileId, mut finding: Finding) {
         let Some(level) = self.levels.decide(self.rule.name, finding.level).0 else {
             return;
         };
+        let ir = if file == self.file {
+            self.semantic.file
+        } else {
+            match self.semantic.model.file_ir(file) {
+                Some(ir) => ir,
+                None => return,
+            }
+        };
         // Code a macro's expansion produced has its invocation's span: the finding names the
         // macro, and no fix edits the invocation, whose text is not the code the fix is for.
-        let expansions = &self.semantic.file.expansions;
+        let expansions = &ir.expansions;
         if let Some((_, name)) = expansions
             .iter()
             .find(|(span, _)| span.start <= finding.span.start && finding.span.end <= span.end)
@@ -158,7 +173,6 @@ impl<'a> Checker<'a> {
                 None => note,
             });
         }
-        let file = self.file;
         finding.fixes.retain(|fix| {
             fix.edits.iter().all(|edit| {
                 edit.file != file
@@ -171,7 +185,7 @@ impl<'a> Checker<'a> {
             rule: self.rule.name,
             level,
             message: finding.message,
-            file: self.file,
+            file,
             span: finding.span,
             label: finding.label,
             labels: finding.labels,
