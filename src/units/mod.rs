@@ -280,10 +280,10 @@ pub fn preprocess(
     sdk: &SdkMacros,
 ) -> Preprocessed {
     let runner = Runner::new(files, build, sdk);
-    let root = |i: usize| runner.root(i);
+
     let mut roots: Vec<Root> = (0..files.len())
         .filter(|&i| is_source(&files[i].path))
-        .filter_map(root)
+        .filter_map(|i| runner.root(i))
         .collect();
     // One target per kind of machine: the others would preprocess alike. Both widths are
     // always run: code for 32-bit Windows is still Windows code when only 64-bit builds are
@@ -376,7 +376,7 @@ pub fn preprocess(
     };
     roots = (0..files.len())
         .filter(|&i| !read(&live, i) && includers[i].is_empty())
-        .filter_map(root)
+        .filter_map(|i| runner.root(i))
         .collect();
     run_roots(&roots, &mut live);
     let mut other_platform = vec![false; files.len()];
@@ -400,7 +400,7 @@ pub fn preprocess(
     }
     roots = (0..files.len())
         .filter(|&i| !read(&live, i) && !other_platform[i])
-        .filter_map(root)
+        .filter_map(|i| runner.root(i))
         .collect();
     run_roots(&roots, &mut live);
 
