@@ -484,7 +484,10 @@ impl Knowledge {
         if self.function_pointers.contains(name) {
             return Some(Ty::Pointer(PtrKind::Function));
         }
-        None
+        match self.sdk_struct(name)? {
+            (true, _) => Some(Ty::Pointer(PtrKind::Data)),
+            (false, _) => Some(Ty::Struct(name.to_string())),
+        }
     }
 
     /// How code in `language` spells the pointer-sized integer to use instead of the 32-bit
@@ -586,11 +589,6 @@ impl Knowledge {
         names.len() + project_only
     }
 
-    /// Whether windows-sys declares a struct or union of this name.
-    pub fn is_struct(&self, name: &str) -> bool {
-        self.struct_declarations(name).next().is_some()
-    }
-
     /// The type of a field of a Win32 struct on a target of this pointer width. A struct that
     /// differs between architectures of one width (`CONTEXT`) answers from the first that has it.
     /// Whether a declaration's name marks it as a handle ([`HandleNames::matches`]).
@@ -619,28 +617,39 @@ impl Knowledge {
             .contains(format!("{name}.{field}").as_str())
     }
 
-    /// The struct a name stands for: itself, or, by the SDK's naming of its pointer typedefs
-    /// (`typedef struct tagNMHDR { … } NMHDR, *PNMHDR, *LPNMHDR;`), the struct that `LPNMHDR`,
-    /// `PCNMHDR` or `LPCREATESTRUCT` (of `CREATESTRUCTW`) point to; windows-sys has no such
-    /// typedefs, as Rust writes `*mut NMHDR`.
+    /// The struct a name stands for: itself, else the SDK struct it names ([`Self::sdk_struct`]).
     pub fn struct_behind(&self, name: &str) -> std::borrow::Cow<'static, str> {
+        match self.sdk_struct(name) {
+            Some((_, name)) => name.into(),
+            None => name.to_string().into(),
+        }
+    }
+
+    /// The windows-sys struct a C name stands for, and whether the name is a pointer to it. By
+    /// the SDK's naming of its typedefs (`typedef struct tagNMHDR { … } NMHDR, *PNMHDR,
+    /// *LPNMHDR;`), `LPNMHDR`, `PCNMHDR` and `NPNMHDR` point to `NMHDR`; a name without its
+    /// character set's `A` or `W` is the build's (`LPCREATESTRUCT` → `CREATESTRUCTW`, of the
+    /// same layout either way), and one without its `64` is the 64-bit build's
+    /// (`PIMAGE_NT_HEADERS`). windows-sys has none of these typedefs, as Rust writes
+    /// `*mut NMHDR`.
+    fn sdk_struct(&self, name: &str) -> Option<(bool, String)> {
         let known = |name: &str| self.struct_declarations(name).next().is_some();
         if known(name) {
-            return name.to_string().into();
+            return Some((false, name.to_string()));
         }
-        let pointees = ["", "LPC", "LP", "PC", "NP", "P"]
+        ["", "LPC", "LP", "PC", "NP", "P"]
             .into_iter()
-            .filter_map(|prefix| name.strip_prefix(prefix));
-        for pointee in pointees {
-            // Without its `A` or `W`, the name is the build's character set's struct, of the
-            // same layout either way.
-            for candidate in [pointee.to_string(), format!("{pointee}W")] {
-                if known(&candidate) {
-                    return candidate.into();
-                }
-            }
-        }
-        name.to_string().into()
+            .filter_map(|prefix| Some((!prefix.is_empty(), name.strip_prefix(prefix)?)))
+            .filter(|(_, pointee)| !pointee.is_empty())
+            .find_map(|(pointer, pointee)| {
+                let candidates = [
+                    pointee.to_string(),
+                    format!("{pointee}W"),
+                    format!("{pointee}64"),
+                ];
+                let found = candidates.into_iter().find(|c| known(c))?;
+                Some((pointer, found))
+            })
     }
 
     /// The struct table's rows, sorted by name as the generator writes them.
@@ -658,13 +667,8 @@ impl Knowledge {
 
     /// The type of an API table entry, resolved the way a declared type would be.
     pub fn api_type(&self, ty: &ApiType) -> Ty {
-        if let Some(name) = ty.name.as_deref() {
-            if let Some(known) = self.type_named(name) {
-                return known;
-            }
-            if ty.class == "other" && self.is_struct(name) {
-                return Ty::Struct(name.to_string());
-            }
+        if let Some(known) = ty.name.as_deref().and_then(|name| self.type_named(name)) {
+            return known;
         }
         match ty.class.as_ref() {
             "ptr" => Ty::Pointer(PtrKind::Data),
@@ -859,6 +863,136 @@ mod tests {
         assert_well_formed_and_sorted(knowledge.struct_rows(), 10_000, |row| {
             parse_struct_row(row).is_some()
         });
+    }
+
+    /// Typedefs Windows C code uses every day: handles, pointer-sized integers, strings,
+    /// callbacks and the SDK's pointers to its structs (which windows-sys, being Rust, lacks).
+    #[test]
+    fn common_sdk_typedefs_are_known() {
+        let knowledge = Knowledge::load().unwrap();
+        let pointers_to_structs = [
+            "LPMIDIHDR",
+            "LPCREATESTRUCT",
+            "LPNMHDR",
+            "PIMAGE_NT_HEADERS",
+            "LPDRAWITEMSTRUCT",
+            "LPMEASUREITEMSTRUCT",
+            "LPWAVEHDR",
+            "LPWINDOWPOS",
+            "LPMINMAXINFO",
+            "LPNMLISTVIEW",
+            "LPNMTREEVIEW",
+            "LPRECT",
+            "LPCRECT",
+            "LPPOINT",
+            "LPMSG",
+            "LPPAINTSTRUCT",
+            "LPWNDCLASSEX",
+            "LPOPENFILENAME",
+            "LPCHOOSECOLOR",
+            "LPLOGFONT",
+            "LPTEXTMETRIC",
+            "LPBITMAPINFOHEADER",
+            "PBITMAPINFO",
+            "LPSECURITY_ATTRIBUTES",
+            "LPOVERLAPPED",
+            "LPSTARTUPINFO",
+            "LPPROCESS_INFORMATION",
+            "LPWIN32_FIND_DATA",
+            "LPSYSTEMTIME",
+            "LPFILETIME",
+            "PLARGE_INTEGER",
+            "LPSCROLLINFO",
+            "LPTVITEM",
+            "LPLVITEM",
+            "LPHELPINFO",
+            "PCOPYDATASTRUCT",
+            "LPNMCUSTOMDRAW",
+            "LPDEVMODE",
+            "LPMONITORINFO",
+            "PIMAGE_DOS_HEADER",
+            "PIMAGE_SECTION_HEADER",
+            "PIMAGE_EXPORT_DIRECTORY",
+            "PIMAGE_IMPORT_DESCRIPTOR",
+            "PIMAGE_OPTIONAL_HEADER",
+            "LPWSADATA",
+            "LPSOCKADDR",
+            "PSOCKADDR_IN",
+            "LPHOSTENT",
+            "PADDRINFOA",
+            "LPWAVEFORMATEX",
+            "LPMMTIME",
+            "NPNMHDR",
+            "PCNMHDR",
+        ];
+        let others = [
+            "WPARAM",
+            "LPARAM",
+            "LRESULT",
+            "UINT_PTR",
+            "INT_PTR",
+            "LONG_PTR",
+            "ULONG_PTR",
+            "DWORD_PTR",
+            "SIZE_T",
+            "SSIZE_T",
+            "HANDLE",
+            "HWND",
+            "HINSTANCE",
+            "HMODULE",
+            "HMIDIOUT",
+            "HWAVEOUT",
+            "HMMIO",
+            "HTREEITEM",
+            "HIMAGELIST",
+            "SOCKET",
+            "HCRYPTPROV",
+            "HRESULT",
+            "COLORREF",
+            "LCID",
+            "MMRESULT",
+            "DWORD",
+            "UINT",
+            "LONG",
+            "LPVOID",
+            "LPCWSTR",
+            "LPSTR",
+            "LPBYTE",
+            "LPDWORD",
+            "PVOID",
+            "WNDPROC",
+            "DLGPROC",
+            "FARPROC",
+            "HGLOBAL",
+            "HRSRC",
+            "HDROP",
+            "HSZ",
+        ];
+        let unknown: Vec<&str> = pointers_to_structs
+            .iter()
+            .chain(&others)
+            .copied()
+            .filter(|name| knowledge.type_named(name).is_none())
+            .collect();
+        assert!(unknown.is_empty(), "unknown SDK typedefs: {unknown:?}");
+        for name in pointers_to_structs {
+            assert_eq!(
+                knowledge.type_named(name),
+                Some(Ty::Pointer(PtrKind::Data)),
+                "{name}"
+            );
+        }
+        assert_eq!(knowledge.struct_behind("LPCREATESTRUCT"), "CREATESTRUCTW");
+        assert_eq!(
+            knowledge.struct_behind("PIMAGE_NT_HEADERS"),
+            "IMAGE_NT_HEADERS64"
+        );
+        assert!(
+            knowledge
+                .type_named("LPARAM")
+                .is_some_and(|t| matches!(t, Ty::Int(_)))
+        );
+        assert_eq!(knowledge.type_named("PSTRANGER"), None);
     }
 
     #[test]

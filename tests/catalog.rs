@@ -231,5 +231,6 @@ fn struct_table_knows_the_common_structs() {
     assert!(field("CONTEXT", "Eip", 32).is_some());
     assert!(field("CONTEXT", "Eip", 64).is_none());
     assert!(field("WNDCLASSEXW", "hbrbackground", 64).is_none());
-    assert!(!knowledge.is_struct("HWND"));
+    assert!(matches!(knowledge.type_named("HWND"), Some(Ty::Handle(_))));
+    assert_eq!(knowledge.type_named("RECT"), Some(Ty::Struct("RECT".into())));
 }

@@ -29,7 +29,7 @@ impl Semantic<'_> {
 
     /// Handle names keep their identity whatever the bindings alias them to; other names
     /// resolve as the code compiles: primitives, then the tree's aliases and types, then the
-    /// Windows tables (typedefs, then structs).
+    /// Windows tables (typedefs, then structs and the SDK's pointers to them).
     fn resolve_name(&self, name: &str, target: &Target, depth: usize) -> Ty {
         let name = self.canonical(name);
         let knowledge = self.knowledge();
@@ -56,14 +56,7 @@ impl Semantic<'_> {
         if self.struct_decl(name, target).is_some() {
             return Ty::Struct(name.to_string());
         }
-        knowledge
-            .type_named(name)
-            .or_else(|| {
-                knowledge
-                    .is_struct(name)
-                    .then(|| Ty::Struct(name.to_string()))
-            })
-            .unwrap_or(Ty::Unknown)
+        knowledge.type_named(name).unwrap_or(Ty::Unknown)
     }
 
     pub fn api_type(&self, ty: &ApiType) -> Ty {
