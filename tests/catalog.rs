@@ -232,5 +232,8 @@ fn struct_table_knows_the_common_structs() {
     assert!(field("CONTEXT", "Eip", 64).is_none());
     assert!(field("WNDCLASSEXW", "hbrbackground", 64).is_none());
     assert!(matches!(knowledge.type_named("HWND"), Some(Ty::Handle(_))));
-    assert_eq!(knowledge.type_named("RECT"), Some(Ty::Struct("RECT".into())));
+    assert_eq!(
+        knowledge.type_named("RECT"),
+        Some(Ty::Struct("RECT".into()))
+    );
 }

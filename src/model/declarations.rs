@@ -184,18 +184,23 @@ impl<'a> Semantic<'a> {
     /// The GUID a named constant holds on a target (this file's declaration first).
     pub fn guid(&self, name: &str, target: &Target) -> Option<Guid> {
         let name = self.canonical(name);
-        self.lookup(|d| d.guids.get(name), |decl| decl.cond.is_live(target))
-            .map(|decl| decl.guid)
+        self.lookup(
+            |d| d.guids.get(name),
+            |decl| decl.cond.is_live(target),
+            target,
+        )
+        .map(|decl| decl.guid)
     }
 
     /// The first declaration live on the target: this file's, else the rest of the tree's
-    /// that this file sees.
+    /// that this file sees and that the target compiles.
     pub(super) fn lookup<T: Copy>(
         &self,
         pick: impl for<'d> Fn(&'d Declarations<'a>) -> Option<&'d Named<In<T>>>,
         live: impl Fn(&T) -> bool,
+        target: &Target,
     ) -> Option<T> {
-        self.lookup_in(pick, live).map(|(_, d)| d)
+        self.lookup_in(pick, live, target).map(|(_, d)| d)
     }
 
     /// As [`Self::lookup`], with the index of the declaring file.
@@ -203,11 +208,12 @@ impl<'a> Semantic<'a> {
         &self,
         pick: impl for<'d> Fn(&'d Declarations<'a>) -> Option<&'d Named<In<T>>>,
         live: impl Fn(&T) -> bool,
+        target: &Target,
     ) -> Option<In<T>> {
         let first_live = |decls: &Named<In<T>>| {
             decls
                 .iter()
-                .find(|(file, d)| self.sees(*file) && live(d))
+                .find(|(file, d)| self.sees_on(*file, target) && live(d))
                 .copied()
         };
         pick(&self.local)
@@ -221,7 +227,11 @@ impl<'a> Semantic<'a> {
 
     /// The type alias (typedef) of this name live on the target, this file's first.
     pub fn alias_decl(&self, name: &str, target: &Target) -> Option<&'a TypeAlias> {
-        self.lookup(|d| d.aliases.get(name), |alias| alias.cond.is_live(target))
+        self.lookup(
+            |d| d.aliases.get(name),
+            |alias| alias.cond.is_live(target),
+            target,
+        )
     }
 
     /// The struct a type name stands for, through typedefs and pointers to it (`PINFO`,
@@ -238,7 +248,11 @@ impl<'a> Semantic<'a> {
     }
 
     pub fn struct_decl(&self, name: &str, target: &Target) -> Option<&'a StructDecl> {
-        self.lookup(|d| d.structs.get(name), |decl| decl.cond.is_live(target))
+        self.lookup(
+            |d| d.structs.get(name),
+            |decl| decl.cond.is_live(target),
+            target,
+        )
     }
 
     /// The struct of this name live on the target, with the file declaring it when that is
@@ -248,8 +262,11 @@ impl<'a> Semantic<'a> {
         name: &str,
         target: &Target,
     ) -> Option<(Option<FileId>, &'a StructDecl)> {
-        let (file, decl) =
-            self.lookup_in(|d| d.structs.get(name), |decl| decl.cond.is_live(target))?;
+        let (file, decl) = self.lookup_in(
+            |d| d.structs.get(name),
+            |decl| decl.cond.is_live(target),
+            target,
+        )?;
         let file = usize::try_from(file)
             .ok()
             .filter(|&f| file != u32::MAX && Some(f) != self.id && self.model.file_ir(f).is_some());
@@ -258,7 +275,11 @@ impl<'a> Semantic<'a> {
 
     /// A function declared in the tree (this file first), live on the target.
     pub fn function(&self, name: &str, target: &Target) -> Option<&'a FnDecl> {
-        self.lookup(|d| d.functions.get(name), |decl| decl.cond.is_live(target))
+        self.lookup(
+            |d| d.functions.get(name),
+            |decl| decl.cond.is_live(target),
+            target,
+        )
     }
 
     /// The function a call binds to: this file's declaration, else the real Win32 function
@@ -268,7 +289,7 @@ impl<'a> Semantic<'a> {
         let live = |decls: &Named<In<&'a FnDecl>>| {
             decls
                 .iter()
-                .find(|(file, d)| self.sees(*file) && d.cond.is_live(target))
+                .find(|(file, d)| self.sees_on(*file, target) && d.cond.is_live(target))
                 .map(|(_, d)| *d)
         };
         if let Some(decl) = self.local.functions.get(name).and_then(live) {
@@ -288,7 +309,11 @@ impl<'a> Semantic<'a> {
     }
 
     pub(super) fn const_type(&self, name: &str, target: &Target) -> Option<&'a TypeRef> {
-        self.lookup(|d| d.consts.get(name), |(cond, _)| cond.is_live(target))
-            .map(|(_, ty)| ty)
+        self.lookup(
+            |d| d.consts.get(name),
+            |(cond, _)| cond.is_live(target),
+            target,
+        )
+        .map(|(_, ty)| ty)
     }
 }

@@ -61,6 +61,8 @@ pub struct FileIr {
     /// Macro invocations expanded before parsing: where each is, the macro's name. Code
     /// from an expansion has the invocation's span, which no fix may edit.
     pub expansions: Vec<(Span, String)>,
+    /// Rust's `mod name;`: the modules whose code is in other files.
+    pub modules: Vec<ModuleDecl>,
 }
 
 impl FileIr {
@@ -89,6 +91,7 @@ impl FileIr {
             path_literals,
             binary: _,
             expansions,
+            modules: _,
         } = self;
         let optional = |span: &mut Option<Span>| {
             if let Some(span) = span {
@@ -231,6 +234,20 @@ pub struct Interface {
     pub name: String,
     pub attributes: Vec<Attribute>,
     pub name_span: Span,
+    pub cond: Cond,
+}
+
+/// `mod name;` in Rust: a module whose code is in another file, which is compiled only where
+/// the declaration is.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ModuleDecl {
+    pub name: String,
+    /// The inline modules around the declaration (`mod a { mod b; }`: `["a"]`), which are
+    /// directories on the way to its file.
+    pub inline: Vec<String>,
+    /// The file by build condition: `#[path = "…"]` and `#[cfg_attr(…, path = "…")]`, as
+    /// written; `None` is the default place (`name.rs` or `name/mod.rs`).
+    pub paths: Vec<(Cond, Option<String>)>,
     pub cond: Cond,
 }
 

@@ -5,13 +5,15 @@
 //! the tree), and answers the questions rules ask: the type of a value on a target, whether a
 //! value came from a pointer or handle, whether code under a condition builds for a target.
 //! Each job has its file: `declarations.rs` indexes the declarations by name, `types.rs` says
-//! what a written type means, `provenance.rs` follows where a value came from, `resolve.rs`
+//! what a written type means, `provenance.rs` follows where a value came from, `modules.rs`
+//! gives each Rust file the condition its `mod` declarations compile it under, `resolve.rs`
 //! finds the binaries a load or link names and `registry.rs` reads COM registrations.
 
 pub mod cfg;
 mod declarations;
 pub mod ir;
 pub mod machine;
+mod modules;
 mod provenance;
 pub mod registry;
 mod resolve;
@@ -55,6 +57,9 @@ pub struct Model<'a> {
     c_index: OnceLock<HashMap<u64, Named<CDeclAt>>>,
     tree: Tree<'a>,
     visibility: Option<&'a Visibility>,
+    /// By file index: the condition the Rust module tree compiles the file under; empty until
+    /// the model knows where files live.
+    file_conds: Vec<Cond>,
 }
 
 impl<'a> Model<'a> {
@@ -81,6 +86,7 @@ impl<'a> Model<'a> {
             c_index: OnceLock::new(),
             tree: Tree::default(),
             visibility: None,
+            file_conds: Vec::new(),
         }
     }
 
@@ -94,7 +100,17 @@ impl<'a> Model<'a> {
     /// resolve the libraries code loads and links to the binaries of the run.
     pub fn with_locations(mut self, locations: &'a [Location]) -> Self {
         self.tree = Tree::new(self.files, locations);
+        self.file_conds = modules::file_conds(self.files, locations);
         self
+    }
+
+    /// The condition the file with this index is compiled under: the `#[cfg]` of the `mod`
+    /// declarations that lead to it.
+    fn file_cond(&self, file: u32) -> Cond {
+        self.file_conds
+            .get(file as usize)
+            .copied()
+            .unwrap_or(Cond::TRUE)
     }
 
     /// The model as seen from the file with this index.
@@ -104,8 +120,10 @@ impl<'a> Model<'a> {
     }
 
     pub fn semantic_of(&'a self, id: FileId) -> Semantic<'a> {
-        let mut semantic = self.semantic_with_id(self.files[id], u32::try_from(id).ok());
+        let index = u32::try_from(id).ok();
+        let mut semantic = self.semantic_with_id(self.files[id], index);
         semantic.id = Some(id);
+        semantic.file_cond = index.map_or(Cond::TRUE, |index| self.file_cond(index));
         semantic.seen = self.visibility.and_then(|v| v.seen_from(id));
         semantic
     }
@@ -132,6 +150,7 @@ impl<'a> Model<'a> {
             model: self,
             file,
             id: None,
+            file_cond: Cond::TRUE,
             local,
             global,
             seen: None,
@@ -147,6 +166,9 @@ pub struct Semantic<'a> {
     pub file: &'a FileIr,
     /// The file's index in the run, when the model knows where files live.
     id: Option<FileId>,
+    /// What the module tree compiles this file under; code in it is live where both this and
+    /// its own condition hold.
+    file_cond: Cond,
     local: Declarations<'a>,
     /// The declarations of the whole tree in this file's language family.
     global: &'a Declarations<'a>,
@@ -193,6 +215,12 @@ impl<'a> Semantic<'a> {
             || file == u32::MAX
     }
 
+    /// Whether this file sees the declarations of that file on the target: it sees them, and
+    /// the module tree compiles that file for the target.
+    fn sees_on(&self, file: u32, target: &Target) -> bool {
+        self.sees(file) && (file == u32::MAX || self.model.file_cond(file).is_live(target))
+    }
+
     /// The name a local name stands for, through `use ... as` renames.
     pub fn canonical<'n>(&'n self, name: &'n str) -> &'n str {
         self.renames.get(name).copied().unwrap_or(name)
@@ -203,9 +231,18 @@ impl<'a> Semantic<'a> {
         &self.model.com
     }
 
-    /// The configured targets on which code under `cond` is compiled.
+    /// The configured targets on which code under `cond` in this file is compiled.
     pub fn live_targets(&self, cond: &'a Cond) -> impl Iterator<Item = &'a Target> + 'a {
-        self.model.targets.iter().filter(move |t| cond.is_live(t))
+        let file_cond = self.file_cond;
+        self.model
+            .targets
+            .iter()
+            .filter(move |t| file_cond.is_live(t) && cond.is_live(t))
+    }
+
+    /// The configured targets that compile this file.
+    pub fn targets(&self) -> Vec<&'a Target> {
+        self.live_targets(&Cond::TRUE).collect()
     }
 }
 

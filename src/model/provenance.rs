@@ -55,6 +55,52 @@ impl Semantic<'_> {
         self.info_at(body, value, target, 0)
     }
 
+    /// The narrower integer a pointer-sized integer was widened from, through casts and the
+    /// locals that hold them (`v as u32 as usize`, `let wide = n as usize;`): widening adds no
+    /// bits, so the value is still the 32-bit one.
+    pub fn widened_from(&self, body: &Body, value: &Value, target: &Target) -> Option<IntTy> {
+        self.steps_left.set(MAX_VALUE_STEPS);
+        self.widened_at(body, value, target, 0)
+    }
+
+    fn widened_at(
+        &self,
+        body: &Body,
+        value: &Value,
+        target: &Target,
+        depth: usize,
+    ) -> Option<IntTy> {
+        if depth > MAX_RESOLVE_DEPTH || self.steps_left.get() == 0 {
+            return None;
+        }
+        let pointer_width = target.pointer_width;
+        match value {
+            Value::Cast(inner, to) => {
+                let to = self.conversion_target(to, target).as_int()?;
+                if to.width(pointer_width) < pointer_width {
+                    return None;
+                }
+                let from = self.info_at(body, inner, target, depth + 1).ty.as_int()?;
+                if from.width(pointer_width) < pointer_width {
+                    Some(from)
+                } else {
+                    self.widened_at(body, inner, target, depth + 1)
+                }
+            }
+            // Every value the local is given, or it may hold a full-width one.
+            Value::Local(id) => {
+                let local = body.locals.get(*id)?;
+                let mut narrowest: Option<IntTy> = None;
+                for value in &local.values {
+                    let from = self.widened_at(body, value, target, depth + 1)?;
+                    narrowest.get_or_insert(from);
+                }
+                narrowest
+            }
+            _ => None,
+        }
+    }
+
     fn info_at(&self, body: &Body, value: &Value, target: &Target, depth: usize) -> ValueInfo {
         let steps = self.steps_left.get();
         if depth > MAX_RESOLVE_DEPTH || steps == 0 {

@@ -89,6 +89,7 @@ impl<'a> Semantic<'a> {
         self.lookup(
             |d| d.text_consts.get(name),
             |decl| decl.cond.is_live(target),
+            target,
         )
     }
 

@@ -39,14 +39,14 @@ struct Mismatch {
 
 /// A source of real prototypes: the mismatches of a bound function, or `None` when the source
 /// does not know the function.
-type PrototypeSource = fn(&Checker, &FnDecl, &[Target]) -> Option<Vec<Mismatch>>;
+type PrototypeSource = fn(&Checker, &FnDecl, &[&Target]) -> Option<Vec<Mismatch>>;
 
 /// Tried in order; the first that knows a function decides.
 const PROTOTYPE_SOURCES: &[PrototypeSource] = &[header_prototype, win32_prototype];
 
 fn check(cx: &mut Checker) {
     let semantic = cx.semantic;
-    let targets = semantic.model.targets;
+    let targets = &semantic.targets();
     if semantic.file.language == Language::Rust {
         for decl in &semantic.file.functions {
             if decl.kind != FnKind::Foreign {
@@ -95,7 +95,7 @@ fn check(cx: &mut Checker) {
 }
 
 /// The C or C++ prototype of the same name in the tree, with as many parameters.
-fn header_prototype(cx: &Checker, decl: &FnDecl, targets: &[Target]) -> Option<Vec<Mismatch>> {
+fn header_prototype(cx: &Checker, decl: &FnDecl, targets: &[&Target]) -> Option<Vec<Mismatch>> {
     let model = cx.semantic.model;
     let (file, c_decl) = model.c_declarations(&decl.name).find_map(|(file, d)| match d {
         CDecl::Function(f) if f.params.len() == decl.params.len() => Some((file, f)),
@@ -128,7 +128,7 @@ fn header_prototype(cx: &Checker, decl: &FnDecl, targets: &[Target]) -> Option<V
 }
 
 /// A Rust `#[repr(C)]` struct against the C struct of the same name (or typedef name).
-fn struct_mismatches(cx: &Checker, decl: &StructDecl, targets: &[Target]) -> Vec<Mismatch> {
+fn struct_mismatches(cx: &Checker, decl: &StructDecl, targets: &[&Target]) -> Vec<Mismatch> {
     let model = cx.semantic.model;
     let Some((file, c_struct)) = c_struct_named(cx, &decl.name, targets) else {
         return Vec::new();
@@ -162,7 +162,7 @@ fn struct_mismatches(cx: &Checker, decl: &StructDecl, targets: &[Target]) -> Vec
 }
 
 /// The C struct a name stands for in the tree: a struct of that name, or a typedef of one.
-fn c_struct_named<'a>(cx: &Checker<'a>, name: &str, targets: &[Target]) -> Option<(FileId, &'a StructDecl)> {
+fn c_struct_named<'a>(cx: &Checker<'a>, name: &str, targets: &[&Target]) -> Option<(FileId, &'a StructDecl)> {
     let model = cx.semantic.model;
     for (file, decl) in model.c_declarations(name) {
         match decl {
@@ -194,7 +194,7 @@ fn compare(
     what: String,
     rust_cond: &Cond,
     c_cond: &Cond,
-    targets: &[Target],
+    targets: &[&Target],
 ) -> Option<Mismatch> {
     let mut mismatch: Option<Mismatch> = None;
     for target in targets.iter().filter(|t| rust_cond.is_live(t) && c_cond.is_live(t)) {
@@ -252,7 +252,7 @@ fn rust_binding_for(c_ty: &TypeRef, real: &Ty) -> Option<String> {
 }
 
 /// The Win32 API table's prototype, for the functions it has.
-fn win32_prototype(cx: &Checker, decl: &FnDecl, targets: &[Target]) -> Option<Vec<Mismatch>> {
+fn win32_prototype(cx: &Checker, decl: &FnDecl, targets: &[&Target]) -> Option<Vec<Mismatch>> {
     let knowledge = cx.semantic.knowledge();
     targets
         .iter()
@@ -260,7 +260,7 @@ fn win32_prototype(cx: &Checker, decl: &FnDecl, targets: &[Target]) -> Option<Ve
         .then(|| function_mismatches(cx, decl, targets))
 }
 
-fn function_mismatches(cx: &Checker, decl: &FnDecl, targets: &[Target]) -> Vec<Mismatch> {
+fn function_mismatches(cx: &Checker, decl: &FnDecl, targets: &[&Target]) -> Vec<Mismatch> {
     let semantic = cx.semantic;
     let knowledge = semantic.knowledge();
     // Position 0 is the return type, then the parameters.

@@ -4,7 +4,8 @@
 
 use super::{Checker, Rule, target_list};
 use crate::diagnostic::Finding;
-use crate::model::ir::Language;
+use crate::model::Semantic;
+use crate::model::ir::{Body, Conversion, Language};
 use crate::model::ty::{IntTy, Ty};
 use crate::target::Target;
 
@@ -35,7 +36,7 @@ fn check(cx: &mut Checker) {
             continue;
         }
         let body = &semantic.file.bodies[conversion.body];
-        let mut first: Option<(IntTy, u32, Ty)> = None;
+        let mut first: Option<(IntTy, u32, Ty, bool)> = None;
         let mut affected: Vec<&Target> = Vec::new();
         for target in cx.live_64bit_targets(&conversion.cond) {
             let to = semantic.conversion_target(&conversion.to, target);
@@ -45,14 +46,18 @@ fn check(cx: &mut Checker) {
             let Some(int) = semantic.value_info(body, &conversion.value, target).ty.as_int() else {
                 continue;
             };
+            let (int, widened) = match widened_rust_value(semantic, body, conversion, &to, target) {
+                Some(narrow) => (narrow, true),
+                None => (int, false),
+            };
             let width = int.width(target.pointer_width);
             if width >= target.pointer_width || width <= SMALL_ID_BITS {
                 continue;
             }
-            first.get_or_insert((int, width, to));
+            first.get_or_insert((int, width, to, widened));
             affected.push(target);
         }
-        let Some((int, width, to)) = first else {
+        let Some((int, width, to, widened)) = first else {
             continue;
         };
         let source = format!("{}{width}", if int.signed { "i" } else { "u" });
@@ -61,10 +66,10 @@ fn check(cx: &mut Checker) {
             (None, Ty::Handle(handle)) => format!("`{}`", handle.name),
             (None, _) => "a pointer".to_string(),
         };
-        let verb = if conversion.implicit {
-            "implicitly converted"
-        } else {
-            "converted"
+        let verb = match (conversion.implicit, widened) {
+            (true, _) => "implicitly converted",
+            (false, true) => "widened, then converted",
+            (false, false) => "converted",
         };
         let extension = if int.signed { "sign-extended" } else { "zero-filled" };
         cx.report(
@@ -84,4 +89,23 @@ fn check(cx: &mut Checker) {
             ),
         );
     }
+}
+
+/// In Rust, the 32-bit integer a pointer-sized one converted to a pointer or handle was widened
+/// from (`v as u32 as usize as *mut c_void`): its upper half is as lost as if it were cast
+/// directly. Sign-extending a signed one into a handle is how `LongToHandle` restores a handle
+/// that crossed from a 32-bit process, so that is left alone. In C the `(HANDLE)(ULONG_PTR)`
+/// chains are the SDK's own helpers (`UlongToHandle`), written out.
+fn widened_rust_value(
+    semantic: &Semantic,
+    body: &Body,
+    conversion: &Conversion,
+    to: &Ty,
+    target: &Target,
+) -> Option<IntTy> {
+    if semantic.file.language.is_c_family() {
+        return None;
+    }
+    let narrow = semantic.widened_from(body, &conversion.value, target)?;
+    (!narrow.signed || !matches!(to, Ty::Handle(_))).then_some(narrow)
 }

@@ -2,7 +2,8 @@
 
 use proc_macro2::TokenStream;
 use syn::parse::{ParseStream, Parser};
-use syn::{Attribute, Ident, LitStr, Meta, Token};
+use syn::punctuated::Punctuated;
+use syn::{Attribute, Expr, ExprLit, Ident, Lit, LitStr, Meta, Token};
 
 use crate::model::cfg::Cond;
 
@@ -15,6 +16,54 @@ pub fn attrs_cond(attrs: &[Attribute]) -> Cond {
             _ => None,
         })
         .fold(Cond::TRUE, Cond::and)
+}
+
+/// Where an out-of-line module's file is, by condition: `#[path = "p"]` everywhere, each
+/// `#[cfg_attr(pred, path = "p")]` where its predicate holds, and the default place (`None`)
+/// where no attribute applies.
+pub fn module_paths(attrs: &[Attribute]) -> Vec<(Cond, Option<String>)> {
+    let path_value = |meta: &Meta| match meta {
+        Meta::NameValue(nv) if nv.path.is_ident("path") => match &nv.value {
+            Expr::Lit(ExprLit {
+                lit: Lit::Str(s), ..
+            }) => Some(s.value()),
+            _ => None,
+        },
+        _ => None,
+    };
+    let mut paths = Vec::new();
+    let mut elsewhere = Cond::FALSE;
+    for attr in attrs {
+        if let Some(path) = path_value(&attr.meta) {
+            return vec![(Cond::TRUE, Some(path))];
+        }
+        let Meta::List(list) = &attr.meta else {
+            continue;
+        };
+        if !list.path.is_ident("cfg_attr") {
+            continue;
+        }
+        let Ok(parts) = Punctuated::<Meta, Token![,]>::parse_terminated.parse2(list.tokens.clone())
+        else {
+            continue;
+        };
+        let mut parts = parts.into_iter();
+        let Some(predicate) = parts.next() else {
+            continue;
+        };
+        if let Some(path) = parts.find_map(|meta| path_value(&meta)) {
+            let holds = cfg_meta_cond(&predicate).and(elsewhere.negate());
+            elsewhere = elsewhere.or(holds);
+            paths.push((holds, Some(path)));
+        }
+    }
+    paths.push((elsewhere.negate(), None));
+    paths
+}
+
+/// A cfg predicate that syn read as an attribute's meta item.
+fn cfg_meta_cond(meta: &Meta) -> Cond {
+    parse_cond(quote::ToTokens::to_token_stream(meta))
 }
 
 /// Parses a cfg predicate; a malformed one is unknown, which keeps the code live.

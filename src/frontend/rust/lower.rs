@@ -4,11 +4,11 @@
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 use syn::{
-    BinOp, Block, Expr, FnArg, ForeignItem, ImplItem, Item, Lit, Member, Pat, ReturnType,
-    Signature, Stmt, Token, TraitItem, Type, UnOp, UseTree,
+    BinOp, Block, Expr, FnArg, ForeignItem, ImplItem, Item, Lit, Member, Pat, ReceiverKind,
+    ReturnType, Signature, Stmt, Token, TraitItem, Type, UnOp, UseTree,
 };
 
-use super::cfg::{attrs_cond, parse_cond};
+use super::cfg::{attrs_cond, module_paths, parse_cond};
 use super::libraries::KnownLocals;
 use super::macros;
 use super::plain_items::PlainItem;
@@ -17,7 +17,7 @@ use crate::frontend::scopes::Scopes;
 use crate::model::cfg::Cond;
 use crate::model::ir::{
     Arg, Body, BodyId, CallSite, ConstDecl, Conversion, ConversionTarget, FileIr, FnDecl, FnKind,
-    Import, LocalId, Param, Slot, StructDecl, TypeAlias, TypeRef, Value,
+    Import, LocalId, ModuleDecl, Param, Slot, StructDecl, TypeAlias, TypeRef, Value,
 };
 use crate::source::Span;
 
@@ -46,6 +46,14 @@ pub fn lower_file(file: &syn::File, plain_items: Vec<PlainItem>) -> (FileIr, boo
             l.plain_item(plain);
         }
     });
+    (lowerer.ir, lowerer.deep_expressions)
+}
+
+/// Lowers a file that is one expression, as `include!` reads them where an expression goes
+/// (a generated `match` table, say). Also says whether some of it was nested too deep.
+pub fn lower_expression_file(expr: &Expr) -> (FileIr, bool) {
+    let mut lowerer = Lowerer::new();
+    lowerer.in_body(None, |l| l.expr(expr, &Expect::Nothing));
     (lowerer.ir, lowerer.deep_expressions)
 }
 
@@ -94,6 +102,8 @@ pub(super) struct Lowerer {
     deep_expressions: bool,
     pub(super) registry: registry::State,
     pub(super) known: KnownLocals,
+    /// The inline modules (`mod a { … }`) around the item being lowered.
+    inline_modules: Vec<String>,
 }
 
 /// The expression under any parentheses and invisible groups: `(x as T)` is the cast.
@@ -134,6 +144,7 @@ impl Lowerer {
             deep_expressions: false,
             registry: registry::State::default(),
             known: KnownLocals::default(),
+            inline_modules: Vec::new(),
         }
     }
 
@@ -315,8 +326,19 @@ impl Lowerer {
                 }
             }),
             Item::Mod(m) => self.with_cond(attrs_cond(&m.attrs), |l| {
-                if let Some((_, items)) = &m.content {
-                    l.items(items);
+                let name = m.ident.to_string();
+                match &m.content {
+                    Some((_, items)) => {
+                        l.inline_modules.push(name);
+                        l.items(items);
+                        l.inline_modules.pop();
+                    }
+                    None => l.ir.modules.push(ModuleDecl {
+                        name,
+                        inline: l.inline_modules.clone(),
+                        paths: module_paths(&m.attrs),
+                        cond: l.cond,
+                    }),
                 }
             }),
             Item::Macro(m) => self.with_cond(attrs_cond(&m.attrs), |l| {
@@ -430,8 +452,18 @@ impl Lowerer {
                     FnArg::Typed(pat) => {
                         l.bind_pattern(&pat.pat, Some(typeref(&pat.ty)), Value::Unknown)
                     }
-                    FnArg::Receiver(_) => {
-                        let ty = self_ty.map(TypeRef::named);
+                    FnArg::Receiver(receiver) => {
+                        let ty = self_ty.map(TypeRef::named).map(|ty| match &receiver.kind {
+                            ReceiverKind::Value => ty,
+                            ReceiverKind::Reference(..) => TypeRef::Reference(Box::new(ty)),
+                            ReceiverKind::Typed(_, written) => match written.as_ref() {
+                                Type::Reference(_) => TypeRef::Reference(Box::new(ty)),
+                                Type::Ptr(_) => TypeRef::Pointer(Box::new(ty)),
+                                // `Box<Self>`, `Rc<Self>`, `Pin<&mut Self>`: a smart pointer.
+                                _ => TypeRef::Other,
+                            },
+                            _ => TypeRef::Other,
+                        });
                         l.bind("self".to_string(), ty, Value::Unknown);
                     }
                 }

@@ -39,12 +39,23 @@ fn parse_and_lower(text: &str) -> Result<(FileIr, Vec<String>), String> {
             "nesting is over {MAX_NESTING} levels deep; file skipped"
         ));
     }
-    let (plain_items, tokens) = plain_items::take_plain_items(tokens);
-    let file: syn::File = syn::parse2(tokens).map_err(|e| {
-        let at = e.span().start();
-        format!("could not parse Rust at {}:{}: {e}", at.line, at.column + 1)
-    })?;
-    let (ir, deep_expressions) = lower::lower_file(&file, plain_items);
+    let (plain_items, rest) = plain_items::take_plain_items(tokens);
+    let (ir, deep_expressions) = match syn::parse2::<syn::File>(rest) {
+        Ok(file) => lower::lower_file(&file, plain_items),
+        // Tokenised again rather than kept: this is rare, and a copy of every file's tokens
+        // would cost every run.
+        Err(error) => match syn::parse_str::<syn::Expr>(text) {
+            Ok(expr) => lower::lower_expression_file(&expr),
+            Err(_) => {
+                let at = error.span().start();
+                return Err(format!(
+                    "could not parse Rust at {}:{}: {error}",
+                    at.line,
+                    at.column + 1
+                ));
+            }
+        },
+    };
     let errors = if deep_expressions {
         vec![format!(
             "expressions nested deeper than {} levels were not analysed",
