@@ -161,6 +161,14 @@ impl Semantic<'_> {
                     },
                 }
             }
+            // `Some(v)` and `Ok(v)` are `v` to the model, as `unwrap` and `?` give it back.
+            Value::Call {
+                qualifier: None,
+                callee,
+                args,
+            } if args.len() == 1 && matches!(callee.as_str(), "Some" | "Ok") => {
+                self.info_at(body, &args[0], target, next)
+            }
             Value::Call {
                 qualifier,
                 callee,

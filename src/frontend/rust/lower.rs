@@ -555,8 +555,15 @@ impl Lowerer {
             }
             Pat::Reference(r) => self.bind_pattern(&r.pat, None, Value::Unknown),
             Pat::TupleStruct(t) => {
-                for elem in &t.elems {
-                    self.bind_pattern(elem, None, Value::Unknown);
+                let wrapper = matches!(last_segment(&t.path).as_str(), "Some" | "Ok");
+                for (i, elem) in t.elems.iter().enumerate() {
+                    // The model sees through `Option` and `Result` (as through `unwrap` and
+                    // `?`): `Some(v)` binds the value itself; `Wrapper(v)` its field.
+                    let elem_value = match (wrapper, t.elems.len()) {
+                        (true, 1) => value.clone(),
+                        _ => Value::Field(Box::new(value.clone()), i.to_string()),
+                    };
+                    self.bind_pattern(elem, None, elem_value);
                 }
             }
             Pat::Struct(s) => {
@@ -762,18 +769,27 @@ impl Lowerer {
                 Value::Unknown
             }
             Expr::Match(m) => {
-                self.expr(&m.expr, &Expect::Nothing);
+                let scrutinee = self.expr(&m.expr, &Expect::Nothing);
                 let conds = self.match_arm_conds(m).unwrap_or_default();
+                let mut results = Vec::new();
                 for (i, arm) in m.arms.iter().enumerate() {
                     let cond = conds.get(i).cloned().unwrap_or_default();
-                    self.with_cond(cond, |l| {
+                    let result = self.with_cond(cond, |l| {
                         l.in_scope(|l| {
-                            l.bind_pattern(&arm.pat, None, Value::Unknown);
-                            l.expr(&arm.body, expect);
+                            l.bind_pattern(&arm.pat, None, scrutinee.clone());
+                            l.expr(&arm.body, expect)
                         })
                     });
+                    if !matches!(result, Value::Unknown) {
+                        results.push(result);
+                    }
                 }
-                Value::Unknown
+                // `match r { Ok(v) => v, Err(_) => return }`: the one arm that gives a value
+                // (the others diverge) is the match's value; of several, none is known to be.
+                match <[Value; 1]>::try_from(results) {
+                    Ok([result]) => result,
+                    Err(_) => Value::Unknown,
+                }
             }
             Expr::Let(l) => {
                 let value = self.expr(&l.expr, &Expect::Nothing);
@@ -1035,12 +1051,9 @@ pub(super) fn typeref(ty: &Type) -> TypeRef {
                 _ => None,
             };
             match (name.as_str(), first_arg) {
-                ("Option", Some(inner)) => match typeref(inner) {
-                    pointer @ (TypeRef::FnPtr | TypeRef::Pointer(_) | TypeRef::Reference(_)) => {
-                        pointer
-                    }
-                    _ => TypeRef::Other,
-                },
+                // The value inside, as `unwrap` and `?` give it (and `Option<&T>` and
+                // `Option<fn()>` are that pointer in memory).
+                ("Option" | "Result", Some(inner)) => typeref(inner),
                 ("NonNull", Some(inner)) => TypeRef::Pointer(Box::new(typeref(inner))),
                 _ => TypeRef::Named(name),
             }
