@@ -53,6 +53,8 @@ pub struct Knowledge {
     /// The struct table's rows, in name order; split on first use, so that runs which never
     /// look into a Win32 struct pay nothing, and searched without building an index.
     struct_rows: OnceLock<Vec<&'static str>>,
+    /// The DLLs the function table's functions are exported from, lower-cased without `.dll`.
+    dlls: OnceLock<HashSet<&'static str>>,
 }
 
 /// Functions and macros that convert between handles and integers on purpose.
@@ -463,6 +465,7 @@ impl Knowledge {
             learned_names: OnceLock::new(),
             project_apis: HashMap::default(),
             struct_rows: OnceLock::new(),
+            dlls: OnceLock::new(),
         })
     }
 
@@ -529,6 +532,21 @@ impl Knowledge {
             .flatten()
             .chain(table)
             .filter(move |row| row.pointer_width.is_none_or(|w| w == pointer_width))
+    }
+
+    /// Whether some Win32 function is exported from a library of this name (a
+    /// [`library_key`]).
+    pub fn is_dll(&self, name: &str) -> bool {
+        self.dlls
+            .get_or_init(|| {
+                self.api_table()
+                    .rows
+                    .iter()
+                    .filter_map(|row| row.split('\t').nth(1))
+                    .map(library_stem)
+                    .collect()
+            })
+            .contains(name)
     }
 
     fn api_table(&self) -> &ApiTable {
@@ -606,6 +624,25 @@ impl Knowledge {
             .flat_map(|(_, fields)| fields.split('\t'))
             .find_map(|column| column.strip_prefix(field)?.strip_prefix('='))
             .map(parse_api_type)
+    }
+
+    /// The fields of a Win32 struct, in order, on a target of this pointer width (the first
+    /// row that applies, as [`Self::struct_field`]).
+    pub fn struct_fields(
+        &self,
+        name: &str,
+        pointer_width: u32,
+    ) -> Option<Vec<(&'static str, ApiType)>> {
+        let (_, fields) = self
+            .struct_declarations(name)
+            .find(|(width, _)| width.is_none_or(|w| w == pointer_width))?;
+        Some(
+            fields
+                .split('\t')
+                .filter_map(|column| column.split_once('='))
+                .map(|(field, ty)| (field, parse_api_type(ty)))
+                .collect(),
+        )
     }
 
     /// A handle-typed field of a Win32 struct documented to hold a number
@@ -719,6 +756,17 @@ fn parse_api_type(text: &'static str) -> ApiType {
             name: None,
         },
     }
+}
+
+/// A library's name as code writes it (`User32.dll`, `user32`, `winspool.drv`) in the form
+/// names are compared in: lower-cased, without its extension.
+pub fn library_key(name: &str) -> String {
+    library_stem(&name.to_ascii_lowercase()).to_string()
+}
+
+/// The API table's DLL names are lower-case already.
+fn library_stem(name: &str) -> &str {
+    name.rsplit_once('.').map_or(name, |(stem, _)| stem)
 }
 
 /// The embedded function table's rows, sorted by function name as the generator writes them,

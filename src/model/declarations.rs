@@ -185,6 +185,7 @@ impl<'a> Semantic<'a> {
     pub fn guid(&self, name: &str, target: &Target) -> Option<Guid> {
         let name = self.canonical(name);
         self.lookup(
+            name,
             |d| d.guids.get(name),
             |decl| decl.cond.is_live(target),
             target,
@@ -196,16 +197,21 @@ impl<'a> Semantic<'a> {
     /// that this file sees and that the target compiles.
     pub(super) fn lookup<T: Copy>(
         &self,
+        name: &str,
         pick: impl for<'d> Fn(&'d Declarations<'a>) -> Option<&'d Named<In<T>>>,
         live: impl Fn(&T) -> bool,
         target: &Target,
     ) -> Option<T> {
-        self.lookup_in(pick, live, target).map(|(_, d)| d)
+        self.lookup_in(name, pick, live, target).map(|(_, d)| d)
     }
 
-    /// As [`Self::lookup`], with the index of the declaring file.
+    /// As [`Self::lookup`], with the index of the declaring file. Of the tree's declarations,
+    /// those of the module a Rust `use` names come first (`use um::ntsecapi::PLSA_…` takes
+    /// `ntsecapi.rs`'s, not another file's of the same name); names declared by bare name
+    /// anywhere else are the fallback where no path resolves.
     fn lookup_in<T: Copy>(
         &self,
+        name: &str,
         pick: impl for<'d> Fn(&'d Declarations<'a>) -> Option<&'d Named<In<T>>>,
         live: impl Fn(&T) -> bool,
         target: &Target,
@@ -216,9 +222,21 @@ impl<'a> Semantic<'a> {
                 .find(|(file, d)| self.sees_on(*file, target) && live(d))
                 .copied()
         };
-        pick(&self.local)
-            .and_then(first_live)
-            .or_else(|| pick(self.global).and_then(first_live))
+        if let Some(found) = pick(&self.local).and_then(first_live) {
+            return Some(found);
+        }
+        let global = pick(self.global)?;
+        if let Some(module) = self.imported_from.get(name) {
+            let imported = global.iter().find(|(file, d)| {
+                self.model.module_path(*file) == Some(module.as_slice())
+                    && self.sees_on(*file, target)
+                    && live(d)
+            });
+            if let Some(found) = imported {
+                return Some(*found);
+            }
+        }
+        first_live(global)
     }
 
     pub(super) fn alias(&self, name: &str, target: &Target) -> Option<&'a TypeRef> {
@@ -228,6 +246,7 @@ impl<'a> Semantic<'a> {
     /// The type alias (typedef) of this name live on the target, this file's first.
     pub fn alias_decl(&self, name: &str, target: &Target) -> Option<&'a TypeAlias> {
         self.lookup(
+            name,
             |d| d.aliases.get(name),
             |alias| alias.cond.is_live(target),
             target,
@@ -249,6 +268,7 @@ impl<'a> Semantic<'a> {
 
     pub fn struct_decl(&self, name: &str, target: &Target) -> Option<&'a StructDecl> {
         self.lookup(
+            name,
             |d| d.structs.get(name),
             |decl| decl.cond.is_live(target),
             target,
@@ -263,6 +283,7 @@ impl<'a> Semantic<'a> {
         target: &Target,
     ) -> Option<(Option<FileId>, &'a StructDecl)> {
         let (file, decl) = self.lookup_in(
+            name,
             |d| d.structs.get(name),
             |decl| decl.cond.is_live(target),
             target,
@@ -276,6 +297,7 @@ impl<'a> Semantic<'a> {
     /// A function declared in the tree (this file first), live on the target.
     pub fn function(&self, name: &str, target: &Target) -> Option<&'a FnDecl> {
         self.lookup(
+            name,
             |d| d.functions.get(name),
             |decl| decl.cond.is_live(target),
             target,
@@ -310,6 +332,7 @@ impl<'a> Semantic<'a> {
 
     pub(super) fn const_type(&self, name: &str, target: &Target) -> Option<&'a TypeRef> {
         self.lookup(
+            name,
             |d| d.consts.get(name),
             |(cond, _)| cond.is_live(target),
             target,

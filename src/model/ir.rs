@@ -347,6 +347,9 @@ pub struct FnDecl {
     pub cond: Cond,
     /// MIDL method attributes (`[local]`, `[call_as(Next)]`, `[propget]`).
     pub attributes: Vec<Attribute>,
+    /// The library a Rust `extern` function is imported from, when the code names it
+    /// (`#[link(name = "user32")]`, `link!("user32.dll" …)`), lower-cased without `.dll`.
+    pub library: Option<String>,
 }
 
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]

@@ -57,9 +57,9 @@ pub struct Model<'a> {
     c_index: OnceLock<HashMap<u64, Named<CDeclAt>>>,
     tree: Tree<'a>,
     visibility: Option<&'a Visibility>,
-    /// By file index: the condition the Rust module tree compiles the file under; empty until
-    /// the model knows where files live.
-    file_conds: Vec<Cond>,
+    /// The Rust module tree: each file's condition and module path; empty until the model
+    /// knows where files live.
+    modules: modules::ModuleTree,
 }
 
 impl<'a> Model<'a> {
@@ -86,7 +86,7 @@ impl<'a> Model<'a> {
             c_index: OnceLock::new(),
             tree: Tree::default(),
             visibility: None,
-            file_conds: Vec::new(),
+            modules: modules::ModuleTree::default(),
         }
     }
 
@@ -100,17 +100,23 @@ impl<'a> Model<'a> {
     /// resolve the libraries code loads and links to the binaries of the run.
     pub fn with_locations(mut self, locations: &'a [Location]) -> Self {
         self.tree = Tree::new(self.files, locations);
-        self.file_conds = modules::file_conds(self.files, locations);
+        self.modules = modules::module_tree(self.files, locations);
         self
     }
 
     /// The condition the file with this index is compiled under: the `#[cfg]` of the `mod`
     /// declarations that lead to it.
     fn file_cond(&self, file: u32) -> Cond {
-        self.file_conds
+        self.modules
+            .conds
             .get(file as usize)
             .copied()
             .unwrap_or(Cond::TRUE)
+    }
+
+    /// The module path of a Rust file below its crate root, when the module tree reaches it.
+    fn module_path(&self, file: u32) -> Option<&[String]> {
+        self.modules.paths.get(file as usize)?.as_deref()
     }
 
     /// The model as seen from the file with this index.
@@ -124,6 +130,9 @@ impl<'a> Model<'a> {
         let mut semantic = self.semantic_with_id(self.files[id], index);
         semantic.id = Some(id);
         semantic.file_cond = index.map_or(Cond::TRUE, |index| self.file_cond(index));
+        if let Some(own) = index.and_then(|index| self.module_path(index)) {
+            semantic.imported_from = imported_modules(&self.files[id].imports, own);
+        }
         semantic.seen = self.visibility.and_then(|v| v.seen_from(id));
         semantic
     }
@@ -151,6 +160,7 @@ impl<'a> Model<'a> {
             file,
             id: None,
             file_cond: Cond::TRUE,
+            imported_from: HashMap::default(),
             local,
             global,
             seen: None,
@@ -159,6 +169,41 @@ impl<'a> Model<'a> {
             steps_left: Cell::new(0),
         }
     }
+}
+
+/// Where each name a file imports comes from, as a module path below the crate root:
+/// `crate::`, `self::` and `super::` resolved against the file's own module path `own`.
+fn imported_modules<'a>(
+    imports: &'a [ir::Import],
+    own: &[String],
+) -> HashMap<&'a str, Vec<String>> {
+    let mut from = HashMap::default();
+    for import in imports {
+        let Some(name) = import.name.as_deref() else {
+            continue;
+        };
+        let mut path: Vec<String> = Vec::new();
+        let mut segments = import.module.iter().peekable();
+        match segments.peek().map(|s| s.as_str()) {
+            Some("crate") => {
+                segments.next();
+            }
+            Some("self") => {
+                segments.next();
+                path.extend_from_slice(own);
+            }
+            Some("super") => {
+                path.extend_from_slice(own);
+                while segments.next_if(|s| *s == "super").is_some() {
+                    path.pop();
+                }
+            }
+            _ => {}
+        }
+        path.extend(segments.cloned());
+        from.insert(name, path);
+    }
+    from
 }
 
 pub struct Semantic<'a> {
@@ -176,6 +221,10 @@ pub struct Semantic<'a> {
     seen: Option<FileSet>,
     /// `use a::HWND as WindowHandle`: local name → imported name.
     renames: HashMap<&'a str, &'a str>,
+    /// Imported name → the module path below the crate root it is imported from, for the
+    /// `use`s that name a module of this crate (`crate::`, `self::`, `super::` or, as in
+    /// Rust 2015, a path from the root).
+    imported_from: HashMap<&'a str, Vec<String>>,
     /// The bodies of `HandleToULong`, `LongToHandle` and kin: conversions there are the point.
     helper_bodies: OnceCell<HashSet<BodyId>>,
     /// Steps left for the current `value_info` question: value flow through locals assigned

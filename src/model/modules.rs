@@ -1,4 +1,4 @@
-//! Rust's module tree: the condition each Rust file is compiled under.
+//! Rust's module tree: the condition each Rust file is compiled under, and its module path.
 //!
 //! `#[cfg(target_os = "linux")] mod gtk;` compiles `gtk.rs` (and all it declares) only where
 //! the condition holds, and `#[cfg(windows)] #[path = "windows/mod.rs"] mod platform;` beside
@@ -16,9 +16,18 @@ use super::cfg::Cond;
 use super::ir::{FileIr, Language, ModuleDecl};
 use super::tree::{Location, normalize};
 
-/// By file index: the condition under which the file is compiled (`TRUE` for every file that
-/// is not Rust or that no `mod` declaration names).
-pub(super) fn file_conds(files: &[&FileIr], locations: &[Location]) -> Vec<Cond> {
+/// What the module tree says of each file, by file index.
+#[derive(Default)]
+pub(super) struct ModuleTree {
+    /// The condition under which the file is compiled (`TRUE` for every file that is not Rust
+    /// or that no `mod` declaration names).
+    pub(super) conds: Vec<Cond>,
+    /// The file's module path below its crate root (`["platform_impl", "windows"]`; empty for
+    /// a root), by the first chain of declarations found; `None` outside any tree.
+    pub(super) paths: Vec<Option<Vec<String>>>,
+}
+
+pub(super) fn module_tree(files: &[&FileIr], locations: &[Location]) -> ModuleTree {
     let by_path: HashMap<&Path, usize> = files
         .iter()
         .zip(locations)
@@ -26,8 +35,9 @@ pub(super) fn file_conds(files: &[&FileIr], locations: &[Location]) -> Vec<Cond>
         .filter(|(_, (file, _))| file.language == Language::Rust)
         .map(|(id, (_, location))| (location.path.as_path(), id))
         .collect();
-    // (declaring file, declared file, condition of the declaration there)
-    let mut edges: Vec<(usize, usize, Cond)> = Vec::new();
+    // (declaring file, declared file, condition of the declaration there, module path below
+    // the declaring file's)
+    let mut edges: Vec<(usize, usize, Cond, Vec<String>)> = Vec::new();
     for (parent, (file, location)) in files.iter().zip(locations).enumerate() {
         for decl in &file.modules {
             for (path_cond, path) in &decl.paths {
@@ -36,17 +46,24 @@ pub(super) fn file_conds(files: &[&FileIr], locations: &[Location]) -> Vec<Cond>
                     continue;
                 };
                 if child != parent {
-                    edges.push((parent, child, decl.cond.and(*path_cond)));
+                    let mut below = decl.inline.clone();
+                    below.push(decl.name.clone());
+                    edges.push((parent, child, decl.cond.and(*path_cond), below));
                 }
             }
         }
     }
     let mut named = vec![false; files.len()];
-    let mut children: Vec<Vec<(usize, Cond)>> = vec![Vec::new(); files.len()];
-    for &(parent, child, cond) in &edges {
-        named[child] = true;
-        children[parent].push((child, cond));
+    let mut children: Vec<Vec<(usize, Cond, &[String])>> = vec![Vec::new(); files.len()];
+    for (parent, child, cond, below) in &edges {
+        named[*child] = true;
+        children[*parent].push((*child, *cond, below));
     }
+    let mut paths: Vec<Option<Vec<String>>> = named
+        .iter()
+        .zip(files)
+        .map(|(&named, file)| (!named && file.language == Language::Rust).then(Vec::new))
+        .collect();
     let mut conds: Vec<Cond> = named
         .iter()
         .map(|&named| if named { Cond::FALSE } else { Cond::TRUE })
@@ -57,7 +74,14 @@ pub(super) fn file_conds(files: &[&FileIr], locations: &[Location]) -> Vec<Cond>
     let mut reached = vec![false; files.len()];
     while let Some(parent) = queue.pop_front() {
         reached[parent] = true;
-        for &(child, cond) in &children[parent] {
+        for &(child, cond, below) in &children[parent] {
+            if paths[child].is_none()
+                && let Some(parent_path) = &paths[parent]
+            {
+                let mut path = parent_path.clone();
+                path.extend_from_slice(below);
+                paths[child] = Some(path);
+            }
             let widened = conds[child].or(conds[parent].and(cond));
             if widened != conds[child] || !reached[child] {
                 conds[child] = widened;
@@ -72,7 +96,7 @@ pub(super) fn file_conds(files: &[&FileIr], locations: &[Location]) -> Vec<Cond>
             *cond = Cond::TRUE;
         }
     }
-    conds
+    ModuleTree { conds, paths }
 }
 
 /// The file of the run that a `mod` declaration in `declaring` names.
@@ -171,10 +195,20 @@ mod tests {
         ]
         .map(location);
         let refs: Vec<&FileIr> = files.iter().collect();
-        let conds = file_conds(&refs, &locations);
+        let tree = module_tree(&refs, &locations);
+        let conds = tree.conds;
         let x64 = Target::parse("x86_64-pc-windows-msvc").unwrap();
         let live: Vec<bool> = conds.iter().map(|c| c.is_live(&x64)).collect();
         assert_eq!(live, [true, false, false, true, false, true, true]);
+        let path = |id: usize| tree.paths[id].as_ref().map(|p| p.join("::"));
+        assert_eq!(path(0).as_deref(), Some(""));
+        assert_eq!(path(2).as_deref(), Some("gtk::menu"));
+        assert_eq!(path(3).as_deref(), Some("platform"));
+        assert_eq!(
+            path(6).as_deref(),
+            Some(""),
+            "a file no `mod` names is a root"
+        );
     }
 
     #[test]
@@ -186,7 +220,7 @@ mod tests {
         ];
         let locations = ["/c/src/sys.rs", "/c/src/sys/imp.rs", "/c/src/imp.rs"].map(location);
         let refs: Vec<&FileIr> = files.iter().collect();
-        let conds = file_conds(&refs, &locations);
+        let conds = module_tree(&refs, &locations).conds;
         assert_eq!(conds, [Cond::TRUE, Cond::FALSE, Cond::TRUE]);
     }
 }

@@ -87,6 +87,7 @@ impl<'a> Semantic<'a> {
     fn text_const(&self, name: &str, target: &Target) -> Option<&'a TextConst> {
         let name = self.canonical(name);
         self.lookup(
+            name,
             |d| d.text_consts.get(name),
             |decl| decl.cond.is_live(target),
             target,

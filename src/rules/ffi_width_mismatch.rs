@@ -1,10 +1,11 @@
 //! `ffi-width-mismatch`: a binding whose integer or pointer widths disagree with Windows.
 //!
-//! Three shapes: a Rust `extern` declaration whose parameter or return widths disagree with
-//! the real prototype, a Rust `#[repr(C)]` struct whose field widths disagree with the C struct
-//! of the same name in the tree, and a type alias (in any language) that gives a Windows or C
-//! type name (`size_t`, `ULONG_PTR`, `LONG`, `c_long`) a width it does not have on Windows,
-//! typically bindgen output generated on an LP64 system.
+//! Three shapes: a Rust `extern` declaration whose parameters (their number, widths, structs
+//! passed by value) or return width disagree with the real prototype, a Rust `#[repr(C)]`
+//! struct whose field widths disagree with the C struct of the same name in the tree (else
+//! with the Win32 struct of that name), and a type alias (in any language) that gives a
+//! Windows or C type name (`size_t`, `ULONG_PTR`, `LONG`, `c_long`) a width it does not have on
+//! Windows, typically bindgen output generated on an LP64 system.
 //!
 //! The real prototype comes from the first source in [`PROTOTYPE_SOURCES`] that knows the
 //! function: the C and C++ headers of the linted tree (a `-sys` crate's `include/`), then the
@@ -12,7 +13,7 @@
 
 use super::{Checker, Rule};
 use crate::diagnostic::{Applicability, Finding, Fix};
-use crate::knowledge::ApiType;
+use crate::knowledge::{ApiFn, ApiType, library_key};
 use crate::model::cfg::Cond;
 use crate::model::ir::{FnDecl, FnKind, Language, StructDecl, TypeRef};
 use crate::model::ty::Ty;
@@ -35,6 +36,9 @@ struct Mismatch {
     replacement: Option<String>,
     /// Where the real declaration is, and what it says there.
     declared_at: Option<(FileId, Span, String)>,
+    /// What the label says instead of the widths, for a mismatch of shape (a struct passed by
+    /// value against a pointer).
+    shape: Option<String>,
 }
 
 /// A source of real prototypes: the mismatches of a bound function, or `None` when the source
@@ -52,6 +56,10 @@ fn check(cx: &mut Checker) {
             if decl.kind != FnKind::Foreign {
                 continue;
             }
+            if let Some(finding) = arity_mismatch(cx, decl, targets) {
+                cx.report(finding);
+                continue;
+            }
             let mismatches = PROTOTYPE_SOURCES
                 .iter()
                 .find_map(|source| source(cx, decl, targets))
@@ -61,7 +69,10 @@ fn check(cx: &mut Checker) {
             }
         }
         for decl in semantic.file.structs.iter().filter(|s| s.c_layout) {
-            for mismatch in struct_mismatches(cx, decl, targets) {
+            let mismatches = struct_mismatches(cx, decl, targets)
+                .or_else(|| win32_struct_mismatches(cx, decl, targets))
+                .unwrap_or_default();
+            for mismatch in mismatches {
                 report(cx, mismatch);
             }
         }
@@ -78,6 +89,7 @@ fn check(cx: &mut Checker) {
             widths: Vec::new(),
             replacement: if c_family { None } else { rust_type_for(&windows) },
             declared_at: None,
+            shape: None,
         };
         for target in targets.iter().filter(|t| alias.cond.is_live(t)) {
             let declared = semantic.resolve(&alias.ty, target).width(target.pointer_width);
@@ -128,18 +140,17 @@ fn header_prototype(cx: &Checker, decl: &FnDecl, targets: &[&Target]) -> Option<
 }
 
 /// A Rust `#[repr(C)]` struct against the C struct of the same name (or typedef name).
-fn struct_mismatches(cx: &Checker, decl: &StructDecl, targets: &[&Target]) -> Vec<Mismatch> {
+/// `None` when the tree has no such C struct.
+fn struct_mismatches(cx: &Checker, decl: &StructDecl, targets: &[&Target]) -> Option<Vec<Mismatch>> {
     let model = cx.semantic.model;
-    let Some((file, c_struct)) = c_struct_named(cx, &decl.name, targets) else {
-        return Vec::new();
-    };
+    let (file, c_struct) = c_struct_named(cx, &decl.name, targets)?;
     let c_view = model.semantic_of(file);
     let by_name = decl
         .fields
         .iter()
         .any(|(name, _)| c_struct.fields.iter().any(|(c_name, _)| c_name == name));
     if !by_name && decl.fields.len() != c_struct.fields.len() {
-        return Vec::new();
+        return Some(Vec::new());
     }
     let mut found = Vec::new();
     for (index, ((name, ty), span)) in decl.fields.iter().zip(&decl.field_spans).enumerate() {
@@ -158,7 +169,65 @@ fn struct_mismatches(cx: &Checker, decl: &StructDecl, targets: &[&Target]) -> Ve
             found.push(mismatch);
         }
     }
-    found
+    Some(found)
+}
+
+/// A Rust `#[repr(C)]` struct named like a Win32 struct (a hand-written `MSG` or `NMHDR`)
+/// against the Win32 definition. Fields are matched by name, ignoring case and underscores
+/// (`w_param` is `wParam`) when most names match, else by position when the counts agree:
+/// a struct that shares only its name with Windows is left alone.
+fn win32_struct_mismatches(cx: &Checker, decl: &StructDecl, targets: &[&Target]) -> Option<Vec<Mismatch>> {
+    let semantic = cx.semantic;
+    let knowledge = semantic.knowledge();
+    let fold = |name: &str| name.replace('_', "").to_ascii_lowercase();
+    let thirty_two_bit_layout = decl
+        .name
+        .split('_')
+        .any(|word| word.ends_with("32") && word != "WIN32");
+    // Fields by their index in `decl.fields`.
+    let mut found: Vec<Option<Mismatch>> = decl.fields.iter().map(|_| None).collect();
+    for target in targets.iter().filter(|t| decl.cond.is_live(t)) {
+        let width = target.pointer_width;
+        let real = knowledge.struct_fields(&decl.name, width)?;
+        let by_name = |name: &str| real.iter().position(|(real_name, _)| fold(real_name) == fold(name));
+        let named = decl.fields.iter().filter(|(name, _)| by_name(name).is_some()).count();
+        let positional = named * 2 <= decl.fields.len();
+        if positional && decl.fields.len() != real.len() {
+            return Some(Vec::new());
+        }
+        for (index, ((name, ty), span)) in decl.fields.iter().zip(&decl.field_spans).enumerate() {
+            let Some(real_index) = (if positional { Some(index) } else { by_name(name) }) else {
+                continue;
+            };
+            let (real_name, real_ty) = &real[real_index];
+            let expected = semantic.api_type(real_ty);
+            let (Some(declared_width), Some(expected_width)) =
+                (semantic.resolve(ty, target).width(width), expected.width(width))
+            else {
+                continue;
+            };
+            // The WOW64 layouts (`OBJECT_ATTRIBUTES32`, `…_DIRECT32`) hold `POINTER_32`
+            // pointers, which windows-sys's table records as full pointers.
+            if declared_width == expected_width || (thirty_two_bit_layout && expected.is_pointer_like()) {
+                continue;
+            }
+            let entry = found[index].get_or_insert_with(|| Mismatch {
+                span: *span,
+                what: format!("field `{name}` of `{}`", decl.name),
+                expected: if real_name == name {
+                    api_spelling(real_ty, &expected)
+                } else {
+                    format!("{} for `{real_name}`", api_spelling(real_ty, &expected))
+                },
+                widths: Vec::new(),
+                replacement: rust_type_for(&expected),
+                declared_at: None,
+                shape: None,
+            });
+            entry.widths.push((target.triple.clone(), declared_width, expected_width));
+        }
+    }
+    Some(found.into_iter().flatten().collect())
 }
 
 /// The C struct a name stands for in the tree: a struct of that name, or a typedef of one.
@@ -217,6 +286,7 @@ fn compare(
             widths: Vec::new(),
             replacement: rust_binding_for(c_ty, &real),
             declared_at: Some((c_file, c_span, format!("declared `{spelled}` here"))),
+            shape: None,
         });
         entry.widths.push((target.triple.clone(), declared, expected));
     }
@@ -251,24 +321,85 @@ fn rust_binding_for(c_ty: &TypeRef, real: &Ty) -> Option<String> {
     }
 }
 
+/// A binding of a Win32 function with another number of parameters than Windows declares:
+/// from the first missing or extra one on, every argument is read from the wrong register or
+/// stack slot, and on x86 `stdcall` the callee pops the wrong number of bytes. The tree's own
+/// C prototype, when it has one, decides instead.
+fn arity_mismatch(cx: &Checker, decl: &FnDecl, targets: &[&Target]) -> Option<Finding> {
+    let semantic = cx.semantic;
+    let target = targets.iter().find(|t| decl.cond.is_live(t))?;
+    let rows = win32_rows(semantic, decl, target.pointer_width);
+    let real = rows.first()?;
+    // Another library may export a function of the same name that windows-sys does not
+    // know (DirectSound's `GetDeviceID(pGuidSrc, pGuidDest)` beside tbs.dll's four
+    // parameters): a binding that shares no parameter name with Windows' is taken for such a
+    // function, unless Windows' takes none.
+    let fold = |name: &str| name.replace('_', "").to_ascii_lowercase();
+    let shares_a_name = decl
+        .params
+        .iter()
+        .any(|p| real.params.iter().any(|(name, _)| fold(name) == fold(&p.name)));
+    if !(shares_a_name || real.params.is_empty())
+        || rows.iter().any(|row| row.params.len() == decl.params.len())
+        || semantic
+            .model
+            .c_declarations(&decl.name)
+            .any(|(_, d)| matches!(d, CDecl::Function(_)))
+    {
+        return None;
+    }
+    let params: Vec<String> = real
+        .params
+        .iter()
+        .map(|(name, ty)| format!("{name}: {}", ty.name.as_deref().unwrap_or(&ty.class)))
+        .collect();
+    let count = |n: usize| format!("{n} parameter{}", if n == 1 { "" } else { "s" });
+    Some(
+        Finding::new(
+            decl.name_span,
+            format!(
+                "`{}` takes {} on Windows, but is declared with {}",
+                decl.name,
+                count(real.params.len()),
+                count(decl.params.len())
+            ),
+        )
+        .label(format!("Windows: `{}({})`", decl.name, params.join(", ")))
+        .help(
+            "from the first missing or extra parameter on, each argument is read from the wrong \
+             register or stack slot (and on x86 the callee pops the wrong number of bytes): declare \
+             the parameters Windows declares, or use the binding windows-sys has",
+        ),
+    )
+}
+
 /// The Win32 API table's prototype, for the functions it has.
 fn win32_prototype(cx: &Checker, decl: &FnDecl, targets: &[&Target]) -> Option<Vec<Mismatch>> {
-    let knowledge = cx.semantic.knowledge();
     targets
         .iter()
-        .any(|t| knowledge.api(&decl.name, t.pointer_width).is_some())
+        .any(|t| !win32_rows(cx.semantic, decl, t.pointer_width).is_empty())
         .then(|| function_mismatches(cx, decl, targets))
+}
+
+/// The Win32 declarations a binding stands for on a target of this pointer width: those of
+/// the library it imports the function from, when it names a DLL the table knows.
+fn win32_rows<'k>(semantic: &Semantic<'k>, decl: &FnDecl, pointer_width: u32) -> Vec<&'k ApiFn> {
+    let knowledge = semantic.knowledge();
+    let library = decl.library.as_deref().filter(|lib| knowledge.is_dll(lib));
+    knowledge
+        .api_declarations(&decl.name, pointer_width)
+        .filter(|row| library.is_none_or(|lib| library_key(&row.dll) == lib))
+        .collect()
 }
 
 fn function_mismatches(cx: &Checker, decl: &FnDecl, targets: &[&Target]) -> Vec<Mismatch> {
     let semantic = cx.semantic;
-    let knowledge = semantic.knowledge();
     // Position 0 is the return type, then the parameters.
     let mut found: Vec<Option<Mismatch>> = (0..=decl.params.len()).map(|_| None).collect();
     for target in targets.iter().filter(|t| decl.cond.is_live(t)) {
         let width = target.pointer_width;
-        let rows: Vec<_> = knowledge
-            .api_declarations(&decl.name, width)
+        let rows: Vec<_> = win32_rows(semantic, decl, width)
+            .into_iter()
             .filter(|row| row.params.len() == decl.params.len())
             .collect();
         if rows.is_empty() {
@@ -282,14 +413,27 @@ fn function_mismatches(cx: &Checker, decl: &FnDecl, targets: &[&Target]) -> Vec<
             let Some(ty) = ty else {
                 continue;
             };
-            let declared_width = semantic.resolve(ty, target).width(width);
+            let declared_ty = passed_as(semantic, semantic.resolve(ty, target), target);
+            let declared_width = declared_ty.width(width);
             let expected: Vec<&ApiType> = rows
                 .iter()
                 .map(|row| if position == 0 { &row.ret } else { &row.params[position - 1].1 })
                 .collect();
+            if let Some(shape) = shape_mismatch(semantic, &declared_ty, &expected, target) {
+                found[position].get_or_insert_with(|| Mismatch {
+                    span,
+                    what: what_of(decl, position),
+                    expected: api_spelling(expected[0], &semantic.api_type(expected[0])),
+                    widths: Vec::new(),
+                    replacement: None,
+                    declared_at: None,
+                    shape: Some(shape),
+                });
+                continue;
+            }
             let expected_widths: Vec<Option<u32>> = expected
                 .iter()
-                .map(|ty| semantic.api_type(ty).width(width))
+                .map(|ty| passed_as(semantic, semantic.api_type(ty), target).width(width))
                 .collect();
             let Some(declared_width) = declared_width else {
                 continue;
@@ -301,20 +445,72 @@ fn function_mismatches(cx: &Checker, decl: &FnDecl, targets: &[&Target]) -> Vec<
             let expected_width = expected_widths[0].unwrap_or_default();
             let entry = found[position].get_or_insert_with(|| Mismatch {
                 span,
-                what: if position == 0 {
-                    format!("the return type of `{}`", decl.name)
-                } else {
-                    format!("parameter `{}` of `{}`", decl.params[position - 1].name, decl.name)
-                },
+                what: what_of(decl, position),
                 expected: api_spelling(expected[0], &real),
                 widths: Vec::new(),
                 replacement: rust_type_for(&real),
                 declared_at: None,
+                shape: None,
             });
             entry.widths.push((target.triple.clone(), declared_width, expected_width));
         }
     }
     found.into_iter().flatten().collect()
+}
+
+/// "the return type of `F`" (position 0) or "parameter `p` of `F`".
+fn what_of(decl: &FnDecl, position: usize) -> String {
+    match position.checked_sub(1).and_then(|i| decl.params.get(i)) {
+        None => format!("the return type of `{}`", decl.name),
+        Some(param) => format!("parameter `{}` of `{}`", param.name, decl.name),
+    }
+}
+
+/// What an argument of this type is at the ABI level: a struct of one field is passed as
+/// that field (windows-sys's `PRINTER_HANDLE { Value: *mut c_void }`, a Rust newtype
+/// `struct Hwnd(isize)`), so it is compared as one.
+fn passed_as(semantic: &Semantic, ty: Ty, target: &Target) -> Ty {
+    let Ty::Struct(name) = &ty else {
+        return ty;
+    };
+    if let Some(decl) = semantic.struct_decl(name, target) {
+        return match decl.fields.as_slice() {
+            [(_, field)] => semantic.resolve(field, target),
+            _ => ty,
+        };
+    }
+    match semantic
+        .knowledge()
+        .struct_fields(name, target.pointer_width)
+        .as_deref()
+    {
+        Some([(_, field)]) => semantic.api_type(field),
+        _ => ty,
+    }
+}
+
+/// A struct passed by value where the binding passes a pointer, or the reverse: the callee
+/// reads the struct's bytes where it was given an address, or an address from the struct.
+fn shape_mismatch(
+    semantic: &Semantic,
+    declared: &Ty,
+    expected: &[&ApiType],
+    target: &Target,
+) -> Option<String> {
+    let expected: Vec<Ty> = expected
+        .iter()
+        .map(|ty| passed_as(semantic, semantic.api_type(ty), target))
+        .collect();
+    let all = |f: fn(&Ty) -> bool| expected.iter().all(f);
+    match declared {
+        Ty::Pointer(_) | Ty::Handle(_) if all(|t| matches!(t, Ty::Struct(_))) => Some(
+            "an address here, where Windows takes the struct's bytes themselves".to_string(),
+        ),
+        Ty::Struct(_) if all(|t| t.is_pointer_like()) => Some(
+            "the struct's bytes here, where Windows takes the address of one".to_string(),
+        ),
+        _ => None,
+    }
 }
 
 fn api_spelling(api: &ApiType, ty: &Ty) -> String {
@@ -335,6 +531,7 @@ fn describe(ty: &Ty) -> String {
         },
         Ty::Pointer(_) => "a pointer".to_string(),
         Ty::Handle(handle) => format!("the pointer-sized handle `{}`", handle.name),
+        Ty::Struct(_) => "a struct passed by value".to_string(),
         _ => "another type".to_string(),
     }
 }
@@ -355,11 +552,14 @@ fn rust_type_for(ty: &Ty) -> Option<String> {
 }
 
 fn report(cx: &mut Checker, mismatch: Mismatch) {
-    let details: Vec<String> = mismatch
-        .widths
-        .iter()
-        .map(|(triple, declared, expected)| format!("{declared} bits here, {expected} on {triple}"))
-        .collect();
+    let details: Vec<String> = match &mismatch.shape {
+        Some(shape) => vec![shape.clone()],
+        None => mismatch
+            .widths
+            .iter()
+            .map(|(triple, declared, expected)| format!("{declared} bits here, {expected} on {triple}"))
+            .collect(),
+    };
     let written = cx.text(mismatch.span).to_string();
     let source = if mismatch.declared_at.is_some() {
         "the C declaration has"
@@ -370,11 +570,19 @@ fn report(cx: &mut Checker, mismatch: Mismatch) {
         mismatch.span,
         format!("{} is declared as `{written}`, but {source} {}", mismatch.what, mismatch.expected),
     )
-    .label(details.join("; "))
-    .help(
+    .label(details.join("; "));
+    finding = if mismatch.shape.is_some() {
+        finding.help(
+            "Windows passes a struct of this type by value (its bytes, in registers or on the \
+             stack) and a pointer as an address: declare the parameter as Windows does, the struct \
+             itself or a pointer to it",
+        )
+    } else {
+        finding.help(
         "Windows is LLP64: `long`/`c_long`/`LONG`/`DWORD` are 32 bits and pointers, handles, `size_t` and the `*_PTR` types are pointer-sized; \
          a binding generated on Linux (LP64) gets `long` and `size_t` wrong. Use `core::ffi::c_long` for `long`, `usize`/`isize` for pointer-sized integers, and pointer or handle types for pointers",
-    );
+        )
+    };
     if let Some((file, span, message)) = mismatch.declared_at {
         finding = finding.secondary(file, span, message);
     }

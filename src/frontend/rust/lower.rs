@@ -104,6 +104,8 @@ pub(super) struct Lowerer {
     pub(super) known: KnownLocals,
     /// The inline modules (`mod a { … }`) around the item being lowered.
     inline_modules: Vec<String>,
+    /// The library the `extern` functions being lowered are imported from, when named.
+    library: Option<String>,
 }
 
 /// The expression under any parentheses and invisible groups: `(x as T)` is the cast.
@@ -145,6 +147,7 @@ impl Lowerer {
             registry: registry::State::default(),
             known: KnownLocals::default(),
             inline_modules: Vec::new(),
+            library: None,
         }
     }
 
@@ -161,6 +164,18 @@ impl Lowerer {
         self.cond = saved.and(cond);
         let result = f(self);
         self.cond = saved;
+        result
+    }
+
+    /// Runs `f` with the `extern` functions it declares imported from `library`.
+    pub(super) fn with_library<R>(
+        &mut self,
+        library: Option<String>,
+        f: impl FnOnce(&mut Self) -> R,
+    ) -> R {
+        let saved = std::mem::replace(&mut self.library, library);
+        let result = f(self);
+        self.library = saved;
         result
     }
 
@@ -239,9 +254,12 @@ impl Lowerer {
             }),
             Item::ForeignMod(m) => self.with_cond(attrs_cond(&m.attrs), |l| {
                 l.link_attributes(&m.attrs);
-                for foreign in &m.items {
-                    l.foreign_item(foreign);
-                }
+                let library = linked_library(&m.attrs);
+                l.with_library(library, |l| {
+                    for foreign in &m.items {
+                        l.foreign_item(foreign);
+                    }
+                });
             }),
             Item::Type(t) => self.with_cond(attrs_cond(&t.attrs), |l| {
                 l.ir.aliases.push(TypeAlias {
@@ -429,6 +447,7 @@ impl Lowerer {
             Some(owner) => format!("{owner}::{}", sig.ident),
             None => sig.ident.to_string(),
         };
+        let library = self.library.clone().filter(|_| kind == FnKind::Foreign);
         self.ir.functions.push(FnDecl {
             name,
             kind,
@@ -438,6 +457,7 @@ impl Lowerer {
             name_span: span_of(&sig.ident),
             cond: self.cond,
             attributes: Vec::new(),
+            library,
         });
     }
 
@@ -1068,6 +1088,29 @@ pub(super) fn typeref(ty: &Type) -> TypeRef {
         Type::Group(g) => typeref(&g.elem),
         _ => TypeRef::Other,
     }
+}
+
+/// The library `#[link(name = "…")]` names on an `extern` block, in the form
+/// [`FnDecl::library`] keeps.
+fn linked_library(attrs: &[syn::Attribute]) -> Option<String> {
+    attrs.iter().find_map(|attr| {
+        let syn::Meta::List(list) = &attr.meta else {
+            return None;
+        };
+        if !list.path.is_ident("link") {
+            return None;
+        }
+        let mut name = None;
+        let _ = list.parse_nested_meta(|meta| {
+            if meta.path.is_ident("name") {
+                name = Some(meta.value()?.parse::<syn::LitStr>()?.value());
+            } else if meta.input.peek(Token![=]) {
+                meta.value()?.parse::<syn::Expr>()?;
+            }
+            Ok(())
+        });
+        name.map(|name| crate::knowledge::library_key(&name))
+    })
 }
 
 fn flatten_use(tree: &UseTree, prefix: &mut Vec<String>, out: &mut Vec<Import>) {

@@ -8,7 +8,7 @@ use syn::punctuated::Punctuated;
 use syn::{Expr, Ident, LitStr, Macro, Signature, Token};
 
 use super::lower::{Expect, Lowerer, last_segment, span_of};
-use crate::knowledge::names;
+use crate::knowledge::{library_key, names};
 use crate::model::ir::{FnKind, TypeAlias, TypeRef, Value};
 
 /// A macro in item position.
@@ -17,8 +17,8 @@ pub(super) fn item_macro(lowerer: &mut Lowerer, mac: &Macro) {
     match name.as_str() {
         // windows_link::link!("kernel32.dll" "system" fn CreateFileW(...) -> HANDLE)
         "link" => {
-            if let Ok(sig) = link_signature.parse2(mac.tokens.clone()) {
-                lowerer.fn_decl(&sig, FnKind::Foreign, None);
+            if let Ok((library, sig)) = link_signature.parse2(mac.tokens.clone()) {
+                lowerer.with_library(library, |l| l.fn_decl(&sig, FnKind::Foreign, None));
             }
         }
         // winapi: DECLARE_HANDLE!{HWND, HWND__}
@@ -125,9 +125,12 @@ fn alias(lowerer: &mut Lowerer, mac: &Macro, name: &Ident, ty: TypeRef) {
 
 /// The body of a `link!`: the DLL name and ABI (and, in some versions, more literals), then an
 /// optionally attributed function signature.
-fn link_signature(input: ParseStream) -> syn::Result<Signature> {
+/// `link!("user32.dll" "system" fn …)`: the library (the first literal) and the signature.
+fn link_signature(input: ParseStream) -> syn::Result<(Option<String>, Signature)> {
+    let mut library = None;
     while input.peek(LitStr) {
-        input.parse::<LitStr>()?;
+        let literal = input.parse::<LitStr>()?;
+        library.get_or_insert_with(|| library_key(&literal.value()));
     }
     input.call(syn::Attribute::parse_outer)?;
     input.parse::<syn::Visibility>()?;
@@ -135,7 +138,7 @@ fn link_signature(input: ParseStream) -> syn::Result<Signature> {
     if input.peek(Token![;]) {
         input.parse::<Token![;]>()?;
     }
-    Ok(sig)
+    Ok((library, sig))
 }
 
 /// The first two identifiers of a macro body, skipping an optional keyword in front

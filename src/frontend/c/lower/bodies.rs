@@ -72,6 +72,7 @@ impl<'t> Lowerer<'t> {
             name_span,
             cond: self.cond(node),
             attributes: Vec::new(),
+            library: None,
         });
     }
 

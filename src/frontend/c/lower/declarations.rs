@@ -227,6 +227,7 @@ impl<'t> Lowerer<'t> {
             name_span,
             cond,
             attributes: self.prepared.attributes_before(node.start_byte()).to_vec(),
+            library: None,
         });
     }
 
