@@ -1,6 +1,9 @@
 //! Lowers a syn syntax tree to IR: declarations, bodies reduced to value flow, conversions
 //! and calls, each under the cfg condition that guards it.
 
+use std::collections::HashMap;
+use std::rc::Rc;
+
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 use syn::{
@@ -10,6 +13,7 @@ use syn::{
 
 use super::cfg::{attrs_cond, module_paths, parse_cond};
 use super::libraries::KnownLocals;
+use super::macro_rules::{self, MacroRules};
 use super::macros;
 use super::plain_items::PlainItem;
 use super::registry;
@@ -31,6 +35,7 @@ pub const MAX_EXPR_DEPTH: usize = 128;
 /// Also says whether some expressions were nested too deep to lower.
 pub fn lower_file(file: &syn::File, plain_items: Vec<PlainItem>) -> (FileIr, bool) {
     let mut lowerer = Lowerer::new();
+    macro_rules::collect(&file.items, &mut lowerer.macro_rules);
     lowerer.with_cond(attrs_cond(&file.attrs), |l| {
         registry::collect_consts(l, &file.items);
         let mut plain_items = plain_items.into_iter().peekable();
@@ -106,6 +111,9 @@ pub(super) struct Lowerer {
     inline_modules: Vec<String>,
     /// The library the `extern` functions being lowered are imported from, when named.
     library: Option<String>,
+    /// The file's `macro_rules!` macros, and how deep in their expansions lowering is.
+    pub(super) macro_rules: HashMap<String, Rc<MacroRules>>,
+    pub(super) expansion_depth: usize,
 }
 
 /// The expression under any parentheses and invisible groups: `(x as T)` is the cast.
@@ -148,6 +156,8 @@ impl Lowerer {
             known: KnownLocals::default(),
             inline_modules: Vec::new(),
             library: None,
+            macro_rules: HashMap::new(),
+            expansion_depth: 0,
         }
     }
 

@@ -8,6 +8,7 @@ use syn::punctuated::Punctuated;
 use syn::{Expr, Ident, LitStr, Macro, Signature, Token};
 
 use super::lower::{Expect, Lowerer, last_segment, span_of};
+use super::macro_rules::MAX_EXPANSION_DEPTH;
 use crate::knowledge::{library_key, names};
 use crate::model::ir::{FnKind, TypeAlias, TypeRef, Value};
 
@@ -42,6 +43,13 @@ pub(super) fn item_macro(lowerer: &mut Lowerer, mac: &Macro) {
         "ENUM" => {
             if let Ok((_, name)) = two_idents.parse2(mac.tokens.clone()) {
                 alias(lowerer, mac, &name, TypeRef::named("u32"));
+            }
+        }
+        _ if lowerer.macro_rules.contains_key(&name) => {
+            if let Some(expansion) = expand(lowerer, mac, &name)
+                && let Ok(file) = syn::parse2::<syn::File>(expansion)
+            {
+                in_expansion(lowerer, |l| l.items(&file.items));
             }
         }
         _ => {
@@ -80,6 +88,23 @@ pub(super) fn expr_macro(lowerer: &mut Lowerer, mac: &Macro, expect: &Expect) ->
             Ok(expr) => Value::AddressOf(Box::new(lowerer.expr(&expr, &Expect::Nothing))),
             Err(_) => Value::Unknown,
         },
+        _ if lowerer.macro_rules.contains_key(&name) => {
+            let Some(expansion) = expand(lowerer, mac, &name) else {
+                return Value::Unknown;
+            };
+            in_expansion(lowerer, |l| {
+                if let Ok(expr) = syn::parse2::<Expr>(expansion.clone()) {
+                    l.expr(&expr, expect)
+                } else if let Ok(stmts) = syn::Block::parse_within.parse2(expansion.clone()) {
+                    l.stmts(&stmts, expect)
+                } else {
+                    if let Ok(file) = syn::parse2::<syn::File>(expansion) {
+                        l.items(&file.items);
+                    }
+                    Value::Unknown
+                }
+            })
+        }
         _ => {
             if name == "println" || name == "print" {
                 lowerer.build_script_output(mac);
@@ -111,6 +136,29 @@ pub(super) fn expr_macro(lowerer: &mut Lowerer, mac: &Macro, expect: &Expect) ->
     }
 }
 
+/// The expansion of an invocation of one of the file's `macro_rules!` macros, recorded as an
+/// expansion (no fix edits it); `None` past the depth bound or when no arm matches.
+fn expand(lowerer: &mut Lowerer, mac: &Macro, name: &str) -> Option<proc_macro2::TokenStream> {
+    if lowerer.expansion_depth >= MAX_EXPANSION_DEPTH {
+        return None;
+    }
+    let rules = lowerer.macro_rules.get(name)?.clone();
+    let at = mac.path.segments.last()?.ident.span();
+    let expansion = rules.expand(&mac.tokens, at)?;
+    lowerer
+        .ir
+        .expansions
+        .push((span_of(mac), format!("{name}!")));
+    Some(expansion)
+}
+
+fn in_expansion<R>(lowerer: &mut Lowerer, f: impl FnOnce(&mut Lowerer) -> R) -> R {
+    lowerer.expansion_depth += 1;
+    let result = f(lowerer);
+    lowerer.expansion_depth -= 1;
+    result
+}
+
 fn alias(lowerer: &mut Lowerer, mac: &Macro, name: &Ident, ty: TypeRef) {
     let cond = lowerer.current_cond();
     lowerer.ir.aliases.push(TypeAlias {
@@ -124,8 +172,8 @@ fn alias(lowerer: &mut Lowerer, mac: &Macro, name: &Ident, ty: TypeRef) {
 }
 
 /// The body of a `link!`: the DLL name and ABI (and, in some versions, more literals), then an
-/// optionally attributed function signature.
-/// `link!("user32.dll" "system" fn …)`: the library (the first literal) and the signature.
+/// optionally attributed function signature; gives the library (the first literal) and the
+/// signature.
 fn link_signature(input: ParseStream) -> syn::Result<(Option<String>, Signature)> {
     let mut library = None;
     while input.peek(LitStr) {

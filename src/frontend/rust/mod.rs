@@ -4,6 +4,7 @@
 mod cfg;
 mod libraries;
 mod lower;
+mod macro_rules;
 mod macros;
 mod plain_items;
 mod registry;

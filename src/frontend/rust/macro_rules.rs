@@ -1,0 +1,454 @@
+//! The file's own `macro_rules!` macros, expanded where they are invoked: a crate that declares
+//! its bindings (`my_bindings! { "user32"; GetWindowLongW(HWND, i32) -> isize }`), structs or
+//! casts through a macro is checked like one that writes them out.
+//!
+//! Matching follows rustc: arms are tried in order, fragments (`$x:ty`, `$e:expr`, …) are
+//! parsed by syn, repetitions (`$(…),*`) repeat while their body matches. What the invocation
+//! wrote keeps its spans; what the macro adds takes the span of the macro's name at the
+//! invocation, where a finding in it is reported (and no fix edits). Expansion depth and output
+//! size are bounded, so a recursive or exponential macro costs little.
+
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use proc_macro2::{Delimiter, Group, Ident, Span, TokenStream, TokenTree};
+use syn::parse::discouraged::Speculative;
+use syn::parse::{ParseStream, Parser};
+
+/// Expansions nested deeper than this (a macro whose output invokes macros) are not expanded.
+pub const MAX_EXPANSION_DEPTH: usize = 16;
+/// An expansion producing more tokens than this is dropped.
+const MAX_OUTPUT_TOKENS: usize = 200_000;
+
+/// One `macro_rules!` definition: its arms, in order.
+pub struct MacroRules {
+    arms: Vec<(Vec<Matcher>, Vec<Piece>)>,
+}
+
+enum Matcher {
+    Token(TokenTree),
+    Group(Delimiter, Vec<Matcher>),
+    Fragment(String, String),
+    Repeat(Vec<Matcher>, Option<TokenTree>, char),
+}
+
+/// A piece of a transcriber.
+enum Piece {
+    Token(TokenTree),
+    Group(Delimiter, Vec<Piece>),
+    Var(String),
+    Repeat(Vec<Piece>, Option<TokenTree>),
+}
+
+#[derive(Clone)]
+enum Bound {
+    One(TokenStream),
+    Seq(Vec<Bound>),
+}
+
+type Bindings = HashMap<String, Bound>;
+
+/// The definitions of `macro_rules! name { … }` among these items and their inline modules.
+pub fn collect(items: &[syn::Item], into: &mut HashMap<String, Rc<MacroRules>>) {
+    for item in items {
+        match item {
+            syn::Item::Macro(m) if m.mac.path.is_ident("macro_rules") => {
+                if let (Some(name), Some(rules)) =
+                    (&m.ident, parse_definition(m.mac.tokens.clone()))
+                {
+                    into.insert(name.to_string(), Rc::new(rules));
+                }
+            }
+            syn::Item::Mod(m) => {
+                if let Some((_, items)) = &m.content {
+                    collect(items, into);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn parse_definition(body: TokenStream) -> Option<MacroRules> {
+    let mut arms = Vec::new();
+    let mut tokens = body.into_iter().peekable();
+    while let Some(matcher) = tokens.next() {
+        let TokenTree::Group(matcher) = matcher else {
+            return None;
+        };
+        // `=>`
+        for expected in ['=', '>'] {
+            match tokens.next() {
+                Some(TokenTree::Punct(p)) if p.as_char() == expected => {}
+                _ => return None,
+            }
+        }
+        let Some(TokenTree::Group(transcriber)) = tokens.next() else {
+            return None;
+        };
+        arms.push((matchers(matcher.stream())?, pieces(transcriber.stream())?));
+        if matches!(tokens.peek(), Some(TokenTree::Punct(p)) if p.as_char() == ';') {
+            tokens.next();
+        }
+    }
+    Some(MacroRules { arms })
+}
+
+fn is_dollar(tree: &TokenTree) -> bool {
+    matches!(tree, TokenTree::Punct(p) if p.as_char() == '$')
+}
+
+/// The separator and operator after `$( … )`: `*`, `+` or `?`, optionally after one token.
+fn repetition_tail(
+    tokens: &mut std::iter::Peekable<proc_macro2::token_stream::IntoIter>,
+) -> Option<(Option<TokenTree>, char)> {
+    let op_of = |tree: &TokenTree| match tree {
+        TokenTree::Punct(p) if matches!(p.as_char(), '*' | '+' | '?') => Some(p.as_char()),
+        _ => None,
+    };
+    let first = tokens.next()?;
+    if let Some(op) = op_of(&first) {
+        return Some((None, op));
+    }
+    let op = op_of(&tokens.next()?)?;
+    Some((Some(first), op))
+}
+
+fn matchers(stream: TokenStream) -> Option<Vec<Matcher>> {
+    let mut out = Vec::new();
+    let mut tokens = stream.into_iter().peekable();
+    while let Some(tree) = tokens.next() {
+        if is_dollar(&tree) {
+            match tokens.next()? {
+                TokenTree::Ident(name) => {
+                    let colon = tokens.next()?;
+                    if !matches!(&colon, TokenTree::Punct(p) if p.as_char() == ':') {
+                        return None;
+                    }
+                    let TokenTree::Ident(kind) = tokens.next()? else {
+                        return None;
+                    };
+                    out.push(Matcher::Fragment(name.to_string(), kind.to_string()));
+                }
+                TokenTree::Group(group) if group.delimiter() == Delimiter::Parenthesis => {
+                    let inner = matchers(group.stream())?;
+                    let (separator, op) = repetition_tail(&mut tokens)?;
+                    out.push(Matcher::Repeat(inner, separator, op));
+                }
+                _ => return None,
+            }
+            continue;
+        }
+        match tree {
+            TokenTree::Group(group) => {
+                out.push(Matcher::Group(group.delimiter(), matchers(group.stream())?));
+            }
+            other => out.push(Matcher::Token(other)),
+        }
+    }
+    Some(out)
+}
+
+fn pieces(stream: TokenStream) -> Option<Vec<Piece>> {
+    let mut out = Vec::new();
+    let mut tokens = stream.into_iter().peekable();
+    while let Some(tree) = tokens.next() {
+        if is_dollar(&tree) {
+            match tokens.peek() {
+                Some(TokenTree::Ident(name)) => {
+                    let name = name.to_string();
+                    tokens.next();
+                    out.push(if name == "crate" {
+                        Piece::Token(TokenTree::Ident(Ident::new("crate", Span::call_site())))
+                    } else {
+                        Piece::Var(name)
+                    });
+                    continue;
+                }
+                Some(TokenTree::Group(group)) if group.delimiter() == Delimiter::Parenthesis => {
+                    let inner = pieces(group.stream())?;
+                    tokens.next();
+                    let (separator, _) = repetition_tail(&mut tokens)?;
+                    out.push(Piece::Repeat(inner, separator));
+                    continue;
+                }
+                _ => {}
+            }
+        }
+        match tree {
+            TokenTree::Group(group) => {
+                out.push(Piece::Group(group.delimiter(), pieces(group.stream())?));
+            }
+            other => out.push(Piece::Token(other)),
+        }
+    }
+    Some(out)
+}
+
+impl MacroRules {
+    /// The expansion of an invocation with these tokens, the macro's own tokens spanned at
+    /// `at`; `None` when no arm matches or the output is too large.
+    pub fn expand(&self, input: &TokenStream, at: Span) -> Option<TokenStream> {
+        self.arms.iter().find_map(|(matcher, transcriber)| {
+            let mut bindings = Bindings::new();
+            (|stream: ParseStream| match_all(stream, matcher, &mut bindings))
+                .parse2(input.clone())
+                .ok()?;
+            let mut out = Vec::new();
+            transcribe(transcriber, &[&bindings], at, &mut out)?;
+            Some(out.into_iter().collect())
+        })
+    }
+}
+
+fn match_all(input: ParseStream, matchers: &[Matcher], bindings: &mut Bindings) -> syn::Result<()> {
+    for matcher in matchers {
+        match matcher {
+            Matcher::Token(expected) => {
+                let found: TokenTree = input.parse()?;
+                if found.to_string() != expected.to_string() {
+                    return Err(input.error("another token"));
+                }
+            }
+            Matcher::Group(delimiter, inner) => {
+                let found: TokenTree = input.parse()?;
+                let TokenTree::Group(group) = found else {
+                    return Err(input.error("expected a group"));
+                };
+                if group.delimiter() != *delimiter {
+                    return Err(input.error("another delimiter"));
+                }
+                (|stream: ParseStream| match_all(stream, inner, bindings))
+                    .parse2(group.stream())?;
+            }
+            Matcher::Fragment(name, kind) => {
+                let tokens = fragment(input, kind)?;
+                bindings.insert(name.clone(), Bound::One(tokens));
+            }
+            Matcher::Repeat(inner, separator, op) => {
+                let mut repetitions: Vec<Bindings> = Vec::new();
+                loop {
+                    if *op == '?' && !repetitions.is_empty() {
+                        break;
+                    }
+                    let fork = input.fork();
+                    let mut one = Bindings::new();
+                    if input.is_empty() || match_all(&fork, inner, &mut one).is_err() {
+                        break;
+                    }
+                    input.advance_to(&fork);
+                    repetitions.push(one);
+                    if let Some(separator) = separator {
+                        let next = input.fork();
+                        match next.parse::<TokenTree>() {
+                            Ok(tree) if tree.to_string() == separator.to_string() => {
+                                input.advance_to(&next);
+                            }
+                            _ => break,
+                        }
+                    }
+                }
+                if *op == '+' && repetitions.is_empty() {
+                    return Err(input.error("expected at least one repetition"));
+                }
+                let mut names = Vec::new();
+                fragment_names(inner, &mut names);
+                for name in names {
+                    let each = repetitions
+                        .iter()
+                        .filter_map(|one| one.get(&name).cloned())
+                        .collect();
+                    bindings.insert(name, Bound::Seq(each));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn fragment_names(matchers: &[Matcher], out: &mut Vec<String>) {
+    for matcher in matchers {
+        match matcher {
+            Matcher::Fragment(name, _) => out.push(name.clone()),
+            Matcher::Group(_, inner) | Matcher::Repeat(inner, _, _) => fragment_names(inner, out),
+            Matcher::Token(_) => {}
+        }
+    }
+}
+
+/// Parses one fragment of this kind and gives back its tokens. An expression stays one
+/// operand wherever it is put (an invisible group), as in rustc.
+fn fragment(input: ParseStream, kind: &str) -> syn::Result<TokenStream> {
+    use quote::ToTokens;
+    Ok(match kind {
+        "ident" => input
+            .call(<Ident as syn::ext::IdentExt>::parse_any)?
+            .into_token_stream(),
+        "tt" => input.parse::<TokenTree>()?.into_token_stream(),
+        "lifetime" => input.parse::<syn::Lifetime>()?.into_token_stream(),
+        "literal" => input.parse::<syn::Lit>()?.into_token_stream(),
+        "ty" => input.parse::<syn::Type>()?.into_token_stream(),
+        "path" => input.parse::<syn::Path>()?.into_token_stream(),
+        "pat" => syn::Pat::parse_multi(input)?.into_token_stream(),
+        "pat_param" => syn::Pat::parse_single(input)?.into_token_stream(),
+        "block" => input.parse::<syn::Block>()?.into_token_stream(),
+        "item" => input.parse::<syn::Item>()?.into_token_stream(),
+        "stmt" => input.parse::<syn::Stmt>()?.into_token_stream(),
+        "vis" => input.parse::<syn::Visibility>()?.into_token_stream(),
+        "meta" => input.parse::<syn::Meta>()?.into_token_stream(),
+        "expr" | "expr_2021" => {
+            let expr = input.parse::<syn::Expr>()?;
+            let span = syn::spanned::Spanned::span(&expr);
+            let mut group = Group::new(Delimiter::None, expr.into_token_stream());
+            group.set_span(span);
+            TokenTree::Group(group).into_token_stream()
+        }
+        _ => return Err(input.error("unknown fragment kind")),
+    })
+}
+
+/// `scopes` are searched innermost (last) first: a repetition binds each of its variables to
+/// one element, without copying the rest.
+fn transcribe(
+    pieces: &[Piece],
+    scopes: &[&Bindings],
+    at: Span,
+    out: &mut Vec<TokenTree>,
+) -> Option<()> {
+    let lookup = |name: &str| scopes.iter().rev().find_map(|scope| scope.get(name));
+    for piece in pieces {
+        if out.len() > MAX_OUTPUT_TOKENS {
+            return None;
+        }
+        match piece {
+            Piece::Token(tree) => {
+                let mut tree = tree.clone();
+                tree.set_span(at);
+                out.push(tree);
+            }
+            Piece::Group(delimiter, inner) => {
+                let mut inside = Vec::new();
+                transcribe(inner, scopes, at, &mut inside)?;
+                let mut group = Group::new(*delimiter, inside.into_iter().collect());
+                group.set_span(at);
+                out.push(TokenTree::Group(group));
+            }
+            Piece::Var(name) => match lookup(name) {
+                Some(Bound::One(tokens)) => out.extend(tokens.clone()),
+                Some(Bound::Seq(_)) => return None,
+                // Not a fragment of this arm: `$x` of a macro the expansion defines.
+                None => {
+                    let mut dollar =
+                        TokenTree::Punct(proc_macro2::Punct::new('$', proc_macro2::Spacing::Alone));
+                    dollar.set_span(at);
+                    out.push(dollar);
+                    out.push(TokenTree::Ident(Ident::new(name, at)));
+                }
+            },
+            Piece::Repeat(inner, separator) => {
+                let mut names = Vec::new();
+                piece_names(inner, &mut names);
+                let sequences: Vec<(&String, &Vec<Bound>)> = names
+                    .iter()
+                    .filter_map(|name| match lookup(name) {
+                        Some(Bound::Seq(each)) => Some((name, each)),
+                        _ => None,
+                    })
+                    .collect();
+                let count = sequences.first()?.1.len();
+                if sequences.iter().any(|(_, each)| each.len() != count) {
+                    return None;
+                }
+                for index in 0..count {
+                    if index > 0
+                        && let Some(separator) = separator
+                    {
+                        let mut separator = separator.clone();
+                        separator.set_span(at);
+                        out.push(separator);
+                    }
+                    let one: Bindings = sequences
+                        .iter()
+                        .map(|(name, each)| ((*name).clone(), each[index].clone()))
+                        .collect();
+                    let mut inner_scopes = scopes.to_vec();
+                    inner_scopes.push(&one);
+                    transcribe(inner, &inner_scopes, at, out)?;
+                }
+            }
+        }
+    }
+    Some(())
+}
+
+fn piece_names(pieces: &[Piece], out: &mut Vec<String>) {
+    for piece in pieces {
+        match piece {
+            Piece::Var(name) => out.push(name.clone()),
+            Piece::Group(_, inner) | Piece::Repeat(inner, _) => piece_names(inner, out),
+            Piece::Token(_) => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quote::quote;
+
+    fn expand(definition: TokenStream, input: TokenStream) -> Option<String> {
+        let rules = parse_definition(definition)?;
+        rules
+            .expand(&input, Span::call_site())
+            .map(|out| out.to_string())
+    }
+
+    #[test]
+    fn fragments_and_repetitions_expand() {
+        let definition = quote! {
+            ($lib:literal; $($name:ident($($arg:ty),*) -> $ret:ty;)*) => {
+                #[link(name = $lib)]
+                extern "system" { $(pub fn $name($(_: $arg),*) -> $ret;)* }
+            };
+        };
+        let out = expand(
+            definition,
+            quote!("user32"; GetWindowLongW(HWND, i32) -> isize; GetDC(HWND) -> HDC;),
+        )
+        .unwrap();
+        assert_eq!(
+            out,
+            "# [link (name = \"user32\")] extern \"system\" { pub fn GetWindowLongW (_ : HWND , _ : i32) -> isize ; pub fn GetDC (_ : HWND) -> HDC ; }"
+        );
+    }
+
+    #[test]
+    fn arms_are_tried_in_order_and_mismatches_expand_to_nothing() {
+        let definition = quote! {
+            (one $e:expr) => { $e as u32 };
+            ($e:expr) => { $e as u64 };
+        };
+        assert_eq!(
+            expand(definition.clone(), quote!(one p)).unwrap(),
+            "p as u32"
+        );
+        assert_eq!(expand(definition, quote!(p + 1)).unwrap(), "p + 1 as u64");
+        assert!(expand(quote!((a) => {}), quote!(b)).is_none());
+        assert!(parse_definition(quote!((a) {})).is_none());
+    }
+
+    #[test]
+    fn output_is_bounded() {
+        // Each level doubles its input; the transcriber's size check stops the growth.
+        let definition = quote! { ($($t:tt)*) => { $($t)* $($t)* }; };
+        let rules = parse_definition(definition).unwrap();
+        let mut tokens: TokenStream = quote!(x);
+        for _ in 0..40 {
+            match rules.expand(&tokens, Span::call_site()) {
+                Some(out) => tokens = out,
+                None => return,
+            }
+        }
+        panic!("the output kept growing");
+    }
+}
