@@ -18,11 +18,11 @@ Sources come from GitHub (`git clone`), or from bare mirrors `DIR/<owner>+<name>
 import argparse
 import collections
 import csv
-import json
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
+
+from lint_run import lint
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "target" / "bench" / "c"
@@ -62,15 +62,6 @@ def extract(name, repo, commit, mirrors):
         subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
     marker.write_text(commit)
     return dest
-
-
-def lint(binary, tree, subtrees):
-    cmd = ["/usr/bin/time", "-f", "%e %M", binary, "--format", "json", "--no-cache", *subtrees]
-    done = subprocess.run(cmd, cwd=tree, capture_output=True, text=True)
-    if done.returncode not in (0, 1):
-        sys.exit(f"{' '.join(cmd)} in {tree}: exit {done.returncode}\n{done.stderr}")
-    seconds, kilobytes = done.stderr.strip().splitlines()[-1].split()
-    return json.loads(done.stdout), float(seconds), int(kilobytes) // 1024
 
 
 def verdicts_of(name):

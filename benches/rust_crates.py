@@ -16,8 +16,9 @@ import collections
 import csv
 import json
 import subprocess
-import sys
 from pathlib import Path
+
+from lint_run import lint
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "target" / "bench" / "rust"
@@ -61,15 +62,6 @@ def fetch():
     return {(p["name"], p["version"]): Path(p["manifest_path"]).parent for p in meta["packages"]}
 
 
-def lint(binary, tree):
-    cmd = ["/usr/bin/time", "-f", "%e %M", binary, "--format", "json", "--no-cache", "."]
-    done = subprocess.run(cmd, cwd=tree, capture_output=True, text=True)
-    if done.returncode not in (0, 1):
-        sys.exit(f"{' '.join(cmd)} in {tree}: exit {done.returncode}\n{done.stderr}")
-    seconds, kilobytes = done.stderr.strip().splitlines()[-1].split()
-    return json.loads(done.stdout), float(seconds), int(kilobytes) // 1024
-
-
 def megabytes(tree):
     size = sum(p.stat().st_size for p in tree.rglob("*") if p.is_file() and p.suffix in SOURCE_SUFFIXES)
     return size / 1e6
@@ -102,7 +94,7 @@ def main():
             continue
         crate = package_of(key)
         tree = dirs[(crate, version)]
-        report, seconds, peak = lint(args.binary, tree)
+        report, seconds, peak = lint(args.binary, tree, ["."])
         summary = report["summary"]
         by_rule = collections.Counter(f"{d['rule']} {d['level']}" for d in report["diagnostics"])
         judged = collections.Counter()
