@@ -179,24 +179,27 @@ fn struct_mismatches(cx: &Checker, decl: &StructDecl, targets: &[&Target]) -> Op
 fn win32_struct_mismatches(cx: &Checker, decl: &StructDecl, targets: &[&Target]) -> Option<Vec<Mismatch>> {
     let semantic = cx.semantic;
     let knowledge = semantic.knowledge();
-    let fold = |name: &str| name.replace('_', "").to_ascii_lowercase();
     let thirty_two_bit_layout = decl
         .name
         .split('_')
         .any(|word| word.ends_with("32") && word != "WIN32");
     // Fields by their index in `decl.fields`.
     let mut found: Vec<Option<Mismatch>> = decl.fields.iter().map(|_| None).collect();
+    let mut names: Option<Vec<String>> = None;
     for target in targets.iter().filter(|t| decl.cond.is_live(t)) {
         let width = target.pointer_width;
         let real = knowledge.struct_fields(&decl.name, width)?;
-        let by_name = |name: &str| real.iter().position(|(real_name, _)| fold(real_name) == fold(name));
-        let named = decl.fields.iter().filter(|(name, _)| by_name(name).is_some()).count();
+        let names = names.get_or_insert_with(|| decl.fields.iter().map(|(name, _)| folded(name)).collect());
+        let real_names: Vec<String> = real.iter().map(|(name, _)| folded(name)).collect();
+        let by_name: Vec<Option<usize>> =
+            names.iter().map(|name| real_names.iter().position(|real| real == name)).collect();
+        let named = by_name.iter().flatten().count();
         let positional = named * 2 <= decl.fields.len();
         if positional && decl.fields.len() != real.len() {
             return Some(Vec::new());
         }
         for (index, ((name, ty), span)) in decl.fields.iter().zip(&decl.field_spans).enumerate() {
-            let Some(real_index) = (if positional { Some(index) } else { by_name(name) }) else {
+            let Some(real_index) = (if positional { Some(index) } else { by_name[index] }) else {
                 continue;
             };
             let (real_name, real_ty) = &real[real_index];
@@ -228,6 +231,12 @@ fn win32_struct_mismatches(cx: &Checker, decl: &StructDecl, targets: &[&Target])
         }
     }
     Some(found.into_iter().flatten().collect())
+}
+
+/// A field or parameter name as names are compared across spellings: `w_param`, `wParam` and
+/// `wparam` are one.
+fn folded(name: &str) -> String {
+    name.replace('_', "").to_ascii_lowercase()
 }
 
 /// The C struct a name stands for in the tree: a struct of that name, or a typedef of one.
@@ -334,11 +343,10 @@ fn arity_mismatch(cx: &Checker, decl: &FnDecl, targets: &[&Target]) -> Option<Fi
     // know (DirectSound's `GetDeviceID(pGuidSrc, pGuidDest)` beside tbs.dll's four
     // parameters): a binding that shares no parameter name with Windows' is taken for such a
     // function, unless Windows' takes none.
-    let fold = |name: &str| name.replace('_', "").to_ascii_lowercase();
     let shares_a_name = decl
         .params
         .iter()
-        .any(|p| real.params.iter().any(|(name, _)| fold(name) == fold(&p.name)));
+        .any(|p| real.params.iter().any(|(name, _)| folded(name) == folded(&p.name)));
     if !(shares_a_name || real.params.is_empty())
         || rows.iter().any(|row| row.params.len() == decl.params.len())
         || semantic
