@@ -207,8 +207,9 @@ impl<'a> Semantic<'a> {
 
     /// As [`Self::lookup`], with the index of the declaring file. Of the tree's declarations,
     /// those of the module a Rust `use` names come first (`use um::ntsecapi::PLSA_…` takes
-    /// `ntsecapi.rs`'s, not another file's of the same name); names declared by bare name
-    /// anywhere else are the fallback where no path resolves.
+    /// `ntsecapi.rs`'s, not another file's of the same name), then those of the modules its
+    /// glob imports name; names declared by bare name anywhere else are the fallback where no
+    /// path resolves.
     fn lookup_in<T: Copy>(
         &self,
         name: &str,
@@ -226,13 +227,15 @@ impl<'a> Semantic<'a> {
             return Some(found);
         }
         let global = pick(self.global)?;
-        if let Some(module) = self.imported_from.get(name) {
-            let imported = global.iter().find(|(file, d)| {
+        let imported = &self.imported_from;
+        let modules = imported.named.get(name).into_iter().chain(&imported.globs);
+        for module in modules {
+            let found = global.iter().find(|(file, d)| {
                 self.model.module_path(*file) == Some(module.as_slice())
                     && self.sees_on(*file, target)
                     && live(d)
             });
-            if let Some(found) = imported {
+            if let Some(found) = found {
                 return Some(*found);
             }
         }

@@ -160,7 +160,7 @@ impl<'a> Model<'a> {
             file,
             id: None,
             file_cond: Cond::TRUE,
-            imported_from: HashMap::default(),
+            imported_from: Imported::default(),
             local,
             global,
             seen: None,
@@ -171,17 +171,12 @@ impl<'a> Model<'a> {
     }
 }
 
-/// Where each name a file imports comes from, as a module path below the crate root:
-/// `crate::`, `self::` and `super::` resolved against the file's own module path `own`.
-fn imported_modules<'a>(
-    imports: &'a [ir::Import],
-    own: &[String],
-) -> HashMap<&'a str, Vec<String>> {
-    let mut from = HashMap::default();
+/// Where the names a file imports come from, as module paths below the crate root (`crate::`,
+/// `self::` and `super::` resolved against the file's own module path `own`): each named
+/// import's module, and the modules of its glob imports, in order.
+fn imported_modules<'a>(imports: &'a [ir::Import], own: &[String]) -> Imported<'a> {
+    let mut imported = Imported::default();
     for import in imports {
-        let Some(name) = import.name.as_deref() else {
-            continue;
-        };
         let mut path: Vec<String> = Vec::new();
         let mut segments = import.module.iter().peekable();
         match segments.peek().map(|s| s.as_str()) {
@@ -201,9 +196,21 @@ fn imported_modules<'a>(
             _ => {}
         }
         path.extend(segments.cloned());
-        from.insert(name, path);
+        match import.name.as_deref() {
+            Some(name) => {
+                imported.named.insert(name, path);
+            }
+            None => imported.globs.push(path),
+        }
     }
-    from
+    imported
+}
+
+/// What [`imported_modules`] finds.
+#[derive(Default)]
+struct Imported<'a> {
+    named: HashMap<&'a str, Vec<String>>,
+    globs: Vec<Vec<String>>,
 }
 
 pub struct Semantic<'a> {
@@ -221,10 +228,9 @@ pub struct Semantic<'a> {
     seen: Option<FileSet>,
     /// `use a::HWND as WindowHandle`: local name → imported name.
     renames: HashMap<&'a str, &'a str>,
-    /// Imported name → the module path below the crate root it is imported from, for the
-    /// `use`s that name a module of this crate (`crate::`, `self::`, `super::` or, as in
-    /// Rust 2015, a path from the root).
-    imported_from: HashMap<&'a str, Vec<String>>,
+    /// The modules below the crate root this file's `use`s import from, by name and by glob
+    /// (`crate::`, `self::`, `super::` or, as in Rust 2015, a path from the root).
+    imported_from: Imported<'a>,
     /// The bodies of `HandleToULong`, `LongToHandle` and kin: conversions there are the point.
     helper_bodies: OnceCell<HashSet<BodyId>>,
     /// Steps left for the current `value_info` question: value flow through locals assigned
