@@ -314,13 +314,17 @@ impl Lowerer {
     }
 
     /// `#[link(name = "...", kind = "...")]` on an `extern` block, also inside `cfg_attr`.
-    pub(super) fn link_attributes(&mut self, attrs: &[Attribute]) {
+    /// Gives the library an unconditional `#[link]` names, which the block's functions are
+    /// imported from.
+    pub(super) fn link_attributes(&mut self, attrs: &[Attribute]) -> Option<String> {
+        let mut library = None;
         for attr in attrs {
             let Meta::List(list) = &attr.meta else {
                 continue;
             };
             if list.path.is_ident("link") {
-                self.link_attribute(list, Cond::TRUE);
+                let name = self.link_attribute(list, Cond::TRUE);
+                library = library.or(name);
             } else if list.path.is_ident("cfg_attr") {
                 let mut chunks = split_commas(list.tokens.clone()).into_iter();
                 let Some(predicate) = chunks.next() else {
@@ -336,9 +340,11 @@ impl Lowerer {
                 }
             }
         }
+        library.map(|name| crate::knowledge::library_key(&name))
     }
 
-    fn link_attribute(&mut self, list: &syn::MetaList, cond: Cond) {
+    /// Records the link and gives the library's name as written.
+    fn link_attribute(&mut self, list: &syn::MetaList, cond: Cond) -> Option<String> {
         let mut name: Option<LitStr> = None;
         let mut kind = LinkKind::Import;
         let mut framework = false;
@@ -361,17 +367,17 @@ impl Lowerer {
             Ok(())
         });
         if parsed.is_err() || framework {
-            return;
+            return None;
         }
-        if let Some(name) = name {
-            let cond = self.current_cond().and(cond);
-            self.ir.links.push(LinkSite {
-                kind,
-                name: MappedText::plain(&name.value()),
-                span: span_of(&name),
-                cond,
-            });
-        }
+        let name = name?;
+        let cond = self.current_cond().and(cond);
+        self.ir.links.push(LinkSite {
+            kind,
+            name: MappedText::plain(&name.value()),
+            span: span_of(&name),
+            cond,
+        });
+        Some(name.value())
     }
 
     /// `println!("cargo:rustc-link-lib=...")` and `cargo::rustc-link-search=...` lines.

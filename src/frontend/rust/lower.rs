@@ -263,8 +263,7 @@ impl Lowerer {
                 l.defined_fn(&f.sig, &f.block, None);
             }),
             Item::ForeignMod(m) => self.with_cond(attrs_cond(&m.attrs), |l| {
-                l.link_attributes(&m.attrs);
-                let library = linked_library(&m.attrs);
+                let library = l.link_attributes(&m.attrs);
                 l.with_library(library, |l| {
                     for foreign in &m.items {
                         l.foreign_item(foreign);
@@ -1098,29 +1097,6 @@ pub(super) fn typeref(ty: &Type) -> TypeRef {
         Type::Group(g) => typeref(&g.elem),
         _ => TypeRef::Other,
     }
-}
-
-/// The library `#[link(name = "…")]` names on an `extern` block, in the form
-/// [`FnDecl::library`] keeps.
-fn linked_library(attrs: &[syn::Attribute]) -> Option<String> {
-    attrs.iter().find_map(|attr| {
-        let syn::Meta::List(list) = &attr.meta else {
-            return None;
-        };
-        if !list.path.is_ident("link") {
-            return None;
-        }
-        let mut name = None;
-        let _ = list.parse_nested_meta(|meta| {
-            if meta.path.is_ident("name") {
-                name = Some(meta.value()?.parse::<syn::LitStr>()?.value());
-            } else if meta.input.peek(Token![=]) {
-                meta.value()?.parse::<syn::Expr>()?;
-            }
-            Ok(())
-        });
-        name.map(|name| crate::knowledge::library_key(&name))
-    })
 }
 
 fn flatten_use(tree: &UseTree, prefix: &mut Vec<String>, out: &mut Vec<Import>) {
