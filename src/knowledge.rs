@@ -670,23 +670,22 @@ impl Knowledge {
     /// (`PIMAGE_NT_HEADERS`). windows-sys has none of these typedefs, as Rust writes
     /// `*mut NMHDR`.
     fn sdk_struct(&self, name: &str) -> Option<(bool, String)> {
-        let known = |name: &str| self.struct_declarations(name).next().is_some();
-        if known(name) {
-            return Some((false, name.to_string()));
+        // Asked of every name the tree does not declare: one buffer for all the candidates.
+        let mut candidate = String::with_capacity(name.len() + 2);
+        for prefix in ["", "LPC", "LP", "PC", "NP", "P"] {
+            let Some(pointee) = name.strip_prefix(prefix).filter(|p| !p.is_empty()) else {
+                continue;
+            };
+            for suffix in ["", "W", "64"] {
+                candidate.clear();
+                candidate.push_str(pointee);
+                candidate.push_str(suffix);
+                if self.struct_declarations(&candidate).next().is_some() {
+                    return Some((!prefix.is_empty(), candidate));
+                }
+            }
         }
-        ["", "LPC", "LP", "PC", "NP", "P"]
-            .into_iter()
-            .filter_map(|prefix| Some((!prefix.is_empty(), name.strip_prefix(prefix)?)))
-            .filter(|(_, pointee)| !pointee.is_empty())
-            .find_map(|(pointer, pointee)| {
-                let candidates = [
-                    pointee.to_string(),
-                    format!("{pointee}W"),
-                    format!("{pointee}64"),
-                ];
-                let found = candidates.into_iter().find(|c| known(c))?;
-                Some((pointer, found))
-            })
+        None
     }
 
     /// The struct table's rows, sorted by name as the generator writes them.
