@@ -35,6 +35,10 @@ CRATES = {
     "notify": ("8.2.2", ""), "sysinfo": ("0.40.4", ""), "interprocess": ("2.4.7", ""),
     "egui-winit": ("0.37.0", ""), "glazier": ("0.4.1", ""), "druid-shell": ("0.7.0", ""),
     "winapi": ("0.3.9", ', features = ["everything"]'), "windows-sys": ("0.61.2", ""),
+    # Crates whose calls cross into a -sys dependency's bindings.
+    "curl": ("0.4.51", ""), "git2": ("0.21.0", ""), "ssh2": ("0.9.6", ""), "xz2": ("0.1.7", ""),
+    "bzip2": ("0.6.1", ""), "rusqlite": ("0.43.0", ""), "openssl": ("0.10.82", ""),
+    "zstd": ("0.14.4", ""), "flate2": ("1.1.11", ', features = ["zlib"]'),
 }
 
 SOURCE_SUFFIXES = {".rs", ".c", ".h", ".cpp", ".hpp", ".idl", ".reg", ".rgs", ".wxs", ".dll", ".lib", ".exe"}

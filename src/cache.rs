@@ -130,12 +130,19 @@ impl Cache {
     }
 
     pub fn key(kind: FileKind, bytes: &[u8]) -> Key {
-        Cache::key_in(kind, bytes, None)
+        Cache::key_in(kind, bytes, None, 0)
     }
 
     /// The key of a C or C++ file lowered as its translation units see it (what they compile,
-    /// the macros they define): the same bytes read by other units lower to other IR.
-    pub fn key_in(kind: FileKind, bytes: &[u8], unit: Option<&UnitView>) -> Key {
+    /// the macros they define), or of a Rust file lowered with the `macro_rules!` of its
+    /// package (`package_macros`, their digest; 0 for none): the same bytes lower to other IR
+    /// in other company.
+    pub fn key_in(
+        kind: FileKind,
+        bytes: &[u8],
+        unit: Option<&UnitView>,
+        package_macros: u64,
+    ) -> Key {
         use std::hash::Hash;
         let mut hasher = xxhash_rust::xxh3::Xxh3::new();
         hasher.update(format!("{kind:?}\0").as_bytes());
@@ -145,6 +152,10 @@ impl Cache {
             unit.regions.hash(&mut hasher);
             hasher.update(&unit.macros.digest().to_le_bytes());
             unit.seen.hash(&mut hasher);
+        }
+        if package_macros != 0 {
+            hasher.update(b"\0macros");
+            hasher.update(&package_macros.to_le_bytes());
         }
         Key(hasher.digest128())
     }

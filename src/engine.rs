@@ -18,9 +18,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use rayon::prelude::*;
 
 use crate::cache::{Cache, CacheDir};
+use crate::dependencies;
 use crate::diagnostic::Diagnostic;
 use crate::discover::{self, Exclude, FileKind, Input};
-use crate::frontend::{self, c::UnitView, c::pp::Definitions};
+use crate::frontend::{self, c::UnitView, c::pp::Definitions, rust::CrateMacros};
 use crate::knowledge::Knowledge;
 use crate::model::Model;
 use crate::model::cfg::Regions;
@@ -51,6 +52,9 @@ pub struct Options {
     pub jobs: Option<usize>,
     /// Where lowered files are cached between runs; `None` lowers every file.
     pub cache: Option<CacheDir>,
+    /// Where the binding crates the linted packages depend on are looked up (cargo's home),
+    /// to read their declarations; `None` reads none.
+    pub cargo_home: Option<PathBuf>,
 }
 
 /// How a project adjusts a run (from its configuration and the command line): what is walked,
@@ -88,7 +92,10 @@ pub struct Progress {
 }
 
 pub struct Outcome {
+    /// Every file read: the linted ones, then dependencies' read for their declarations.
     pub files: Vec<SourceFile>,
+    /// How many of `files`, from the first, were linted.
+    pub linted_files: usize,
     /// The kind of each file, by the same index as `files`.
     pub kinds: Vec<FileKind>,
     /// Sorted by path, line, column and rule.
@@ -139,7 +146,11 @@ fn run_in_pool(options: &Options, policy: &Policy, knowledge: &Knowledge) -> Out
         .exclude
         .clone()
         .with_dirs(options.excluded_dirs.iter().cloned());
-    let (inputs, mut errors) = discover::discover_excluding(&options.paths, &exclude);
+    let (mut inputs, mut errors) = discover::discover_excluding(&options.paths, &exclude);
+    let linted_inputs = inputs.len();
+    if let Some(cargo_home) = &options.cargo_home {
+        inputs.extend(binding_inputs(&inputs, cargo_home));
+    }
     if let Some(progress) = &policy.progress {
         progress.total.store(inputs.len(), Ordering::Relaxed);
     }
@@ -155,6 +166,7 @@ fn run_in_pool(options: &Options, policy: &Policy, knowledge: &Knowledge) -> Out
         })
     });
     let (early, units) = preprocess_units(&inputs, options, policy, &mut notes);
+    let (package_of, packages) = package_macros(&inputs, policy.max_file_bytes);
     let mut lowered = each_largest_first(&sizes, |i| {
         let read = early[i].lock().unwrap_or_else(|e| e.into_inner()).take();
         let unit_file = units.unit_file_of.get(&i).map(|&f| f as usize);
@@ -168,12 +180,14 @@ fn run_in_pool(options: &Options, policy: &Policy, knowledge: &Knowledge) -> Out
             seen: &seen,
             file: unit_file.map_or(u32::MAX, |f| f as u32),
         });
+        let macros = package_of[i].map(|p| &packages[p]);
         let result = read_and_lower(
             &inputs[i],
             policy.max_file_bytes,
             cache.as_ref(),
             read,
             unit.as_ref(),
+            macros,
         );
         if let Some(progress) = &policy.progress {
             progress.done.fetch_add(1, Ordering::Relaxed);
@@ -194,7 +208,9 @@ fn run_in_pool(options: &Options, policy: &Policy, knowledge: &Knowledge) -> Out
     let mut cached = 0;
     // By input index: the index of the file in the run, for those read.
     let mut file_ids: Vec<Option<u32>> = Vec::with_capacity(inputs.len());
-    for (input, result) in inputs.iter().zip(read) {
+    let mut unread_dependency_files = 0;
+    for (index, (input, result)) in inputs.iter().zip(read).enumerate() {
+        let dependency = index >= linted_inputs;
         file_ids.push(
             result
                 .as_ref()
@@ -207,10 +223,26 @@ fn run_in_pool(options: &Options, policy: &Policy, knowledge: &Knowledge) -> Out
                 files.push(file);
                 kinds.push(input.kind);
                 irs.push(ir);
-                errors.extend(partial);
+                match dependency {
+                    true => unread_dependency_files += usize::from(!partial.is_empty()),
+                    false => errors.extend(partial),
+                }
             }
+            Err(_) if dependency => unread_dependency_files += 1,
             Err(error) => errors.push(error),
         }
+    }
+    // Dependencies' files are read after the linted ones: the files from this index on.
+    let first_dependency_file = files.len()
+        - inputs[linted_inputs..]
+            .iter()
+            .zip(&file_ids[linted_inputs..])
+            .filter(|(_, id)| id.is_some())
+            .count();
+    if unread_dependency_files > 0 {
+        notes.push(format!(
+            "files in dependencies that could not be read in full: {unread_dependency_files}; calls into what they declare are checked only as far as they were read"
+        ));
     }
     errors.extend(
         units
@@ -240,6 +272,9 @@ fn run_in_pool(options: &Options, policy: &Policy, knowledge: &Knowledge) -> Out
     let checked: Vec<Vec<Diagnostic>> = (0..ir_refs.len())
         .into_par_iter()
         .map(|id| {
+            if id >= first_dependency_file {
+                return Vec::new();
+            }
             let semantic = model.semantic_of(id);
             let source = &files_ref[id];
             let mut found = Vec::new();
@@ -251,7 +286,8 @@ fn run_in_pool(options: &Options, policy: &Policy, knowledge: &Knowledge) -> Out
             found
         })
         .collect();
-    let by_file = by_reported_file(checked);
+    let mut by_file = by_reported_file(checked);
+    by_file.truncate(first_dependency_file);
     let mut diagnostics: Vec<Diagnostic> = by_file
         .into_par_iter()
         .enumerate()
@@ -267,6 +303,7 @@ fn run_in_pool(options: &Options, policy: &Policy, knowledge: &Knowledge) -> Out
     diagnostics.dedup();
     errors.sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));
     Outcome {
+        linted_files: first_dependency_file,
         files,
         kinds,
         diagnostics,
@@ -530,6 +567,7 @@ fn read_and_lower(
     cache: Option<&Cache>,
     read: Option<Bytes>,
     unit: Option<&UnitView>,
+    macros: Option<&PackageMacros>,
 ) -> Result<ReadFile, FileError> {
     let fail = |message: String| FileError::new(&input.path, message);
     let limit = match input.kind {
@@ -540,7 +578,8 @@ fn read_and_lower(
         Some(read) => read.map_err(fail)?,
         None => read_bytes(&input.path, limit).map_err(|e| fail(format!("{e}; skipped")))?,
     };
-    let cached = cache.map(|cache| (cache, Cache::key_in(input.kind, &bytes, unit)));
+    let digest = macros.map_or(0, |m| m.digest);
+    let cached = cache.map(|cache| (cache, Cache::key_in(input.kind, &bytes, unit, digest)));
     let stored = cached
         .as_ref()
         .and_then(|(cache, key)| cache.get(key, input.kind, &bytes));
@@ -548,10 +587,14 @@ fn read_and_lower(
     let lowered = match stored {
         Some(lowered) => lowered,
         None => {
-            let lowered = frontend::lower(input.kind, bytes, unit).map(|mut lowered| {
-                lowered.ir.compact();
-                lowered
-            });
+            let no_macros = Arc::default();
+            let definitions = macros.map_or(&no_macros, |m| &m.definitions);
+            let lowered = frontend::lower_in_package(input.kind, bytes, unit, definitions).map(
+                |mut lowered| {
+                    lowered.ir.compact();
+                    lowered
+                },
+            );
             if let Some((cache, key)) = &cached {
                 cache.put(key, &lowered);
             }
@@ -615,6 +658,144 @@ fn locate<'p>(files: impl Iterator<Item = &'p Path>, roots: &[PathBuf]) -> Vec<L
             }
         })
         .collect()
+}
+
+/// The Rust files of the binding crates the packages of `inputs` depend on.
+fn binding_inputs(inputs: &[Input], cargo_home: &Path) -> Vec<Input> {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let mut dirs_seen = std::collections::HashSet::new();
+    let package_roots = inputs
+        .iter()
+        .filter(|input| input.kind == FileKind::Rust)
+        .filter_map(|input| {
+            normalize(&cwd.join(&input.path))
+                .parent()
+                .map(Path::to_path_buf)
+        })
+        .filter(|dir| dirs_seen.insert(dir.clone()))
+        .filter_map(|dir| {
+            dir.ancestors()
+                .find(|d| d.join("Cargo.toml").is_file())
+                .map(Path::to_path_buf)
+        })
+        .collect();
+    let sources = dependencies::binding_sources(&package_roots, cargo_home);
+    let (found, _) = discover::discover(&sources, &[]);
+    // A path dependency inside the linted tree is linted, not read a second time.
+    let linted: std::collections::HashSet<PathBuf> = inputs
+        .iter()
+        .filter(|input| input.kind == FileKind::Rust)
+        .filter_map(|input| input.path.canonicalize().ok())
+        .collect();
+    found
+        .into_iter()
+        .filter(|input| input.kind == FileKind::Rust)
+        .filter(|input| {
+            input
+                .path
+                .canonicalize()
+                .is_ok_and(|path| !linted.contains(&path))
+        })
+        .collect()
+}
+
+/// The `macro_rules!` definitions of a package's Rust files, which its other files may invoke.
+struct PackageMacros {
+    definitions: Arc<CrateMacros>,
+    /// Of the definitions, for cache keys: a file's IR depends on what its macros expand to.
+    digest: u64,
+}
+
+/// For each input, the index of its package's macros in the second list, when it is a Rust
+/// file of a package whose files define some. Files are grouped by package root (the nearest
+/// directory with a `Cargo.toml`); a name two files define differently is left out: which
+/// one a file sees depends on module order this does not follow.
+fn package_macros(
+    inputs: &[Input],
+    max_file_bytes: u64,
+) -> (Vec<Option<usize>>, Vec<PackageMacros>) {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let mut root_of_dir: HashMap<PathBuf, PathBuf> = HashMap::new();
+    let roots: Vec<Option<PathBuf>> = inputs
+        .iter()
+        .map(|input| {
+            if input.kind != FileKind::Rust {
+                return None;
+            }
+            let dir = normalize(&cwd.join(&input.path))
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_default();
+            let root = root_of_dir.entry(dir.clone()).or_insert_with(|| {
+                dir.ancestors()
+                    .find(|d| d.join("Cargo.toml").is_file())
+                    .map_or(dir.clone(), Path::to_path_buf)
+            });
+            Some(root.clone())
+        })
+        .collect();
+    let definitions: Vec<Vec<(String, String)>> = inputs
+        .par_iter()
+        .zip(&roots)
+        .map(|(input, root)| {
+            root.as_ref()
+                .and_then(|_| read_bytes(&input.path, max_file_bytes).ok())
+                .filter(|bytes| may_define_macros(bytes))
+                .and_then(|bytes| String::from_utf8(bytes).ok())
+                .map(|text| frontend::rust::macro_definitions(&text))
+                .unwrap_or_default()
+        })
+        .collect();
+    let mut by_root: HashMap<&PathBuf, HashMap<String, Option<String>>> = HashMap::new();
+    for (root, found) in roots.iter().zip(definitions) {
+        let Some(root) = root else { continue };
+        for (name, body) in found {
+            by_root
+                .entry(root)
+                .or_default()
+                .entry(name)
+                .and_modify(|known| {
+                    if known.as_ref() != Some(&body) {
+                        *known = None;
+                    }
+                })
+                .or_insert(Some(body));
+        }
+    }
+    let mut index_of_root: HashMap<&PathBuf, usize> = HashMap::new();
+    let mut packages = Vec::new();
+    for (root, names) in by_root {
+        let mut definitions: Vec<(String, String)> = names
+            .into_iter()
+            .filter_map(|(name, body)| Some((name, body?)))
+            .collect();
+        if definitions.is_empty() {
+            continue;
+        }
+        definitions.sort();
+        let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+        for (name, body) in &definitions {
+            hasher.update(name.as_bytes());
+            hasher.update(b"\0");
+            hasher.update(body.as_bytes());
+            hasher.update(b"\0");
+        }
+        index_of_root.insert(root, packages.len());
+        packages.push(PackageMacros {
+            definitions: Arc::new(definitions.into_iter().collect()),
+            digest: hasher.digest().max(1),
+        });
+    }
+    let package_of = roots
+        .iter()
+        .map(|root| root.as_ref().and_then(|r| index_of_root.get(r).copied()))
+        .collect();
+    (package_of, packages)
+}
+
+/// Whether the bytes hold `macro_rules`: most files define no macro and are not tokenised.
+fn may_define_macros(bytes: &[u8]) -> bool {
+    memchr::memmem::find(bytes, b"macro_rules").is_some()
 }
 
 #[cfg(test)]

@@ -105,6 +105,7 @@ fn lint(dir: &Path) -> Outcome {
         rules: rules::ALL.iter().collect(),
         jobs: Some(1),
         cache: None,
+        cargo_home: None,
     };
     engine::run(&options, knowledge()).expect("the run starts")
 }

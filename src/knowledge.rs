@@ -285,6 +285,7 @@ pub struct MidlNames {
 #[serde(deny_unknown_fields)]
 pub struct RustNames {
     pub string_macros: HashSet<String>,
+    pub windows_binding_crates: HashSet<String>,
 }
 
 static NAMES: LazyLock<Result<Names, String>> =

@@ -12,6 +12,7 @@ pub mod cache;
 pub mod catalog;
 pub mod cli;
 pub mod config;
+pub mod dependencies;
 pub mod diagnostic;
 pub mod discover;
 pub mod engine;

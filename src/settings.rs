@@ -8,6 +8,7 @@ use std::sync::Arc;
 use crate::cache::CacheDir;
 use crate::catalog;
 use crate::config::{Config, Source};
+use crate::dependencies;
 use crate::discover::Exclude;
 use crate::engine::{Options, Policy, Progress};
 use crate::knowledge::Knowledge;
@@ -190,6 +191,7 @@ impl Settings {
             rules: rules::ALL.iter().collect(),
             jobs,
             cache: self.cache.clone(),
+            cargo_home: dependencies::cargo_home(),
         }
     }
 

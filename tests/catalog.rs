@@ -111,6 +111,7 @@ fn check_example(
             },
             jobs: Some(1),
             cache: None,
+            cargo_home: None,
         };
         let outcome = engine::run(&options, knowledge).unwrap();
         assert!(

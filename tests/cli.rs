@@ -259,7 +259,14 @@ fn check_schema(doc: &Value, cwd: &Path) {
     }
     assert_eq!(
         keys(&doc["summary"]),
-        set(&["files", "errors", "warnings", "unreadable", "cached"])
+        set(&[
+            "files",
+            "errors",
+            "warnings",
+            "unreadable",
+            "cached",
+            "dependency_files"
+        ])
     );
     assert_eq!(summary(doc, "errors"), error_count);
     assert_eq!(summary(doc, "warnings"), warning_count);

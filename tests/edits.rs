@@ -131,6 +131,7 @@ fn report(dir: &Path, jobs: usize) -> String {
         rules: rules::ALL.iter().collect(),
         jobs: Some(jobs),
         cache: None,
+        cargo_home: None,
     };
     let outcome = engine::run(&options, knowledge()).unwrap();
     let mut out = String::new();

@@ -198,6 +198,7 @@ fn overlapping_fixes_first_wins() {
     let path = scratch.write("a.rs", text);
     let outcome = Outcome {
         files: vec![SourceFile::new(path, "a.rs".into(), text.into())],
+        linted_files: 1,
         kinds: vec![FileKind::Rust],
         diagnostics: vec![
             diagnostic(13, 14, "b"),

@@ -288,12 +288,13 @@ fn knowledge() -> &'static Knowledge {
 
 fn options(path: PathBuf, targets: &[Target]) -> Options {
     Options {
-        paths: vec![path],
+        paths: vec![path.clone()],
         excluded_dirs: Vec::new(),
         targets: targets.to_vec(),
         rules: rules::ALL.iter().collect(),
         jobs: Some(1),
         cache: None,
+        cargo_home: Some(path.join(".cargo-home")),
     }
 }
 

@@ -29,6 +29,7 @@ fn lint(paths: Vec<PathBuf>) -> Outcome {
         rules: rules::ALL.iter().collect(),
         jobs: Some(1),
         cache: None,
+        cargo_home: None,
     };
     engine::run(&options, &knowledge).unwrap()
 }

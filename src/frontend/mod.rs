@@ -52,9 +52,19 @@ pub fn lower(
     bytes: Vec<u8>,
     unit: Option<&c::UnitView>,
 ) -> Result<Lowered, String> {
+    lower_in_package(kind, bytes, unit, &std::sync::Arc::default())
+}
+
+/// [`lower`], with the `macro_rules!` definitions of the other Rust files of the package.
+pub fn lower_in_package(
+    kind: FileKind,
+    bytes: Vec<u8>,
+    unit: Option<&c::UnitView>,
+    macros: &std::sync::Arc<rust::CrateMacros>,
+) -> Result<Lowered, String> {
     match kind {
         FileKind::Rust => utf8(bytes).and_then(|text| {
-            let (ir, errors) = rust::lower(&text)?;
+            let (ir, errors) = rust::lower_in_package(&text, macros)?;
             Ok(Lowered { text, ir, errors })
         }),
         FileKind::C => c::lower(c::Dialect::C, bytes, unit),

@@ -291,10 +291,14 @@ impl<'a> Semantic<'a> {
             |decl| decl.cond.is_live(target),
             target,
         )?;
-        let file = usize::try_from(file)
+        Some((self.other_file(file), decl))
+    }
+
+    /// A declaring file as a file of the run, when it is not this one.
+    fn other_file(&self, file: u32) -> Option<FileId> {
+        usize::try_from(file)
             .ok()
-            .filter(|&f| file != u32::MAX && Some(f) != self.id && self.model.file_ir(f).is_some());
-        Some((file, decl))
+            .filter(|&f| file != u32::MAX && Some(f) != self.id && self.model.file_ir(f).is_some())
     }
 
     /// A function declared in the tree (this file first), live on the target.
@@ -305,6 +309,18 @@ impl<'a> Semantic<'a> {
             |decl| decl.cond.is_live(target),
             target,
         )
+    }
+
+    /// A function declared in the tree, live on the target, with the file declaring it (`None`:
+    /// this one).
+    pub fn function_in(&self, name: &str, target: &Target) -> Option<(Option<FileId>, &'a FnDecl)> {
+        let (file, decl) = self.lookup_in(
+            name,
+            |d| d.functions.get(name),
+            |decl| decl.cond.is_live(target),
+            target,
+        )?;
+        Some((self.other_file(file), decl))
     }
 
     /// The function a call binds to: this file's declaration, else the real Win32 function

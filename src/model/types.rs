@@ -59,6 +59,28 @@ impl Semantic<'_> {
         knowledge.type_named(name).unwrap_or(Ty::Unknown)
     }
 
+    /// Whether a written type is C's `long` or `unsigned long` as Rust binds it (`c_long`,
+    /// `c_ulong`, or an alias of them): 32 bits on Windows but 64 on the LP64 systems (Linux,
+    /// macOS) where code is often written, so that a value typed for those, `i64` or `u64`,
+    /// does not compile for Windows.
+    pub fn is_c_long(&self, ty: &TypeRef, target: &Target) -> bool {
+        let mut ty = ty;
+        for _ in 0..MAX_RESOLVE_DEPTH {
+            let TypeRef::Named(name) = ty else {
+                return false;
+            };
+            let name = self.canonical(name);
+            if matches!(name, "c_long" | "c_ulong") {
+                return true;
+            }
+            match self.alias(name, target) {
+                Some(aliased) => ty = aliased,
+                None => return false,
+            }
+        }
+        false
+    }
+
     pub fn api_type(&self, ty: &ApiType) -> Ty {
         self.knowledge().api_type(ty)
     }

@@ -59,9 +59,7 @@ pub fn write(outcome: &Outcome, cx: &Context, out: &mut dyn Write) -> io::Result
     writeln!(
         out,
         "ptrwidth: {} files linted: {} errors, {} warnings",
-        outcome.files.len(),
-        counts.errors,
-        counts.warnings
+        outcome.linted_files, counts.errors, counts.warnings
     )?;
     if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|s| !s.is_empty()) {
         append(&summary, &step_summary(outcome, &paths, &Links::from_env()))?;
@@ -149,9 +147,7 @@ fn step_summary(outcome: &Outcome, paths: &[String], links: &Links) -> String {
     let counts = super::counts(outcome);
     let mut markdown = format!(
         "## ptrwidth\n\n{} files linted: **{} errors**, **{} warnings**",
-        outcome.files.len(),
-        counts.errors,
-        counts.warnings
+        outcome.linted_files, counts.errors, counts.warnings
     );
     if !outcome.errors.is_empty() {
         markdown.push_str(&format!(
@@ -223,6 +219,7 @@ mod tests {
         };
         let outcome = Outcome {
             files: vec![file],
+            linted_files: 1,
             kinds: vec![crate::discover::FileKind::Rust],
             diagnostics: vec![finding; 40_000],
             errors: Vec::new(),

@@ -38,7 +38,7 @@ pub fn write(outcome: &Outcome, style: &Style, out: &mut dyn Write) -> io::Resul
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     let mut summary = format!(
         "ptrwidth: {} linted: {}, {}",
-        plural(outcome.files.len(), "file"),
+        plural(outcome.linted_files, "file"),
         plural(counts.errors, "error"),
         plural(counts.warnings, "warning"),
     );

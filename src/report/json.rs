@@ -32,11 +32,12 @@ pub fn write(outcome: &Outcome, out: &mut dyn Write) -> io::Result<()> {
             .map(|e| json!({"path": e.path, "message": e.message}))
             .collect(),
         summary: json!({
-            "files": outcome.files.len(),
+            "files": outcome.linted_files,
             "errors": counts.errors,
             "warnings": counts.warnings,
             "unreadable": outcome.errors.len(),
             "cached": outcome.cached,
+            "dependency_files": outcome.files.len() - outcome.linted_files,
         }),
         version: 1,
     };

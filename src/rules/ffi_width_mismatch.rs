@@ -5,7 +5,9 @@
 //! struct whose field widths disagree with the C struct of the same name in the tree (else
 //! with the Win32 struct of that name), and a type alias (in any language) that gives a
 //! Windows or C type name (`size_t`, `ULONG_PTR`, `LONG`, `c_long`) a width it does not have on
-//! Windows, typically bindgen output generated on an LP64 system.
+//! Windows, typically bindgen output generated on an LP64 system. Calls are checked against the
+//! bindings they call, the tree's or a `-sys` dependency's: an `i64` passed where the binding
+//! takes `c_long` compiles on Linux and not for Windows.
 //!
 //! The real prototype comes from the first source in [`PROTOTYPE_SOURCES`] that knows the
 //! function: the C and C++ headers of the linted tree (a `-sys` crate's `include/`), then the
@@ -15,8 +17,8 @@ use super::{Checker, Rule};
 use crate::diagnostic::{Applicability, Finding, Fix};
 use crate::knowledge::{ApiFn, ApiType, library_key};
 use crate::model::cfg::Cond;
-use crate::model::ir::{FnDecl, FnKind, Language, StructDecl, TypeRef};
-use crate::model::ty::Ty;
+use crate::model::ir::{CallSite, ConversionTarget, FnDecl, FnKind, Language, StructDecl, TypeRef};
+use crate::model::ty::{IntBits, Ty};
 use crate::model::{CDecl, Semantic};
 use crate::source::{FileId, Span};
 use crate::target::Target;
@@ -66,6 +68,11 @@ fn check(cx: &mut Checker) {
                 .unwrap_or_default();
             for mismatch in mismatches {
                 report(cx, mismatch);
+            }
+        }
+        for call in &semantic.file.calls {
+            if let Some(finding) = lp64_argument(cx, call, targets) {
+                cx.report(finding);
             }
         }
         for decl in semantic.file.structs.iter().filter(|s| s.c_layout) {
@@ -600,4 +607,72 @@ fn report(cx: &mut Checker, mismatch: Mismatch) {
         finding = finding.fix(Fix::single(message, Applicability::MaybeIncorrect, edit));
     }
     cx.report(finding);
+}
+
+/// An argument typed `i64`/`u64` for a binding's `c_long`/`c_ulong` parameter: the same type on
+/// LP64 systems, where the call compiles, and not on Windows, where `c_long` is 32 bits.
+fn lp64_argument(cx: &Checker, call: &CallSite, targets: &[&Target]) -> Option<Finding> {
+    let semantic = cx.semantic;
+    let body = semantic.file.bodies.get(call.body)?;
+    for target in targets.iter().filter(|t| call.cond.is_live(t)) {
+        let (decl_file, decl) = semantic.function_in(&call.callee, target)?;
+        if decl.kind != FnKind::Foreign || decl.params.len() != call.args.len() {
+            return None;
+        }
+        for (param, arg) in decl.params.iter().zip(&call.args) {
+            if arg.value.is_literal() || !semantic.is_c_long(&param.ty, target) {
+                continue;
+            }
+            let Ty::Int(int) = semantic.value_info(body, &arg.value, target).ty else {
+                continue;
+            };
+            if int.bits != IntBits::Fixed(64) {
+                continue;
+            }
+            let decl_file = decl_file.unwrap_or(cx.file);
+            let long = if int.signed { "c_long" } else { "c_ulong" };
+            let declared_as = match &param.ty {
+                TypeRef::Named(name) if name != long => format!("`{name}` is `{long}`"),
+                _ => format!("`{long}`"),
+            };
+            let written = cx.text(arg.span).to_string();
+            let mut finding = Finding::new(
+                arg.span,
+                format!(
+                    "`{written}` is {}, but `{}` of `{}` is `{long}`, 32 bits on {}: this call compiles on Linux and macOS, not for Windows",
+                    if int.signed { "`i64`" } else { "`u64`" },
+                    param.name,
+                    decl.name,
+                    target.triple
+                ),
+            )
+            .label("64 bits here")
+            .secondary(
+                decl_file,
+                param.ty_span,
+                format!("{declared_as}: 32 bits on Windows"),
+            )
+            .help(format!(
+                "convert to `core::ffi::{long}`, the binding's type on every target, and make sure the value fits in 32 bits on Windows"
+            ));
+            if let Some(span) = cast_type_span(cx, call, arg.span) {
+                let edit = cx.edit(span, format!("core::ffi::{long}"));
+                finding = finding.fix(Fix::single(
+                    format!("convert to `core::ffi::{long}`"),
+                    Applicability::MaybeIncorrect,
+                    edit,
+                ));
+            }
+            return Some(finding);
+        }
+    }
+    None
+}
+
+/// Where an argument that is a written cast (`v as i64`) names its type, in the file itself.
+fn cast_type_span(cx: &Checker, call: &CallSite, arg: Span) -> Option<Span> {
+    let conversion = cx.semantic.file.conversions.iter().find(|c| {
+        c.body == call.body && c.span == arg && matches!(c.to, ConversionTarget::Written(_))
+    })?;
+    cx.written(conversion.to_span)
 }

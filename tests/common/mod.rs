@@ -135,6 +135,7 @@ pub fn outcome_with_fix(
 ) -> Outcome {
     Outcome {
         files: vec![SourceFile::new(path, "a.rs".into(), text.into())],
+        linted_files: 1,
         kinds: vec![FileKind::Rust],
         diagnostics: vec![Diagnostic {
             rule: "handle-truncation",

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
@@ -11,6 +12,7 @@ use syn::{
     ReturnType, Signature, Stmt, Token, TraitItem, Type, UnOp, UseTree,
 };
 
+use super::CrateMacros;
 use super::cfg::{attrs_cond, module_paths, parse_cond};
 use super::libraries::KnownLocals;
 use super::macro_rules::{self, MacroRules};
@@ -33,8 +35,13 @@ pub const MAX_EXPR_DEPTH: usize = 128;
 /// lowered in their place among the others: the model takes the first live declaration of a
 /// name, so the order of declarations is part of what a file means.
 /// Also says whether some expressions were nested too deep to lower.
-pub fn lower_file(file: &syn::File, plain_items: Vec<PlainItem>) -> (FileIr, bool) {
+pub fn lower_file(
+    file: &syn::File,
+    plain_items: Vec<PlainItem>,
+    crate_macros: Arc<CrateMacros>,
+) -> (FileIr, bool) {
     let mut lowerer = Lowerer::new();
+    lowerer.crate_macros = crate_macros;
     macro_rules::collect(&file.items, &mut lowerer.macro_rules);
     lowerer.with_cond(attrs_cond(&file.attrs), |l| {
         registry::collect_consts(l, &file.items);
@@ -114,6 +121,8 @@ pub(super) struct Lowerer {
     /// The file's `macro_rules!` macros, and how deep in their expansions lowering is.
     pub(super) macro_rules: HashMap<String, Rc<MacroRules>>,
     pub(super) expansion_depth: usize,
+    /// The definitions other files of the package make, parsed into `macro_rules` when invoked.
+    crate_macros: Arc<CrateMacros>,
 }
 
 /// The expression under any parentheses and invisible groups: `(x as T)` is the cast.
@@ -158,7 +167,25 @@ impl Lowerer {
             library: None,
             macro_rules: HashMap::new(),
             expansion_depth: 0,
+            crate_macros: Arc::default(),
         }
+    }
+
+    /// Whether a `macro_rules!` macro of this name is known: the file's own, else another
+    /// file's of the package (parsed now, once).
+    pub(super) fn has_macro(&mut self, name: &str) -> bool {
+        if self.macro_rules.contains_key(name) {
+            return true;
+        }
+        let Some(rules) = self
+            .crate_macros
+            .get(name)
+            .and_then(|body| macro_rules::parse_foreign(body))
+        else {
+            return false;
+        };
+        self.macro_rules.insert(name.to_string(), Rc::new(rules));
+        true
     }
 
     pub(super) fn current_cond(&self) -> Cond {

@@ -1,4 +1,4 @@
-//! The file's own `macro_rules!` macros, expanded where they are invoked: a crate that declares
+//! The crate's `macro_rules!` macros, expanded where they are invoked: a crate that declares
 //! its bindings (`my_bindings! { "user32"; GetWindowLongW(HWND, i32) -> isize }`), structs or
 //! casts through a macro is checked like one that writes them out.
 //!
@@ -7,6 +7,11 @@
 //! wrote keeps its spans; what the macro adds takes the span of the macro's name at the
 //! invocation, where a finding in it is reported (and no fix edits). Expansion depth and output
 //! size are bounded, so a recursive or exponential macro costs little.
+//!
+//! A file's own definitions come first; then those other files of its package make (the
+//! engine collects them before lowering: `macros.rs` behind `#[macro_use] mod macros;`,
+//! `#[macro_export]`ed ones), except a name defined differently in two files, which is left
+//! unexpanded rather than guessed.
 
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -67,6 +72,41 @@ pub fn collect(items: &[syn::Item], into: &mut HashMap<String, Rc<MacroRules>>) 
             _ => {}
         }
     }
+}
+
+/// The `macro_rules!` definitions among these tokens and those of their inline modules, each
+/// as its name and the text of its body, for other files of the crate to expand.
+pub fn definitions_in(tokens: TokenStream, into: &mut Vec<(String, String)>) {
+    let trees: Vec<TokenTree> = tokens.into_iter().collect();
+    for (i, tree) in trees.iter().enumerate() {
+        match tree {
+            TokenTree::Ident(ident) if ident == "macro_rules" => {
+                if let (
+                    Some(TokenTree::Punct(bang)),
+                    Some(TokenTree::Ident(name)),
+                    Some(TokenTree::Group(body)),
+                ) = (trees.get(i + 1), trees.get(i + 2), trees.get(i + 3))
+                    && bang.as_char() == '!'
+                {
+                    into.push((name.to_string(), body.stream().to_string()));
+                }
+            }
+            // `mod a { … }`: its macros are textually in the file too.
+            TokenTree::Group(group)
+                if group.delimiter() == Delimiter::Brace
+                    && i >= 2
+                    && matches!(&trees[i - 2], TokenTree::Ident(m) if m == "mod") =>
+            {
+                definitions_in(group.stream(), into);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// A definition another file of the crate made, from the text of its body.
+pub fn parse_foreign(body: &str) -> Option<MacroRules> {
+    parse_definition(body.parse().ok()?)
 }
 
 fn parse_definition(body: TokenStream) -> Option<MacroRules> {

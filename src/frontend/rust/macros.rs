@@ -45,13 +45,10 @@ pub(super) fn item_macro(lowerer: &mut Lowerer, mac: &Macro) {
                 alias(lowerer, mac, &name, TypeRef::named("u32"));
             }
         }
-        _ if lowerer.macro_rules.contains_key(&name) => {
-            if let Some(expansion) = expand(lowerer, mac, &name)
-                && let Ok(file) = syn::parse2::<syn::File>(expansion)
-            {
-                in_expansion(lowerer, |l| l.items(&file.items));
-            }
-        }
+        _ if lowerer.macro_rules.contains_key(&name) => expand_items(lowerer, mac, &name),
+        // Items passed to another file's macro are read as written, so that fixes can edit
+        // them (winapi's `STRUCT!{struct POINT { x: LONG, y: LONG, }}`); anything else it is
+        // given is expanded.
         _ => {
             if let Ok(file) = syn::parse2::<syn::File>(mac.tokens.clone()) {
                 let first_new = lowerer.ir.structs.len();
@@ -62,8 +59,18 @@ pub(super) fn item_macro(lowerer: &mut Lowerer, mac: &Macro) {
                         decl.c_layout = true;
                     }
                 }
+            } else if lowerer.has_macro(&name) {
+                expand_items(lowerer, mac, &name);
             }
         }
+    }
+}
+
+fn expand_items(lowerer: &mut Lowerer, mac: &Macro, name: &str) {
+    if let Some(expansion) = expand(lowerer, mac, name)
+        && let Ok(file) = syn::parse2::<syn::File>(expansion)
+    {
+        in_expansion(lowerer, |l| l.items(&file.items));
     }
 }
 
@@ -88,7 +95,7 @@ pub(super) fn expr_macro(lowerer: &mut Lowerer, mac: &Macro, expect: &Expect) ->
             Ok(expr) => Value::AddressOf(Box::new(lowerer.expr(&expr, &Expect::Nothing))),
             Err(_) => Value::Unknown,
         },
-        _ if lowerer.macro_rules.contains_key(&name) => {
+        _ if lowerer.has_macro(&name) => {
             let Some(expansion) = expand(lowerer, mac, &name) else {
                 return Value::Unknown;
             };

@@ -20,16 +20,47 @@ use crate::model::ir::FileIr;
 /// and syn's recursive descent would need a stack proportional to the depth.
 const MAX_NESTING: usize = 256;
 
+/// The `macro_rules!` definitions other files of a package make, by name: the text of each
+/// one's body.
+pub type CrateMacros = std::collections::HashMap<String, String>;
+
+/// The `macro_rules!` definitions of a file, for the other files of its package: its name and
+/// the text of its body each. Cheap for a file that defines none.
+pub fn macro_definitions(text: &str) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    if !text.contains("macro_rules") {
+        return found;
+    }
+    if let Ok(tokens) = TokenStream::from_str(&blank_preamble(text))
+        && nesting_depth(&tokens) <= MAX_NESTING
+    {
+        macro_rules::definitions_in(tokens, &mut found);
+    }
+    proc_macro2::extra::invalidate_current_thread_spans();
+    found
+}
+
 /// The file's IR, and the parts of it that could not be analysed, one line each.
 pub fn lower(text: &str) -> Result<(FileIr, Vec<String>), String> {
+    lower_in_package(text, &std::sync::Arc::default())
+}
+
+/// [`lower`], with the `macro_rules!` definitions of the other files of the file's package.
+pub fn lower_in_package(
+    text: &str,
+    macros: &std::sync::Arc<CrateMacros>,
+) -> Result<(FileIr, Vec<String>), String> {
     let prepared = blank_preamble(text);
-    let result = parse_and_lower(&prepared);
+    let result = parse_and_lower(&prepared, macros);
     // Spans live in a thread-local source map that would otherwise grow with every file.
     proc_macro2::extra::invalidate_current_thread_spans();
     result
 }
 
-fn parse_and_lower(text: &str) -> Result<(FileIr, Vec<String>), String> {
+fn parse_and_lower(
+    text: &str,
+    macros: &std::sync::Arc<CrateMacros>,
+) -> Result<(FileIr, Vec<String>), String> {
     let tokens = TokenStream::from_str(text).map_err(|e| {
         let at = e.span().start();
         format!("could not parse Rust at {}:{}: {e}", at.line, at.column + 1)
@@ -42,7 +73,7 @@ fn parse_and_lower(text: &str) -> Result<(FileIr, Vec<String>), String> {
     }
     let (plain_items, rest) = plain_items::take_plain_items(tokens);
     let (ir, deep_expressions) = match syn::parse2::<syn::File>(rest) {
-        Ok(file) => lower::lower_file(&file, plain_items),
+        Ok(file) => lower::lower_file(&file, plain_items, macros.clone()),
         // Tokenised again rather than kept: this is rare, and a copy of every file's tokens
         // would cost every run.
         Err(error) => match syn::parse_str::<syn::Expr>(text) {
@@ -160,7 +191,7 @@ mod tests {
         let (fast, _) = lower(text).unwrap();
         let tokens = TokenStream::from_str(text).unwrap();
         let whole: syn::File = syn::parse2(tokens).unwrap();
-        let (slow, _) = lower::lower_file(&whole, Vec::new());
+        let (slow, _) = lower::lower_file(&whole, Vec::new(), Default::default());
         proc_macro2::extra::invalidate_current_thread_spans();
         // In the same order too: the first live declaration of a name is the one that counts.
         let consts = |ir: &FileIr| format!("{:?}", ir.consts);
