@@ -616,6 +616,38 @@ fn read_and_lower(
     ))
 }
 
+/// The package root of files (the nearest directory above with a `Cargo.toml`), looked up once
+/// per directory.
+struct PackageRoots {
+    cwd: PathBuf,
+    of_dir: HashMap<PathBuf, Option<PathBuf>>,
+}
+
+impl PackageRoots {
+    fn new() -> Self {
+        PackageRoots {
+            cwd: std::env::current_dir().unwrap_or_default(),
+            of_dir: HashMap::new(),
+        }
+    }
+
+    /// The file's absolute path and its package root.
+    fn of(&mut self, file: &Path) -> (PathBuf, Option<PathBuf>) {
+        let path = normalize(&self.cwd.join(file));
+        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let root = self
+            .of_dir
+            .entry(dir)
+            .or_insert_with_key(|dir| {
+                dir.ancestors()
+                    .find(|d| d.join("Cargo.toml").is_file())
+                    .map(Path::to_path_buf)
+            })
+            .clone();
+        (path, root)
+    }
+}
+
 /// Where each file lives: its absolute path, its package root (the nearest directory with a
 /// `Cargo.toml`) and the command-line directory it was found under.
 fn locate<'p>(files: impl Iterator<Item = &'p Path>, roots: &[PathBuf]) -> Vec<Location> {
@@ -631,25 +663,16 @@ fn locate<'p>(files: impl Iterator<Item = &'p Path>, roots: &[PathBuf]) -> Vec<L
             }
         })
         .collect();
-    let mut package_roots: HashMap<PathBuf, Option<PathBuf>> = HashMap::new();
+    let mut package_roots = PackageRoots::new();
     files
         .map(|file| {
-            let path = absolute(file);
-            let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-            let package_root = package_roots
-                .entry(dir.clone())
-                .or_insert_with(|| {
-                    dir.ancestors()
-                        .find(|d| d.join("Cargo.toml").is_file())
-                        .map(Path::to_path_buf)
-                })
-                .clone();
+            let (path, package_root) = package_roots.of(file);
             let lint_root = roots
                 .iter()
                 .filter(|root| path.starts_with(root))
                 .max_by_key(|root| root.components().count())
                 .cloned()
-                .unwrap_or(dir);
+                .unwrap_or_else(|| path.parent().map(Path::to_path_buf).unwrap_or_default());
             Location {
                 display: display_path(file),
                 path,
@@ -662,24 +685,16 @@ fn locate<'p>(files: impl Iterator<Item = &'p Path>, roots: &[PathBuf]) -> Vec<L
 
 /// The Rust files of the binding crates the packages of `inputs` depend on.
 fn binding_inputs(inputs: &[Input], cargo_home: &Path) -> Vec<Input> {
-    let cwd = std::env::current_dir().unwrap_or_default();
-    let mut dirs_seen = std::collections::HashSet::new();
-    let package_roots = inputs
+    let mut package_roots = PackageRoots::new();
+    let roots = inputs
         .iter()
         .filter(|input| input.kind == FileKind::Rust)
-        .filter_map(|input| {
-            normalize(&cwd.join(&input.path))
-                .parent()
-                .map(Path::to_path_buf)
-        })
-        .filter(|dir| dirs_seen.insert(dir.clone()))
-        .filter_map(|dir| {
-            dir.ancestors()
-                .find(|d| d.join("Cargo.toml").is_file())
-                .map(Path::to_path_buf)
-        })
+        .filter_map(|input| package_roots.of(&input.path).1)
         .collect();
-    let sources = dependencies::binding_sources(&package_roots, cargo_home);
+    let sources = dependencies::binding_sources(&roots, cargo_home);
+    if sources.is_empty() {
+        return Vec::new();
+    }
     let (found, _) = discover::discover(&sources, &[]);
     // A path dependency inside the linted tree is linted, not read a second time.
     let linted: std::collections::HashSet<PathBuf> = inputs
@@ -714,24 +729,16 @@ fn package_macros(
     inputs: &[Input],
     max_file_bytes: u64,
 ) -> (Vec<Option<usize>>, Vec<PackageMacros>) {
-    let cwd = std::env::current_dir().unwrap_or_default();
-    let mut root_of_dir: HashMap<PathBuf, PathBuf> = HashMap::new();
+    let mut package_roots = PackageRoots::new();
     let roots: Vec<Option<PathBuf>> = inputs
         .iter()
         .map(|input| {
             if input.kind != FileKind::Rust {
                 return None;
             }
-            let dir = normalize(&cwd.join(&input.path))
-                .parent()
-                .map(Path::to_path_buf)
-                .unwrap_or_default();
-            let root = root_of_dir.entry(dir.clone()).or_insert_with(|| {
-                dir.ancestors()
-                    .find(|d| d.join("Cargo.toml").is_file())
-                    .map_or(dir.clone(), Path::to_path_buf)
-            });
-            Some(root.clone())
+            let (path, root) = package_roots.of(&input.path);
+            // Outside a package, the files of one directory are taken for one.
+            root.or_else(|| path.parent().map(Path::to_path_buf))
         })
         .collect();
     let definitions: Vec<Vec<(String, String)>> = inputs
