@@ -59,26 +59,23 @@ impl Semantic<'_> {
         knowledge.type_named(name).unwrap_or(Ty::Unknown)
     }
 
-    /// Whether a written type is C's `long` or `unsigned long` as Rust binds it (`c_long`,
-    /// `c_ulong`, or an alias of them): 32 bits on Windows but 64 on the LP64 systems (Linux,
-    /// macOS) where code is often written, so that a value typed for those, `i64` or `u64`,
-    /// does not compile for Windows.
-    pub fn is_c_long(&self, ty: &TypeRef, target: &Target) -> bool {
+    /// Which of C's `long` and `unsigned long` a written type is as Rust binds it (`c_long`,
+    /// `c_ulong`, or an alias of them), if either: 32 bits on Windows but 64 on the LP64
+    /// systems (Linux, macOS) where code is often written, so that a value typed for those,
+    /// `i64` or `u64`, does not compile for Windows.
+    pub fn c_long_of(&self, ty: &TypeRef, target: &Target) -> Option<&'static str> {
         let mut ty = ty;
         for _ in 0..MAX_RESOLVE_DEPTH {
             let TypeRef::Named(name) = ty else {
-                return false;
+                return None;
             };
-            let name = self.canonical(name);
-            if matches!(name, "c_long" | "c_ulong") {
-                return true;
-            }
-            match self.alias(name, target) {
-                Some(aliased) => ty = aliased,
-                None => return false,
+            match self.canonical(name) {
+                "c_long" => return Some("c_long"),
+                "c_ulong" => return Some("c_ulong"),
+                name => ty = self.alias(name, target)?,
             }
         }
-        false
+        None
     }
 
     pub fn api_type(&self, ty: &ApiType) -> Ty {

@@ -620,9 +620,12 @@ fn lp64_argument(cx: &Checker, call: &CallSite, targets: &[&Target]) -> Option<F
             return None;
         }
         for (param, arg) in decl.params.iter().zip(&call.args) {
-            if arg.value.is_literal() || !semantic.is_c_long(&param.ty, target) {
+            if arg.value.is_literal() {
                 continue;
             }
+            let Some(long) = semantic.c_long_of(&param.ty, target) else {
+                continue;
+            };
             let Ty::Int(int) = semantic.value_info(body, &arg.value, target).ty else {
                 continue;
             };
@@ -630,7 +633,6 @@ fn lp64_argument(cx: &Checker, call: &CallSite, targets: &[&Target]) -> Option<F
                 continue;
             }
             let decl_file = decl_file.unwrap_or(cx.file);
-            let long = if int.signed { "c_long" } else { "c_ulong" };
             let declared_as = match &param.ty {
                 TypeRef::Named(name) if name != long => format!("`{name}` is `{long}`"),
                 _ => format!("`{long}`"),
