@@ -3,10 +3,11 @@
 //! `Cargo.lock`, their sources in cargo's registry (or at a `path`). Their declarations type
 //! the calls the package makes into them; nothing in them is reported.
 //!
-//! Only binding crates are read, named `-sys` or linking a native library (`links`): their
-//! declarations are what calls cross. The Windows bindings (`windows-sys`, `winapi`, …,
-//! listed in `rules/data/win32-names.toml`) are left out: the Win32 tables already hold what
-//! they declare.
+//! Only crates that link a native library are read (a `links` key, as the `-sys` crates of C
+//! libraries have): their declarations are what calls into C cross. A `-sys` crate without one
+//! binds something else (`js-sys`, `web-sys`: WebAssembly) and is not read. The Windows
+//! bindings (`windows-sys`, `winapi`, …, listed in `rules/data/win32-names.toml`) are left
+//! out: the Win32 tables already hold what they declare.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -40,9 +41,7 @@ pub fn binding_sources(package_roots: &BTreeSet<PathBuf>, cargo_home: &Path) -> 
                 .get("package")
                 .and_then(|p| p.get("links"))
                 .is_some();
-            let named_sys =
-                dependency.package.ends_with("-sys") || dependency.package.ends_with("_sys");
-            if !(links || named_sys)
+            if !links
                 || names()
                     .rust
                     .windows_binding_crates
@@ -294,11 +293,11 @@ mod tests {
         );
         let registry = dir.path().join("home/registry/src/index.crates.io-0");
         for (name, links) in [
-            ("foo-sys-0.2.1", ""),
-            ("foo-sys-0.3.0", ""),
+            ("foo-sys-0.2.1", "links = \"foo\"\n"),
+            ("foo-sys-0.3.0", "links = \"foo\"\n"),
             ("libz-sys-1.1.0", "links = \"z\"\n"),
             ("serde-1.0.0", ""),
-            ("windows-sys-0.61.2", ""),
+            ("windows-sys-0.61.2", "links = \"windows\"\n"),
         ] {
             write(
                 &registry.join(name).join("Cargo.toml"),
@@ -326,7 +325,7 @@ mod tests {
         );
         write(
             &dir.path().join("outer/Cargo.toml"),
-            "[package]\nname = \"outer-sys\"\n[lib]\npath = \"bindings/lib.rs\"\n",
+            "[package]\nname = \"outer-sys\"\nlinks = \"outer\"\n[lib]\npath = \"bindings/lib.rs\"\n",
         );
         let roots = BTreeSet::from([app]);
         let found = binding_sources(&roots, &dir.path().join("none"));
@@ -352,7 +351,7 @@ mod tests {
         ] {
             write(
                 &registry.join(name).join("Cargo.toml"),
-                "[package]\nname = \"x\"\n",
+                "[package]\nname = \"x\"\nlinks = \"x\"\n",
             );
         }
         let roots = BTreeSet::from([app]);
