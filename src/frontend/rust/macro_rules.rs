@@ -45,13 +45,13 @@ enum Piece {
     Repeat(Vec<Piece>, Option<TokenTree>),
 }
 
-#[derive(Clone)]
 enum Bound {
     One(TokenStream),
     Seq(Vec<Bound>),
 }
 
-type Bindings = HashMap<String, Bound>;
+/// What each fragment of an arm matched, by name; arms bind few names, so a list is quickest.
+type Bindings<'m> = Vec<(&'m str, Bound)>;
 
 /// The definitions of `macro_rules! name { … }` among these items and their inline modules.
 pub fn collect(items: &[syn::Item], into: &mut HashMap<String, Rc<MacroRules>>) {
@@ -229,41 +229,68 @@ impl MacroRules {
     /// The expansion of an invocation with these tokens, the macro's own tokens spanned at
     /// `at`; `None` when no arm matches or the output is too large.
     pub fn expand(&self, input: &TokenStream, at: Span) -> Option<TokenStream> {
-        self.arms.iter().find_map(|(matcher, transcriber)| {
-            let mut bindings = Bindings::new();
-            (|stream: ParseStream| match_all(stream, matcher, &mut bindings))
-                .parse2(input.clone())
-                .ok()?;
-            let mut out = Vec::new();
-            transcribe(transcriber, &[&bindings], at, &mut out)?;
-            Some(out.into_iter().collect())
+        // One token buffer for all arms: each is tried on a fork of it.
+        let (index, bindings) = (|stream: ParseStream| {
+            let matched = self
+                .arms
+                .iter()
+                .enumerate()
+                .find_map(|(index, (matcher, _))| {
+                    let fork = stream.fork();
+                    let mut bindings = Bindings::new();
+                    (match_all(&fork, matcher, &mut bindings).is_ok() && fork.is_empty())
+                        .then_some((index, bindings))
+                });
+            stream.parse::<TokenStream>()?;
+            matched.ok_or_else(|| stream.error("no arm matches"))
         })
+        .parse2(input.clone())
+        .ok()?;
+        let mut out = Vec::new();
+        let scope: Scope = bindings
+            .iter()
+            .map(|(name, bound)| (*name, bound))
+            .collect();
+        transcribe(&self.arms[index].1, &[scope], at, &mut out)?;
+        Some(out.into_iter().collect())
     }
 }
 
-fn match_all(input: ParseStream, matchers: &[Matcher], bindings: &mut Bindings) -> syn::Result<()> {
+fn match_all<'m>(
+    input: ParseStream,
+    matchers: &'m [Matcher],
+    bindings: &mut Bindings<'m>,
+) -> syn::Result<()> {
     for matcher in matchers {
         match matcher {
             Matcher::Token(expected) => {
                 let found: TokenTree = input.parse()?;
-                if found.to_string() != expected.to_string() {
+                if !same_token(&found, expected) {
                     return Err(input.error("another token"));
                 }
             }
             Matcher::Group(delimiter, inner) => {
-                let found: TokenTree = input.parse()?;
-                let TokenTree::Group(group) = found else {
-                    return Err(input.error("expected a group"));
-                };
-                if group.delimiter() != *delimiter {
-                    return Err(input.error("another delimiter"));
+                let content;
+                match delimiter {
+                    Delimiter::Parenthesis => {
+                        syn::parenthesized!(content in input);
+                    }
+                    Delimiter::Brace => {
+                        syn::braced!(content in input);
+                    }
+                    Delimiter::Bracket => {
+                        syn::bracketed!(content in input);
+                    }
+                    Delimiter::None => return Err(input.error("an invisible group")),
                 }
-                (|stream: ParseStream| match_all(stream, inner, bindings))
-                    .parse2(group.stream())?;
+                match_all(&content, inner, bindings)?;
+                if !content.is_empty() {
+                    return Err(content.error("more tokens in the group"));
+                }
             }
             Matcher::Fragment(name, kind) => {
                 let tokens = fragment(input, kind)?;
-                bindings.insert(name.clone(), Bound::One(tokens));
+                bindings.push((name, Bound::One(tokens)));
             }
             Matcher::Repeat(inner, separator, op) => {
                 let mut repetitions: Vec<Bindings> = Vec::new();
@@ -281,7 +308,7 @@ fn match_all(input: ParseStream, matchers: &[Matcher], bindings: &mut Bindings) 
                     if let Some(separator) = separator {
                         let next = input.fork();
                         match next.parse::<TokenTree>() {
-                            Ok(tree) if tree.to_string() == separator.to_string() => {
+                            Ok(tree) if same_token(&tree, separator) => {
                                 input.advance_to(&next);
                             }
                             _ => break,
@@ -295,10 +322,13 @@ fn match_all(input: ParseStream, matchers: &[Matcher], bindings: &mut Bindings) 
                 fragment_names(inner, &mut names);
                 for name in names {
                     let each = repetitions
-                        .iter()
-                        .filter_map(|one| one.get(&name).cloned())
+                        .iter_mut()
+                        .filter_map(|one| {
+                            let at = one.iter().position(|(bound_name, _)| *bound_name == name)?;
+                            Some(one.swap_remove(at).1)
+                        })
                         .collect();
-                    bindings.insert(name, Bound::Seq(each));
+                    bindings.push((name, Bound::Seq(each)));
                 }
             }
         }
@@ -306,56 +336,145 @@ fn match_all(input: ParseStream, matchers: &[Matcher], bindings: &mut Bindings) 
     Ok(())
 }
 
-fn fragment_names(matchers: &[Matcher], out: &mut Vec<String>) {
+/// Whether an input token is the one a matcher wrote; groups are matched by their contents.
+fn same_token(found: &TokenTree, expected: &TokenTree) -> bool {
+    match (found, expected) {
+        (TokenTree::Ident(found), TokenTree::Ident(expected)) => found == expected,
+        (TokenTree::Punct(found), TokenTree::Punct(expected)) => {
+            found.as_char() == expected.as_char()
+        }
+        (TokenTree::Literal(found), TokenTree::Literal(expected)) => {
+            found.to_string() == expected.to_string()
+        }
+        _ => false,
+    }
+}
+
+fn fragment_names<'m>(matchers: &'m [Matcher], out: &mut Vec<&'m str>) {
     for matcher in matchers {
         match matcher {
-            Matcher::Fragment(name, _) => out.push(name.clone()),
+            Matcher::Fragment(name, _) => out.push(name),
             Matcher::Group(_, inner) | Matcher::Repeat(inner, _, _) => fragment_names(inner, out),
             Matcher::Token(_) => {}
         }
     }
 }
 
-/// Parses one fragment of this kind and gives back its tokens. An expression stays one
-/// operand wherever it is put (an invisible group), as in rustc.
+/// Parses one fragment of this kind and gives back the tokens it spans, as written. An
+/// expression stays one operand wherever it is put (an invisible group), as in rustc.
 fn fragment(input: ParseStream, kind: &str) -> syn::Result<TokenStream> {
-    use quote::ToTokens;
-    Ok(match kind {
-        "ident" => input
-            .call(<Ident as syn::ext::IdentExt>::parse_any)?
-            .into_token_stream(),
-        "tt" => input.parse::<TokenTree>()?.into_token_stream(),
-        "lifetime" => input.parse::<syn::Lifetime>()?.into_token_stream(),
-        "literal" => input.parse::<syn::Lit>()?.into_token_stream(),
-        "ty" => input.parse::<syn::Type>()?.into_token_stream(),
-        "path" => input.parse::<syn::Path>()?.into_token_stream(),
-        "pat" => syn::Pat::parse_multi(input)?.into_token_stream(),
-        "pat_param" => syn::Pat::parse_single(input)?.into_token_stream(),
-        "block" => input.parse::<syn::Block>()?.into_token_stream(),
-        "item" => input.parse::<syn::Item>()?.into_token_stream(),
-        "stmt" => input.parse::<syn::Stmt>()?.into_token_stream(),
-        "vis" => input.parse::<syn::Visibility>()?.into_token_stream(),
-        "meta" => input.parse::<syn::Meta>()?.into_token_stream(),
+    let begin = input.cursor();
+    if let Some(tree) = lone_operand(input, kind) {
+        return Ok(tree.into());
+    }
+    match kind {
+        "ident" => {
+            input.call(<Ident as syn::ext::IdentExt>::parse_any)?;
+        }
+        "tt" => {
+            input.parse::<TokenTree>()?;
+        }
+        "lifetime" => {
+            input.parse::<syn::Lifetime>()?;
+        }
+        "literal" => {
+            input.parse::<syn::Lit>()?;
+        }
+        "ty" => {
+            input.parse::<syn::Type>()?;
+        }
+        "path" => {
+            input.parse::<syn::Path>()?;
+        }
+        "pat" => {
+            syn::Pat::parse_multi(input)?;
+        }
+        "pat_param" => {
+            syn::Pat::parse_single(input)?;
+        }
+        "block" => {
+            input.parse::<syn::Block>()?;
+        }
+        "item" => {
+            input.parse::<syn::Item>()?;
+        }
+        "stmt" => {
+            input.parse::<syn::Stmt>()?;
+        }
+        "vis" => {
+            input.parse::<syn::Visibility>()?;
+        }
+        "meta" => {
+            input.parse::<syn::Meta>()?;
+        }
         "expr" | "expr_2021" => {
-            let expr = input.parse::<syn::Expr>()?;
-            let span = syn::spanned::Spanned::span(&expr);
-            let mut group = Group::new(Delimiter::None, expr.into_token_stream());
+            input.parse::<syn::Expr>()?;
+            let trees = trees_between(begin, input.cursor())
+                .ok_or_else(|| input.error("an expression ending inside a group"))?;
+            let span = match (trees.first(), trees.last()) {
+                (Some(first), Some(last)) => first.span().join(last.span()).unwrap_or(first.span()),
+                _ => Span::call_site(),
+            };
+            let mut group = Group::new(Delimiter::None, trees.into_iter().collect());
             group.set_span(span);
-            TokenTree::Group(group).into_token_stream()
+            return Ok(TokenTree::Group(group).into());
         }
         _ => return Err(input.error("unknown fragment kind")),
-    })
+    }
+    trees_between(begin, input.cursor())
+        .map(|trees| trees.into_iter().collect())
+        .ok_or_else(|| input.error("a fragment ending inside a group"))
 }
+
+/// A literal or a plain name that is a whole `expr` or `ty` fragment by itself (it ends the
+/// input, or a `,` or `;` follows): most fragments are, and syn need not parse them. An
+/// expression of one token needs no invisible group.
+fn lone_operand(input: ParseStream, kind: &str) -> Option<TokenTree> {
+    let (tree, next) = input.cursor().token_tree()?;
+    let fits = match (&tree, kind) {
+        (TokenTree::Literal(_), "expr" | "expr_2021") => true,
+        (TokenTree::Ident(_), "expr" | "expr_2021" | "ty") => input.peek(syn::Ident),
+        _ => false,
+    };
+    let ends =
+        next.eof() || matches!(next.punct(), Some((p, _)) if matches!(p.as_char(), ',' | ';'));
+    if !(fits && ends) {
+        return None;
+    }
+    input.parse::<TokenTree>().ok()
+}
+
+/// The token trees from `begin` up to `end`, which the parser reached at the same level of
+/// nesting; `None` if it did not.
+fn trees_between(begin: syn::buffer::Cursor, end: syn::buffer::Cursor) -> Option<Vec<TokenTree>> {
+    let mut trees = Vec::new();
+    let mut cursor = begin;
+    while cursor != end {
+        let (tree, next) = cursor.token_tree()?;
+        trees.push(tree);
+        cursor = next;
+    }
+    Some(trees)
+}
+
+/// The names a transcriber can use at one level of repetition, each to what it stands for.
+type Scope<'a> = Vec<(&'a str, &'a Bound)>;
 
 /// `scopes` are searched innermost (last) first: a repetition binds each of its variables to
 /// one element, without copying the rest.
 fn transcribe(
     pieces: &[Piece],
-    scopes: &[&Bindings],
+    scopes: &[Scope],
     at: Span,
     out: &mut Vec<TokenTree>,
 ) -> Option<()> {
-    let lookup = |name: &str| scopes.iter().rev().find_map(|scope| scope.get(name));
+    let lookup = |name: &str| {
+        scopes.iter().rev().find_map(|scope| {
+            scope
+                .iter()
+                .find_map(|(bound_name, bound)| (*bound_name == name).then_some(*bound))
+        })
+    };
     for piece in pieces {
         if out.len() > MAX_OUTPUT_TOKENS {
             return None;
@@ -388,10 +507,10 @@ fn transcribe(
             Piece::Repeat(inner, separator) => {
                 let mut names = Vec::new();
                 piece_names(inner, &mut names);
-                let sequences: Vec<(&String, &Vec<Bound>)> = names
+                let sequences: Vec<(&str, &Vec<Bound>)> = names
                     .iter()
                     .filter_map(|name| match lookup(name) {
-                        Some(Bound::Seq(each)) => Some((name, each)),
+                        Some(Bound::Seq(each)) => Some((*name, each)),
                         _ => None,
                     })
                     .collect();
@@ -399,6 +518,8 @@ fn transcribe(
                 if sequences.iter().any(|(_, each)| each.len() != count) {
                     return None;
                 }
+                let mut inner_scopes = scopes.to_vec();
+                inner_scopes.push(Vec::with_capacity(sequences.len()));
                 for index in 0..count {
                     if index > 0
                         && let Some(separator) = separator
@@ -407,12 +528,9 @@ fn transcribe(
                         separator.set_span(at);
                         out.push(separator);
                     }
-                    let one: Bindings = sequences
-                        .iter()
-                        .map(|(name, each)| ((*name).clone(), each[index].clone()))
-                        .collect();
-                    let mut inner_scopes = scopes.to_vec();
-                    inner_scopes.push(&one);
+                    let innermost = inner_scopes.last_mut()?;
+                    innermost.clear();
+                    innermost.extend(sequences.iter().map(|(name, each)| (*name, &each[index])));
                     transcribe(inner, &inner_scopes, at, out)?;
                 }
             }
@@ -421,10 +539,10 @@ fn transcribe(
     Some(())
 }
 
-fn piece_names(pieces: &[Piece], out: &mut Vec<String>) {
+fn piece_names<'p>(pieces: &'p [Piece], out: &mut Vec<&'p str>) {
     for piece in pieces {
         match piece {
-            Piece::Var(name) => out.push(name.clone()),
+            Piece::Var(name) => out.push(name),
             Piece::Group(_, inner) | Piece::Repeat(inner, _) => piece_names(inner, out),
             Piece::Token(_) => {}
         }
@@ -475,6 +593,27 @@ mod tests {
         assert_eq!(expand(definition, quote!(p + 1)).unwrap(), "p + 1 as u64");
         assert!(expand(quote!((a) => {}), quote!(b)).is_none());
         assert!(parse_definition(quote!((a) {})).is_none());
+    }
+
+    #[test]
+    fn groups_match_only_whole_and_fragments_keep_their_tokens() {
+        let definition = quote! {
+            (@fn $name:ident($($p:ident: $t:ty),*) -> $r:ty) => { fn $name($($p: $t),*) -> $r; };
+            (@fn $($rest:tt)*) => { other };
+        };
+        assert_eq!(
+            expand(
+                definition.clone(),
+                quote!(@fn f(a: *mut c_void, b: u32) -> Vec<u8>)
+            )
+            .unwrap(),
+            "fn f (a : * mut c_void , b : u32) -> Vec < u8 > ;"
+        );
+        // `(a: u32 junk)` is not the group the first arm wants, so the second arm is used.
+        assert_eq!(
+            expand(definition, quote!(@fn f(a: u32 junk) -> u8)).unwrap(),
+            "other"
+        );
     }
 
     #[test]

@@ -50,7 +50,9 @@ pub(super) fn item_macro(lowerer: &mut Lowerer, mac: &Macro) {
         // them (winapi's `STRUCT!{struct POINT { x: LONG, y: LONG, }}`); anything else it is
         // given is expanded.
         _ => {
-            if let Ok(file) = syn::parse2::<syn::File>(mac.tokens.clone()) {
+            if could_be_items(&mac.tokens)
+                && let Ok(file) = syn::parse2::<syn::File>(mac.tokens.clone())
+            {
                 let first_new = lowerer.ir.structs.len();
                 lowerer.items(&file.items);
                 // winapi's STRUCT!/UNION! add `#[repr(C)]` themselves.
@@ -63,6 +65,16 @@ pub(super) fn item_macro(lowerer: &mut Lowerer, mac: &Macro) {
                 expand_items(lowerer, mac, &name);
             }
         }
+    }
+}
+
+/// Whether these tokens may be items: not when they start with `@` (the internal rules of a
+/// recursive macro) or a literal, which no item can.
+fn could_be_items(tokens: &proc_macro2::TokenStream) -> bool {
+    match tokens.clone().into_iter().next() {
+        Some(proc_macro2::TokenTree::Punct(p)) => p.as_char() != '@',
+        Some(proc_macro2::TokenTree::Literal(_)) => false,
+        _ => true,
     }
 }
 
