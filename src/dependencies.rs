@@ -9,7 +9,7 @@
 //! bindings (`windows-sys`, `winapi`, …, listed in `rules/data/win32-names.toml`) are left
 //! out: the Win32 tables already hold what they declare.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use crate::knowledge::names;
@@ -29,26 +29,33 @@ pub fn cargo_home() -> Option<PathBuf> {
 /// directly, found under `cargo_home`; each at most once.
 pub fn binding_sources(package_roots: &BTreeSet<PathBuf>, cargo_home: &Path) -> Vec<PathBuf> {
     let mut found = BTreeSet::new();
+    let registry = Registry::new(cargo_home);
+    let mut locks: HashMap<PathBuf, Option<toml::Table>> = HashMap::new();
     for root in package_roots {
+        let lock = root
+            .ancestors()
+            .map(|dir| dir.join("Cargo.lock"))
+            .find(|path| path.is_file())
+            .and_then(|path| {
+                locks
+                    .entry(path)
+                    .or_insert_with_key(|path| read_toml(path))
+                    .as_ref()
+            });
         for dependency in direct_dependencies(root) {
-            let Some(dir) = locate(&dependency, root, cargo_home) else {
-                continue;
-            };
-            let Some(manifest) = read_toml(&dir.join("Cargo.toml")) else {
-                continue;
-            };
-            let links = manifest
-                .get("package")
-                .and_then(|p| p.get("links"))
-                .is_some();
-            if !links
-                || names()
-                    .rust
-                    .windows_binding_crates
-                    .contains(&dependency.package)
+            if names()
+                .rust
+                .windows_binding_crates
+                .contains(&dependency.package)
             {
                 continue;
             }
+            let Some(dir) = registry.locate(&dependency, root, lock) else {
+                continue;
+            };
+            let Some(manifest) = read_binding_manifest(&dir.join("Cargo.toml")) else {
+                continue;
+            };
             found.insert(library_dir(&dir, &manifest));
         }
     }
@@ -137,44 +144,88 @@ fn direct_dependencies(root: &Path) -> Vec<Dependency> {
     dependencies
 }
 
-/// The directory of a dependency's sources: its `path`, else the registry copy of the
-/// version `Cargo.lock` pins.
-fn locate(dependency: &Dependency, root: &Path, cargo_home: &Path) -> Option<PathBuf> {
-    if let Some(path) = &dependency.path {
-        return path.is_dir().then(|| path.clone());
-    }
-    let registries = std::fs::read_dir(cargo_home.join("registry").join("src")).ok()?;
-    let mut indexes: Vec<PathBuf> = registries.filter_map(|e| Some(e.ok()?.path())).collect();
-    indexes.sort();
-    if let Some(version) = locked_version(root, &dependency.package) {
-        let wanted = format!("{}-{version}", dependency.package);
-        return indexes
+/// The crates cargo has unpacked (`$CARGO_HOME/registry/src/<index>/<name>-<version>`), listed
+/// once for all dependencies.
+struct Registry {
+    indexes: Vec<PathBuf>,
+    /// By crate name: each released version on disk, with its directory.
+    releases: HashMap<String, Vec<(Vec<u64>, PathBuf)>>,
+}
+
+impl Registry {
+    fn new(cargo_home: &Path) -> Self {
+        let mut indexes: Vec<PathBuf> = std::fs::read_dir(cargo_home.join("registry").join("src"))
             .into_iter()
-            .map(|index| index.join(&wanted))
-            .find(|dir| dir.join("Cargo.toml").is_file());
+            .flatten()
+            .filter_map(|entry| Some(entry.ok()?.path()))
+            .collect();
+        indexes.sort();
+        let mut releases: HashMap<String, Vec<(Vec<u64>, PathBuf)>> = HashMap::new();
+        for entry in indexes
+            .iter()
+            .filter_map(|index| std::fs::read_dir(index).ok())
+            .flatten()
+            .flatten()
+        {
+            let dir = entry.path();
+            let Some(file_name) = dir.file_name().and_then(|n| n.to_str()) else {
+                continue;
+            };
+            if let Some((name, numbers)) = name_and_release(file_name) {
+                releases
+                    .entry(name.to_string())
+                    .or_default()
+                    .push((numbers, dir));
+            }
+        }
+        Registry { indexes, releases }
     }
-    // No lock (a published crate is linted where cargo unpacked it): the newest version on
-    // disk that the requirement accepts, as cargo would choose among them.
-    let requirement = dependency
-        .requirement
-        .as_deref()
-        .and_then(compatible_prefix);
-    let prefix = format!("{}-", dependency.package);
-    indexes
-        .iter()
-        .filter_map(|index| std::fs::read_dir(index).ok())
-        .flatten()
-        .filter_map(|entry| {
-            let dir = entry.ok()?.path();
-            let version = dir.file_name()?.to_str()?.strip_prefix(&prefix)?;
-            let numbers = release_numbers(version)?;
-            let accepted = requirement
-                .as_ref()
-                .is_none_or(|(prefix, _)| numbers.starts_with(prefix));
-            (accepted && dir.join("Cargo.toml").is_file()).then_some((numbers, dir))
-        })
-        .max()
-        .map(|(_, dir)| dir)
+
+    /// The directory of a dependency's sources: its `path`, else the registry copy of the
+    /// version `lock` pins for the package at `root`.
+    fn locate(
+        &self,
+        dependency: &Dependency,
+        root: &Path,
+        lock: Option<&toml::Table>,
+    ) -> Option<PathBuf> {
+        if let Some(path) = &dependency.path {
+            return path.is_dir().then(|| path.clone());
+        }
+        if let Some(version) = lock.and_then(|lock| locked_version(lock, root, &dependency.package))
+        {
+            let wanted = format!("{}-{version}", dependency.package);
+            return self
+                .indexes
+                .iter()
+                .map(|index| index.join(&wanted))
+                .find(|dir| dir.join("Cargo.toml").is_file());
+        }
+        // No lock (a published crate is linted where cargo unpacked it): the newest version on
+        // disk that the requirement accepts, as cargo would choose among them.
+        let requirement = dependency
+            .requirement
+            .as_deref()
+            .and_then(compatible_prefix);
+        self.releases
+            .get(&dependency.package)?
+            .iter()
+            .filter(|(numbers, dir)| {
+                requirement
+                    .as_ref()
+                    .is_none_or(|(prefix, _)| numbers.starts_with(prefix))
+                    && dir.join("Cargo.toml").is_file()
+            })
+            .max()
+            .map(|(_, dir)| dir.clone())
+    }
+}
+
+/// `libz-sys-1.1.0` as `libz-sys` and `[1, 1, 0]`; `None` for a pre-release or another name.
+fn name_and_release(file_name: &str) -> Option<(&str, Vec<u64>)> {
+    file_name
+        .match_indices('-')
+        .find_map(|(at, _)| Some((&file_name[..at], release_numbers(&file_name[at + 1..])?)))
 }
 
 /// The leading version numbers a caret requirement keeps (`0.4.2` → `[0, 4]`, `1.1` → `[1]`),
@@ -200,12 +251,9 @@ fn release_numbers(version: &str) -> Option<Vec<u64>> {
     numbers.filter(|n| n.len() == 3)
 }
 
-/// The version of `package` in the `Cargo.lock` above `root`: the one the package at `root`
-/// depends on when the lock holds several.
-fn locked_version(root: &Path, package: &str) -> Option<String> {
-    let lock = root
-        .ancestors()
-        .find_map(|dir| read_toml(&dir.join("Cargo.lock")))?;
+/// The version of `package` in the lock of the package at `root`: the one that package depends
+/// on when the lock holds several.
+fn locked_version(lock: &toml::Table, root: &Path, package: &str) -> Option<String> {
     let packages = lock.get("package")?.as_array()?;
     let field = |entry: &toml::Value, key: &str| entry.get(key)?.as_str().map(str::to_string);
     let versions: Vec<String> = packages
@@ -249,10 +297,26 @@ fn library_dir(dir: &Path, manifest: &toml::Table) -> PathBuf {
 const MAX_MANIFEST_BYTES: u64 = 4 * 1024 * 1024;
 
 fn read_toml(path: &Path) -> Option<toml::Table> {
+    read_text(path)?.parse().ok()
+}
+
+fn read_text(path: &Path) -> Option<String> {
     if std::fs::metadata(path).ok()?.len() > MAX_MANIFEST_BYTES {
         return None;
     }
-    std::fs::read_to_string(path).ok()?.parse().ok()
+    std::fs::read_to_string(path).ok()
+}
+
+/// The manifest of a crate that links a native library (`[package] links = …`); most
+/// dependencies do not, and their manifests, some large, are not parsed to learn it.
+fn read_binding_manifest(path: &Path) -> Option<toml::Table> {
+    let text = read_text(path)?;
+    if !text.contains("links") {
+        return None;
+    }
+    let manifest: toml::Table = text.parse().ok()?;
+    manifest.get("package")?.get("links")?;
+    Some(manifest)
 }
 
 /// `a/b/../c` as `a/c`: a path dependency as the walk of the tree names it.
@@ -313,6 +377,20 @@ mod tests {
                 registry.join("libz-sys-1.1.0/src"),
             ]
         );
+    }
+
+    #[test]
+    fn registry_directories_split_into_name_and_release() {
+        assert_eq!(
+            name_and_release("libz-sys-1.1.20"),
+            Some(("libz-sys", vec![1, 1, 20]))
+        );
+        assert_eq!(
+            name_and_release("foo-2d-0.3.0"),
+            Some(("foo-2d", vec![0, 3, 0]))
+        );
+        assert_eq!(name_and_release("foo-1.0.0-rc.1"), None);
+        assert_eq!(name_and_release("README"), None);
     }
 
     #[test]
